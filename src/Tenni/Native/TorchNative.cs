@@ -1,0 +1,159 @@
+using System.Reflection;
+using System.Runtime.InteropServices;
+using System.Security.Cryptography;
+using TorchSharp;
+
+namespace Tenni.Native;
+
+/// <summary>
+/// Makes TorchSharp's native glue load on Linux distributions whose libstdc++ is older than the one
+/// it was built against. This is the single place where Tenni touches native loading.
+/// </summary>
+/// <remarks>
+/// TorchSharp-cpu 0.107.0's <c>libLibTorchSharp.so</c> requires the symbol version
+/// <c>GLIBCXX_3.4.32</c> (GCC 13) for one symbol only, <c>std::ios_base_library_init()</c>. GCC 13's
+/// <c>&lt;iostream&gt;</c> emits that symbol as a bare <c>.globl</c> reference to pull in libstdc++'s
+/// stream initialisation; nothing calls it and no relocation refers to it. Debian 12's libstdc++
+/// stops at <c>GLIBCXX_3.4.30</c>, so the loader refuses the file. The fix: when (and only when) the
+/// normal load fails, write a private copy of the library with that one version requirement marked
+/// weak (<see cref="ElfVersionPatcher"/>), next to links to its sibling libraries, in a per-user cache
+/// folder, and point TorchSharp's <c>DllImport</c>s at it. No root, no environment variable, no
+/// manual step; on systems with a new enough libstdc++ the original file loads and nothing is written.
+/// </remarks>
+public static class TorchNative
+{
+    private const string GlueName = "libLibTorchSharp.so";
+    private const string MissingVersion = "GLIBCXX_3.4.32";
+    private static readonly HashSet<string> AnchorSymbols = ["_ZSt21ios_base_library_initv"];
+    private static readonly Lock Gate = new();
+    private static bool _initialized;
+
+    /// <summary>How the native library was loaded: "as shipped", or the path of the patched copy.</summary>
+    public static string LoadedFrom { get; private set; } = "not loaded";
+
+    /// <summary>Loads libtorch through TorchSharp, applying the libstdc++ fix where needed. Idempotent.</summary>
+    public static void EnsureLoaded()
+    {
+        lock (Gate)
+        {
+            if (_initialized)
+            {
+                return;
+            }
+
+            if (OperatingSystem.IsLinux())
+            {
+                PrepareLinuxGlue();
+            }
+
+            torch.InitializeDeviceType(DeviceType.CPU);
+            _initialized = true;
+        }
+    }
+
+    private static void PrepareLinuxGlue()
+    {
+        string? original = FindGlue();
+        if (original is null)
+        {
+            // Let TorchSharp report its own "not found" message: it knows its probing better.
+            LoadedFrom = "as shipped";
+            return;
+        }
+
+        PreloadSiblings(Path.GetDirectoryName(original)!);
+        if (NativeLibrary.TryLoad(original, out _))
+        {
+            LoadedFrom = "as shipped";
+            return;
+        }
+
+        byte[]? patched = ElfVersionPatcher.MarkVersionWeak(File.ReadAllBytes(original), MissingVersion, AnchorSymbols);
+        if (patched is null)
+        {
+            // The failure is something else; let TorchSharp surface it.
+            LoadedFrom = "as shipped";
+            return;
+        }
+
+        string copy = WritePatchedCopy(original, patched);
+        IntPtr handle = NativeLibrary.Load(copy);
+        NativeLibrary.SetDllImportResolver(typeof(torch).Assembly, (name, _, _) =>
+            name.Contains("LibTorchSharp", StringComparison.Ordinal) ? handle : IntPtr.Zero);
+        LoadedFrom = copy;
+    }
+
+    /// <summary>libtorch's own libraries are loaded first, so the glue's DT_NEEDED entries resolve by soname.</summary>
+    private static void PreloadSiblings(string folder)
+    {
+        foreach (string name in new[] { "libc10.so", "libtorch_cpu.so", "libtorch.so" })
+        {
+            string path = Path.Combine(folder, name);
+            if (File.Exists(path))
+            {
+                NativeLibrary.TryLoad(path, out _);
+            }
+        }
+    }
+
+    private static string WritePatchedCopy(string original, byte[] patched)
+    {
+        string hash = Convert.ToHexString(SHA256.HashData(patched))[..16].ToLowerInvariant();
+        string folder = Path.Combine(CacheRoot(), "native", hash);
+        string target = Path.Combine(folder, GlueName);
+        if (File.Exists(target))
+        {
+            return target;
+        }
+
+        Directory.CreateDirectory(folder);
+        foreach (string sibling in Directory.EnumerateFiles(Path.GetDirectoryName(original)!, "*.so*"))
+        {
+            string link = Path.Combine(folder, Path.GetFileName(sibling));
+            if (Path.GetFileName(sibling) != GlueName && !File.Exists(link))
+            {
+                try
+                {
+                    File.CreateSymbolicLink(link, sibling);
+                }
+                catch (IOException)
+                {
+                    // Another process made the same link first.
+                }
+            }
+        }
+
+        string temp = $"{target}.{Environment.ProcessId}.tmp";
+        File.WriteAllBytes(temp, patched);
+        File.Move(temp, target, overwrite: true);
+        return target;
+    }
+
+    private static string CacheRoot()
+    {
+        string? xdg = Environment.GetEnvironmentVariable("XDG_CACHE_HOME");
+        string home = Environment.GetFolderPath(Environment.SpecialFolder.UserProfile);
+        string root = !string.IsNullOrEmpty(xdg) ? xdg
+            : !string.IsNullOrEmpty(home) ? Path.Combine(home, ".cache")
+            : Path.GetTempPath();
+        return Path.Combine(root, "tenni");
+    }
+
+    private static string? FindGlue()
+    {
+        var folders = new List<string>();
+        if (AppContext.GetData("NATIVE_DLL_SEARCH_DIRECTORIES") is string searchDirs)
+        {
+            folders.AddRange(searchDirs.Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries));
+        }
+
+        foreach (string baseDir in new[] { AppContext.BaseDirectory, Path.GetDirectoryName(typeof(torch).Assembly.Location) ?? "" })
+        {
+            folders.Add(baseDir);
+            folders.Add(Path.Combine(baseDir, "runtimes", RuntimeInformation.RuntimeIdentifier, "native"));
+            folders.Add(Path.Combine(baseDir, "runtimes", "linux-x64", "native"));
+        }
+
+        return folders.Select(f => Path.Combine(f, GlueName)).FirstOrDefault(File.Exists);
+    }
+}
