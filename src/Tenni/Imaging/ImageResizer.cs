@@ -1,0 +1,111 @@
+namespace Tenni.Imaging;
+
+/// <summary>
+/// Separable antialiased resize with Pillow's convolution scheme (the filter's support grows with the
+/// downscale factor; each pass rounds to 8 bits), so results match <c>PIL.Image.resize</c> — what
+/// Chainer's <c>vgg.prepare</c> calls — to within one level. Default filter: bicubic (a = -0.5),
+/// Pillow's default for <c>resize</c> since 7.0.
+/// </summary>
+public static class ImageResizer
+{
+    public static RgbImage Resize(RgbImage image, int width, int height)
+    {
+        if (image.Width == width && image.Height == height)
+        {
+            return image;
+        }
+
+        byte[] horizontal = image.Width == width ? image.Pixels : ResizeRows(image.Pixels, image.Width, image.Height, width);
+        byte[] both = image.Height == height ? horizontal : ResizeColumns(horizontal, width, image.Height, height);
+        return new RgbImage(width, height, both);
+    }
+
+    private static byte[] ResizeRows(byte[] src, int inWidth, int rows, int outWidth)
+    {
+        var (starts, weights) = Coefficients(inWidth, outWidth);
+        byte[] dst = new byte[outWidth * rows * 3];
+        Parallel.For(0, rows, y =>
+        {
+            int rowIn = y * inWidth * 3;
+            int rowOut = y * outWidth * 3;
+            for (int x = 0; x < outWidth; x++)
+            {
+                float[] w = weights[x];
+                for (int c = 0; c < 3; c++)
+                {
+                    float sum = 0;
+                    int at = rowIn + (starts[x] * 3) + c;
+                    for (int k = 0; k < w.Length; k++, at += 3)
+                    {
+                        sum += w[k] * src[at];
+                    }
+
+                    dst[rowOut + (x * 3) + c] = ToByte(sum);
+                }
+            }
+        });
+        return dst;
+    }
+
+    private static byte[] ResizeColumns(byte[] src, int width, int inHeight, int outHeight)
+    {
+        var (starts, weights) = Coefficients(inHeight, outHeight);
+        int stride = width * 3;
+        byte[] dst = new byte[stride * outHeight];
+        Parallel.For(0, outHeight, y =>
+        {
+            float[] w = weights[y];
+            for (int i = 0; i < stride; i++)
+            {
+                float sum = 0;
+                int at = (starts[y] * stride) + i;
+                for (int k = 0; k < w.Length; k++, at += stride)
+                {
+                    sum += w[k] * src[at];
+                }
+
+                dst[(y * stride) + i] = ToByte(sum);
+            }
+        });
+        return dst;
+    }
+
+    // Pillow's precompute_coeffs: window centred on (i + 0.5) * scale, support scaled by max(scale, 1).
+    private static (int[] Starts, float[][] Weights) Coefficients(int inSize, int outSize)
+    {
+        double scale = (double)inSize / outSize;
+        double filterScale = Math.Max(scale, 1.0);
+        double support = 2.0 * filterScale;
+        var starts = new int[outSize];
+        var weights = new float[outSize][];
+        for (int i = 0; i < outSize; i++)
+        {
+            double center = (i + 0.5) * scale;
+            int min = Math.Max((int)(center - support + 0.5), 0);
+            int count = Math.Min((int)(center + support + 0.5), inSize) - min;
+            var w = new double[count];
+            double total = 0;
+            for (int k = 0; k < count; k++)
+            {
+                w[k] = Bicubic((k + min - center + 0.5) / filterScale);
+                total += w[k];
+            }
+
+            starts[i] = min;
+            weights[i] = w.Select(v => (float)(total == 0 ? 0 : v / total)).ToArray();
+        }
+
+        return (starts, weights);
+    }
+
+    private static double Bicubic(double x)
+    {
+        const double a = -0.5;
+        x = Math.Abs(x);
+        return x < 1 ? (((a + 2) * x) - (a + 3)) * x * x + 1
+            : x < 2 ? ((((x - 5) * x) + 8) * x - 4) * a
+            : 0;
+    }
+
+    private static byte ToByte(float v) => v <= 0 ? (byte)0 : v >= 255 ? (byte)255 : (byte)(int)(v + 0.5f);
+}

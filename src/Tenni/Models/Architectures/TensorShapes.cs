@@ -1,0 +1,26 @@
+using Tenni.Onnx;
+using static TorchSharp.torch;
+
+namespace Tenni.Models.Architectures;
+
+/// <summary>Shapes of graph tensors for one image, found by running the graph once on zeros.</summary>
+internal static class TensorShapes
+{
+    public static Dictionary<string, long[]> Infer(OnnxGraph graph, IReadOnlyCollection<string> tensors)
+    {
+        long[] shape = graph.InputShape.Count == 4 ? [1, .. graph.InputShape.Skip(1).Select(d => d > 0 ? d : 224)] : [1, 3, 224, 224];
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        bool wasTraining = graph.training;
+        graph.eval();
+        try
+        {
+            var outputs = graph.Run(zeros(shape), tensors);
+            return outputs.ToDictionary(kv => kv.Key, kv => kv.Value.shape);
+        }
+        finally
+        {
+            graph.train(wasTraining);
+        }
+    }
+}

@@ -1,0 +1,29 @@
+using Tenni.Imaging;
+using Tenni.Onnx;
+
+namespace Tenni.Models;
+
+/// <summary>
+/// A registry entry: where a source model's weights are, how its input is prepared, its friendly layer
+/// names and its default feature layer. Everything model-specific lives here, nowhere else.
+/// </summary>
+public sealed record ModelDescriptor
+{
+    public required string Name { get; init; }
+
+    public required string Description { get; init; }
+
+    public required string License { get; init; }
+
+    /// <summary>Finds the weights file; throws <see cref="TenniException"/> with a way out when it is missing.</summary>
+    public required Func<string> LocateWeights { get; init; }
+
+    /// <summary>The model's preprocessing (may read files beside the weights).</summary>
+    public required Func<Preprocessing> LoadPreprocessing { get; init; }
+
+    /// <summary>Friendly layer names resolved from the graph's structure, in forward order.</summary>
+    public required Func<OnnxGraph, IReadOnlyList<LayerAlias>> ResolveAliases { get; init; }
+
+    /// <summary>The layer <c>extract</c> and training use unless told otherwise.</summary>
+    public required string DefaultLayer { get; init; }
+}

@@ -1,0 +1,17 @@
+namespace Tenni.Models;
+
+/// <summary>Source models by name (timm's <c>list_models</c> / <c>create_model</c>).</summary>
+public static class ModelRegistry
+{
+    private static readonly Dictionary<string, ModelDescriptor> Entries = new(StringComparer.OrdinalIgnoreCase)
+    {
+        [KnownModels.ResNet18.Name] = KnownModels.ResNet18,
+    };
+
+    public static IReadOnlyList<string> Names => Entries.Keys.Order(StringComparer.Ordinal).ToArray();
+
+    public static ModelDescriptor Get(string name) =>
+        Entries.TryGetValue(name, out var descriptor)
+            ? descriptor
+            : throw new TenniException($"unknown model '{name}'; known models: {string.Join(", ", Names)}");
+}

@@ -1,0 +1,134 @@
+using Tenni.Imaging;
+using Tenni.Models.Architectures;
+using Tenni.Native;
+using Tenni.Onnx;
+using static TorchSharp.torch;
+
+namespace Tenni.Models;
+
+/// <summary>
+/// A pretrained network ready to be cut and fine-tuned: the executable graph, its preprocessing and its
+/// friendly layer names. <see cref="Forward"/> is Chainer's <c>model(x, layers=[...])</c>;
+/// <see cref="SetTrainable(bool, string[])"/> is <c>disable_update()</c> / <c>enable_update()</c>.
+/// </summary>
+public sealed class SourceModel : IDisposable
+{
+    private readonly Dictionary<string, LayerAlias> _aliases;
+    private IReadOnlyList<LayerSummary>? _summaries;
+
+    private SourceModel(ModelDescriptor descriptor, OnnxGraph graph, Preprocessing preprocessing)
+    {
+        Descriptor = descriptor;
+        Graph = graph;
+        Preprocessing = preprocessing;
+        Aliases = descriptor.ResolveAliases(graph);
+        _aliases = Aliases.ToDictionary(a => a.Name, StringComparer.Ordinal);
+    }
+
+    public ModelDescriptor Descriptor { get; }
+
+    public OnnxGraph Graph { get; }
+
+    public Preprocessing Preprocessing { get; }
+
+    /// <summary>Friendly layer names in forward order (Chainer's <c>available_layers</c>).</summary>
+    public IReadOnlyList<LayerAlias> Aliases { get; }
+
+    public IReadOnlyList<string> AvailableLayers => Aliases.Select(a => a.Name).ToArray();
+
+    /// <summary>Loads a registered model by name, frozen and in evaluation mode.</summary>
+    public static SourceModel Load(string name, SourceModelOptions? options = null)
+    {
+        options ??= new SourceModelOptions();
+        TorchNative.EnsureLoaded();
+        ModelDescriptor descriptor = ModelRegistry.Get(name);
+        string weights = options.WeightsPath ?? descriptor.LocateWeights();
+        var graph = OnnxGraph.Load(weights, options.ChannelsLast);
+        var model = new SourceModel(descriptor, graph, descriptor.LoadPreprocessing());
+        model.SetTrainable(false);
+        graph.eval();
+        return model;
+    }
+
+    /// <summary>
+    /// Computes the requested layers (friendly names or raw graph tensor names) for a preprocessed batch
+    /// [N, 3, H, W]; nothing past the last requested layer is computed.
+    /// </summary>
+    public IReadOnlyDictionary<string, Tensor> Forward(Tensor batch, IReadOnlyList<string> layers)
+    {
+        var tensors = layers.Select(ResolveTensor).ToArray();
+        var outputs = Graph.Run(batch, tensors.Select(t => t.Tensor).Distinct().ToArray());
+        var result = new Dictionary<string, Tensor>(StringComparer.Ordinal);
+        for (int i = 0; i < layers.Count; i++)
+        {
+            Tensor value = outputs[tensors[i].Tensor];
+            result[layers[i]] = tensors[i].Flatten ? value.flatten(1) : value;
+        }
+
+        return result;
+    }
+
+    /// <summary>The default feature layer (<see cref="ModelDescriptor.DefaultLayer"/>) for a batch.</summary>
+    public Tensor Features(Tensor batch, string? layer = null)
+    {
+        string name = layer ?? Descriptor.DefaultLayer;
+        return Forward(batch, [name])[name];
+    }
+
+    /// <summary>
+    /// Freezes (false) or unfreezes (true) layers: friendly names cover every graph layer between the
+    /// previous friendly layer and themselves; raw graph layer names are accepted too. No names: the whole model.
+    /// </summary>
+    public void SetTrainable(bool trainable, params string[] layers)
+    {
+        var targets = layers.Length == 0 ? Graph.Layers : layers.SelectMany(LayersOf).ToArray();
+        foreach (OnnxLayer layer in targets)
+        {
+            layer.SetTrainable(trainable);
+        }
+    }
+
+    /// <summary>The graph layers a friendly name (or a raw layer name) stands for.</summary>
+    public IReadOnlyList<OnnxLayer> LayersOf(string name)
+    {
+        if (!_aliases.TryGetValue(name, out var alias))
+        {
+            return Graph.Layers.Any(l => l.GetName() == name)
+                ? [Graph.Layer(name)]
+                : throw UnknownLayer(name);
+        }
+
+        int index = Aliases.ToList().IndexOf(alias);
+        var before = index == 0 ? [] : Graph.LayersUpTo(Aliases[index - 1].Tensor).ToHashSet();
+        return Graph.LayersUpTo(alias.Tensor).Where(l => !before.Contains(l)).ToArray();
+    }
+
+    /// <summary>Each friendly layer's output shape for one image and the parameters it adds (Chainer's <c>available_layers</c>, annotated).</summary>
+    public IReadOnlyList<LayerSummary> DescribeLayers()
+    {
+        if (_summaries is not null)
+        {
+            return _summaries;
+        }
+
+        var shapes = TensorShapes.Infer(Graph, Aliases.Select(a => a.Tensor).Distinct().ToArray());
+        _summaries = Aliases.Select(a =>
+        {
+            long[] shape = shapes[a.Tensor][1..];
+            long[] outputShape = a.Flatten ? [shape.Aggregate(1L, (p, d) => p * d)] : shape;
+            var layers = LayersOf(a.Name);
+            return new LayerSummary(a.Name, a.Tensor, outputShape, layers.Sum(l => l.ParameterCount), layers.Count > 0 && layers.All(l => l.IsTrainable));
+        }).ToArray();
+        return _summaries;
+    }
+
+    public void Dispose() => Graph.Dispose();
+
+    private LayerAlias ResolveTensor(string name) =>
+        _aliases.TryGetValue(name, out var alias) ? alias
+        : Graph.HasTensor(name) ? new LayerAlias(name, name)
+        : throw UnknownLayer(name);
+
+    private TenniException UnknownLayer(string name) =>
+        new($"unknown layer '{name}' for model '{Descriptor.Name}'; available layers: {string.Join(", ", AvailableLayers)} (raw graph tensor and layer names are accepted too: see 'tenni layers --all')");
+}

@@ -1,0 +1,277 @@
+using Onnx;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Tenni.Onnx;
+
+/// <summary>
+/// An ONNX graph run node by node with torch operations, as a trainable TorchSharp module. Initializers
+/// become parameters and buffers of per-node <see cref="OnnxLayer"/>s; every node output can be asked for
+/// by name, and a forward pass computes only the nodes the requested outputs depend on.
+/// </summary>
+public sealed class OnnxGraph : nn.Module<Tensor, Tensor>
+{
+    private readonly CompiledNode[] _nodes;
+    private readonly Dictionary<string, int> _producer = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, Tensor> _initializers = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, OnnxLayer> _layers = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, ExecutionPlan> _plans = new(StringComparer.Ordinal);
+    private readonly Lock _planGate = new();
+
+    private OnnxGraph(ModelProto model, bool channelsLast)
+        : base("OnnxGraph")
+    {
+        var graph = model.Graph;
+        long opset = OnnxModelFile.DefaultOpset(model);
+        ChannelsLast = channelsLast;
+        var initializerProtos = graph.Initializer.ToDictionary(t => t.Name, StringComparer.Ordinal);
+        var inputs = graph.Input.Select(i => i.Name).Where(n => !initializerProtos.ContainsKey(n)).ToArray();
+        if (inputs.Length != 1)
+        {
+            throw new TenniException($"the ONNX graph has {inputs.Length} inputs ({string.Join(", ", inputs)}); Tenni runs graphs with exactly one image input");
+        }
+
+        InputName = inputs[0];
+        InputShape = graph.Input.First(i => i.Name == InputName).Type?.TensorType?.Shape?.Dim
+            .Select(d => d.DimValue > 0 ? d.DimValue : -1).ToArray() ?? [];
+        OutputNames = graph.Output.Select(o => o.Name).ToArray();
+
+        var names = new HashSet<string>(StringComparer.Ordinal);
+        var available = new HashSet<string>(initializerProtos.Keys, StringComparer.Ordinal) { InputName, "" };
+        _nodes = new CompiledNode[graph.Node.Count];
+        for (int i = 0; i < graph.Node.Count; i++)
+        {
+            NodeProto proto = graph.Node[i];
+            string layerName = UniqueLayerName(proto, i, names);
+            var node = new OnnxNode(proto, layerName, opset);
+            foreach (string input in proto.Input.Where(n => !available.Contains(n)))
+            {
+                throw new TenniException($"ONNX node '{layerName}' ({proto.OpType}) reads tensor '{input}', which no earlier node produces; the graph is not topologically sorted or is incomplete");
+            }
+
+            BindInitializers(node, initializerProtos, channelsLast);
+            _nodes[i] = new CompiledNode(node, OnnxOperatorTable.Compile(node));
+            foreach (string output in proto.Output.Where(o => o.Length > 0))
+            {
+                _producer[output] = i;
+                available.Add(output);
+            }
+        }
+
+        TensorNames = _nodes.SelectMany(n => n.Node.Proto.Output.Where(o => o.Length > 0)).ToArray();
+    }
+
+    /// <summary>The graph's image input.</summary>
+    public string InputName { get; }
+
+    /// <summary>The input shape the file declares (-1 for symbolic dimensions); the batch dimension is not enforced.</summary>
+    public IReadOnlyList<long> InputShape { get; }
+
+    public IReadOnlyList<string> OutputNames { get; }
+
+    /// <summary>Every node output, in execution order.</summary>
+    public IReadOnlyList<string> TensorNames { get; }
+
+    /// <summary>The graph's nodes in execution order.</summary>
+    public IReadOnlyList<OnnxNode> Nodes => _nodes.Select(n => n.Node).ToArray();
+
+    /// <summary>Layers (nodes with initializers) in graph order.</summary>
+    public IReadOnlyCollection<OnnxLayer> Layers => _layers.Values;
+
+    /// <summary>Whether 4-D activations and convolution weights use the channels-last (NHWC) memory layout.</summary>
+    public bool ChannelsLast { get; }
+
+    /// <summary>Loads an ONNX file; unsupported operators and malformed graphs are reported here, never mid-run.</summary>
+    public static OnnxGraph Load(string path, bool channelsLast = false) => new(OnnxModelFile.Load(path), channelsLast);
+
+    public static OnnxGraph FromModel(ModelProto model, bool channelsLast = false) => new(model, channelsLast);
+
+    public OnnxLayer Layer(string name) => _layers.TryGetValue(name, out var layer)
+        ? layer
+        : throw new TenniException($"unknown layer '{name}'; layers: {string.Join(", ", _layers.Keys)}");
+
+    public bool HasTensor(string name) => _producer.ContainsKey(name) || name == InputName;
+
+    /// <summary>The layers whose nodes are needed to compute <paramref name="tensor"/>.</summary>
+    public IEnumerable<OnnxLayer> LayersUpTo(string tensor) =>
+        Plan([tensor]).Steps.Select(i => _nodes[i].Node.LayerName).Where(_layers.ContainsKey).Select(n => _layers[n]);
+
+    /// <summary>The graph's first output.</summary>
+    public override Tensor forward(Tensor input) => Run(input, [OutputNames[0]])[OutputNames[0]];
+
+    /// <summary>
+    /// Computes the named tensors (node outputs) for <paramref name="input"/>, running only the nodes they
+    /// depend on. Intermediate tensors are released as soon as no later node needs them.
+    /// </summary>
+    public IReadOnlyDictionary<string, Tensor> Run(Tensor input, IReadOnlyCollection<string> tensors)
+    {
+        ExecutionPlan plan = Plan(tensors);
+        var values = new Dictionary<string, Tensor>(StringComparer.Ordinal) { [InputName] = ToLayout(input) };
+        var results = new Dictionary<string, Tensor>(StringComparer.Ordinal);
+        if (tensors.Contains(InputName))
+        {
+            results[InputName] = values[InputName];
+        }
+
+        foreach (int index in plan.Steps)
+        {
+            CompiledNode node = _nodes[index];
+            var arguments = new Tensor?[node.Node.Proto.Input.Count];
+            for (int i = 0; i < arguments.Length; i++)
+            {
+                string name = node.Node.Proto.Input[i];
+                arguments[i] = name.Length == 0 ? null : values.TryGetValue(name, out var v) ? v : _initializers[name];
+            }
+
+            bool layerTrainable = training && _layers.TryGetValue(node.Node.LayerName, out var layer) && layer.IsTrainable;
+            Tensor[] outputs = node.Kernel(arguments, new KernelMode(training, layerTrainable));
+            for (int i = 0; i < outputs.Length && i < node.Node.Proto.Output.Count; i++)
+            {
+                string name = node.Node.Proto.Output[i];
+                if (tensors.Contains(name))
+                {
+                    results[name] = outputs[i];
+                }
+
+                if (plan.LastUse.ContainsKey(name))
+                {
+                    values[name] = outputs[i];
+                }
+                else if (!results.ContainsKey(name))
+                {
+                    outputs[i].Dispose();
+                }
+            }
+
+            foreach (string finished in plan.ReleaseAfter[index])
+            {
+                if (values.Remove(finished, out var done) && !results.ContainsKey(finished) && finished != InputName)
+                {
+                    done.Dispose();
+                }
+            }
+        }
+
+        return results;
+    }
+
+    private Tensor ToLayout(Tensor input) =>
+        ChannelsLast && input.dim() == 4 ? input.permute(0, 2, 3, 1).contiguous().permute(0, 3, 1, 2) : input;
+
+    private ExecutionPlan Plan(IReadOnlyCollection<string> tensors)
+    {
+        string key = string.Join('\n', tensors.Order(StringComparer.Ordinal));
+        lock (_planGate)
+        {
+            if (!_plans.TryGetValue(key, out var plan))
+            {
+                plan = BuildPlan(tensors);
+                _plans[key] = plan;
+            }
+
+            return plan;
+        }
+    }
+
+    private ExecutionPlan BuildPlan(IReadOnlyCollection<string> tensors)
+    {
+        var needed = new SortedSet<int>();
+        var pending = new Stack<string>();
+        foreach (string name in tensors)
+        {
+            if (!HasTensor(name))
+            {
+                throw new TenniException($"the graph has no tensor '{name}'; node outputs: {string.Join(", ", TensorNames.Take(20))}{(TensorNames.Count > 20 ? ", …" : "")}");
+            }
+
+            pending.Push(name);
+        }
+
+        while (pending.TryPop(out string? name))
+        {
+            if (_producer.TryGetValue(name, out int index) && needed.Add(index))
+            {
+                foreach (string input in _nodes[index].Node.Proto.Input.Where(i => i.Length > 0 && !_initializers.ContainsKey(i)))
+                {
+                    pending.Push(input);
+                }
+            }
+        }
+
+        var lastUse = new Dictionary<string, int>(StringComparer.Ordinal);
+        foreach (int index in needed)
+        {
+            foreach (string input in _nodes[index].Node.Proto.Input.Where(i => i.Length > 0 && !_initializers.ContainsKey(i)))
+            {
+                lastUse[input] = index;
+            }
+        }
+
+        var release = needed.ToDictionary(i => i, _ => new List<string>());
+        foreach (var (name, index) in lastUse)
+        {
+            release[index].Add(name);
+        }
+
+        return new ExecutionPlan(needed.ToArray(), lastUse, release);
+    }
+
+    private void BindInitializers(OnnxNode node, Dictionary<string, TensorProto> protos, bool channelsLast)
+    {
+        for (int slot = 0; slot < node.Proto.Input.Count; slot++)
+        {
+            string name = node.Proto.Input[slot];
+            if (!protos.TryGetValue(name, out var proto) || _initializers.ContainsKey(name))
+            {
+                continue;
+            }
+
+            var (role, roleName) = OnnxOperatorTable.SlotOf(node.OpType, slot);
+            Tensor value = OnnxTensors.ToTorch(proto).DetachFromDisposeScope();
+            if (role != InitializerRole.Constant && value.dtype != ScalarType.Float32)
+            {
+                role = InitializerRole.Constant;
+            }
+
+            if (role == InitializerRole.Constant)
+            {
+                _initializers[name] = value;
+                continue;
+            }
+
+            if (channelsLast && value.dim() == 4)
+            {
+                value = value.permute(0, 2, 3, 1).contiguous().permute(0, 3, 1, 2).DetachFromDisposeScope();
+            }
+
+            if (!_layers.TryGetValue(node.LayerName, out var layer))
+            {
+                layer = new OnnxLayer(node.LayerName, node.OpType);
+                _layers[node.LayerName] = layer;
+                register_module(node.LayerName, layer);
+            }
+
+            layer.Add(roleName, value, role);
+            _initializers[name] = role == InitializerRole.Parameter
+                ? layer.named_parameters().First(p => p.name == roleName).parameter
+                : layer.named_buffers().First(b => b.name == roleName).buffer;
+        }
+    }
+
+    private static string UniqueLayerName(NodeProto node, int index, HashSet<string> taken)
+    {
+        // Module names cannot hold '.', which TorchSharp uses as the path separator.
+        string baseName = node.Name.Length > 0 ? node.Name.Replace('.', '_').Replace('/', '_') : $"{node.OpType}_{index}";
+        string name = baseName;
+        for (int n = 1; !taken.Add(name); n++)
+        {
+            name = $"{baseName}_{n}";
+        }
+
+        return name;
+    }
+
+    private sealed record CompiledNode(OnnxNode Node, OnnxKernel Kernel);
+
+    private sealed record ExecutionPlan(int[] Steps, Dictionary<string, int> LastUse, Dictionary<int, List<string>> ReleaseAfter);
+}

@@ -1,0 +1,54 @@
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Tenni.Onnx;
+
+/// <summary>
+/// The parameters and buffers of one ONNX node (a layer), registered under their roles
+/// (<c>weight</c>, <c>bias</c>, <c>running_mean</c>, …) so they can be frozen, trained and saved by name.
+/// </summary>
+public sealed class OnnxLayer : nn.Module
+{
+    internal OnnxLayer(string name, string opType)
+        : base(name)
+    {
+        OpType = opType;
+    }
+
+    /// <summary>The ONNX operator of the node that owns this layer's tensors.</summary>
+    public string OpType { get; }
+
+    /// <summary>True when the layer has parameters and every one of them receives gradients.</summary>
+    public bool IsTrainable
+    {
+        get
+        {
+            var parameters = this.parameters().ToList();
+            return parameters.Count > 0 && parameters.All(p => p.requires_grad);
+        }
+    }
+
+    /// <summary>Number of trainable-kind values (parameters, not buffers).</summary>
+    public long ParameterCount => this.parameters().Sum(p => p.numel());
+
+    /// <summary>Chainer's <c>enable_update()</c> / <c>disable_update()</c>.</summary>
+    public void SetTrainable(bool trainable)
+    {
+        foreach (var p in parameters())
+        {
+            p.requires_grad = trainable;
+        }
+    }
+
+    internal void Add(string role, Tensor value, InitializerRole kind)
+    {
+        if (kind == InitializerRole.Parameter)
+        {
+            register_parameter(role, new TorchSharp.Modules.Parameter(value, requires_grad: true));
+        }
+        else
+        {
+            register_buffer(role, value);
+        }
+    }
+}

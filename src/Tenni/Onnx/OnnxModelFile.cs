@@ -1,0 +1,77 @@
+using Google.Protobuf;
+using Onnx;
+
+namespace Tenni.Onnx;
+
+/// <summary>Reads an ONNX file into its protobuf model, with one-line errors for every way a file can be wrong.</summary>
+public static class OnnxModelFile
+{
+    /// <summary>Parses <paramref name="path"/>; throws <see cref="TenniException"/> if it is missing, truncated or not ONNX.</summary>
+    public static ModelProto Load(string path)
+    {
+        if (!File.Exists(path))
+        {
+            throw new TenniException(Directory.Exists(path)
+                ? $"model file '{path}' is a folder; expected an .onnx file"
+                : $"model file '{path}' does not exist; expected an .onnx file");
+        }
+
+        ModelProto model;
+        try
+        {
+            using var stream = File.OpenRead(path);
+            model = ModelProto.Parser.ParseFrom(stream);
+        }
+        catch (InvalidProtocolBufferException e)
+        {
+            throw new TenniException($"'{path}' is not a readable ONNX model (truncated or another format: {e.Message})", e);
+        }
+
+        Validate(model, path);
+        return model;
+    }
+
+    /// <summary>Parses an in-memory model (tests and tools build graphs this way).</summary>
+    public static ModelProto Parse(byte[] bytes, string origin = "<memory>")
+    {
+        ModelProto model;
+        try
+        {
+            model = ModelProto.Parser.ParseFrom(bytes);
+        }
+        catch (InvalidProtocolBufferException e)
+        {
+            throw new TenniException($"'{origin}' is not a readable ONNX model ({e.Message})", e);
+        }
+
+        Validate(model, origin);
+        return model;
+    }
+
+    // Protobuf parses many non-ONNX byte strings "successfully" into an empty message, so a model
+    // without a graph, nodes or an opset is treated as "not ONNX" rather than run.
+    private static void Validate(ModelProto model, string origin)
+    {
+        if (model.Graph is null || model.Graph.Node.Count == 0)
+        {
+            throw new TenniException($"'{origin}' is not an ONNX model: it holds no graph nodes");
+        }
+
+        if (model.IrVersion <= 0)
+        {
+            throw new TenniException($"'{origin}' is not an ONNX model: it has no IR version");
+        }
+
+        foreach (var tensor in model.Graph.Initializer)
+        {
+            if (tensor.DataLocation == TensorProto.Types.DataLocation.External)
+            {
+                throw new TenniException($"'{origin}' keeps tensor '{tensor.Name}' in external data files; save the model as one file (onnx.save(model, path, save_as_external_data=False))");
+            }
+        }
+    }
+
+    /// <summary>The default-domain opset the model was written for.</summary>
+    public static long DefaultOpset(ModelProto model) =>
+        model.OpsetImport.Where(o => o.Domain is "" or "ai.onnx").Select(o => o.Version).DefaultIfEmpty(1).Max();
+}

@@ -1,0 +1,14 @@
+namespace Tenni.Tests.Support;
+
+/// <summary>Test categories. "RealModel" tests load the bundled 63 MB ResNet18 and real photos: slower, still run by CI.</summary>
+internal static class Categories
+{
+    public const string RealModel = "RealModel";
+}
+
+/// <summary>Tests that touch global torch state (thread count, seeds) or the shared ResNet18 run one at a time.</summary>
+[CollectionDefinition(Name, DisableParallelization = true)]
+public sealed class TorchCollection
+{
+    public const string Name = "torch";
+}

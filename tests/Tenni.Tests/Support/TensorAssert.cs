@@ -1,0 +1,22 @@
+namespace Tenni.Tests.Support;
+
+internal static class TensorAssert
+{
+    /// <summary>Asserts |actual - expected| ≤ atol + rtol·|expected| element-wise; returns the max abs difference.</summary>
+    public static double AllClose(float[] expected, float[] actual, double atol, double rtol = 0)
+    {
+        Assert.Equal(expected.Length, actual.Length);
+        double worst = 0;
+        for (int i = 0; i < expected.Length; i++)
+        {
+            double diff = Math.Abs((double)expected[i] - actual[i]);
+            worst = Math.Max(worst, diff);
+            if (!(diff <= atol + (rtol * Math.Abs(expected[i]))))
+            {
+                Assert.Fail($"element {i}: expected {expected[i]}, got {actual[i]} (|diff| {diff:G4} > atol {atol} + rtol {rtol}·|expected|)");
+            }
+        }
+
+        return worst;
+    }
+}
