@@ -1,6 +1,6 @@
-using Tenni.Native;
-using TorchSharp;
-TorchNative.EnsureLoaded();
-Console.WriteLine(TorchNative.LoadedFrom);
-var t = torch.ones(2, 3) * 2;
-Console.WriteLine(t.sum().item<float>());
+namespace Tenni.Cli;
+
+public static class Program
+{
+    public static int Main(string[] args) => TenniCommandLine.Run(args, Console.Out, Console.Error);
+}

@@ -15,13 +15,16 @@ public sealed class ResNet18ParityTests(ResNet18Fixture fixture, ITestOutputHelp
     // different convolution algorithms, so bit equality is not expected.
     private const double Tolerance = 1e-3;
 
-    [Fact]
-    public void Pool5_SixteenRealPhotos_MatchesOnnxRuntimeWithin1e3()
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void Pool5_SixteenRealPhotos_MatchesOnnxRuntimeWithin1e3(bool channelsLast)
     {
         // Given 16 real photos, preprocessed once, and ONNX Runtime on the same bundled file
         string[] photos = [.. TestData.Photos("Cat", 8), .. TestData.Photos("Dog", 8)];
         Assert.Equal(16, photos.Length);
-        var model = fixture.Model;
+        using var owned = channelsLast ? null : SourceModel.Load("resnet18", new SourceModelOptions { ChannelsLast = false });
+        var model = owned ?? fixture.Model;
         byte[] onnx = File.ReadAllBytes(model.Descriptor.LocateWeights());
         using var session = new InferenceSession(onnx);
         using var scope = NewDisposeScope();
@@ -44,6 +47,6 @@ public sealed class ResNet18ParityTests(ResNet18Fixture fixture, ITestOutputHelp
             worst = Math.Max(worst, TensorAssert.AllClose(expected, tenni[(i * 512)..((i + 1) * 512)], Tolerance));
         }
 
-        output.WriteLine($"pool5 max abs diff vs ONNX Runtime over 16 photos: {worst:G3}");
+        output.WriteLine($"pool5 max abs diff vs ONNX Runtime over 16 photos (channels_last={channelsLast}): {worst:G3}");
     }
 }

@@ -1,0 +1,38 @@
+using System.CommandLine;
+using Tenni.Features;
+using Tenni.Imaging;
+
+namespace Tenni.Cli.Commands;
+
+/// <summary><c>tenni extract</c>: Chainer's <c>extract(images, layers=[...])</c> into a NumPy file.</summary>
+internal static class ExtractCommand
+{
+    public static Command Create(CommandContext context)
+    {
+        var paths = new Argument<string[]>("paths") { Description = "Image files or folders (folders: all files, sorted)", Arity = ArgumentArity.OneOrMore };
+        var model = CommonOptions.Model();
+        var weights = CommonOptions.Weights();
+        var layer = new Option<string?>("--layer", "-l") { Description = "Layer to extract (default: the model's feature layer, pool5 for resnet18)" };
+        var output = new Option<string>("--out", "-o") { Description = ".npy file to write; the file list goes beside it as NAME.files.txt", DefaultValueFactory = _ => "features.npy" };
+        var batch = new Option<int>("--batch", "-b") { Description = "Images per forward pass", DefaultValueFactory = _ => 32 };
+        var command = new Command("extract", "Write a layer's output for each image to a float32 .npy file") { paths, model, weights, layer, output, batch };
+        command.SetAction(parsed => context.Execute(parsed, () =>
+        {
+            var files = ImageFiles.Expand(parsed.GetValue(paths)!);
+            using var source = CommonOptions.LoadModel(parsed, model, weights);
+            string layerName = parsed.GetValue(layer) ?? source.Descriptor.DefaultLayer;
+            _ = source.Forward(TorchSharp.torch.zeros(1, 3, source.Preprocessing.Size, source.Preprocessing.Size), [layerName]); // unknown layer: fail before any work
+            string target = parsed.GetValue(output)!;
+            var extractor = new FeatureExtractor(source, layerName, parsed.GetValue(batch));
+            var result = ProgressDisplay.Run(context.Error, "extract", files.Count, progress => extractor.ExtractToNpy(files, target, progress));
+            foreach (var skip in result.Skipped)
+            {
+                context.Error.WriteLine($"skipped: {skip.Reason}");
+            }
+
+            context.Output.WriteLine($"wrote {target}: float32 ({result.Files.Count}, {string.Join(", ", result.RowShape)}), layer {layerName} of {source.Descriptor.Name}; file list: {FeatureExtractor.FileListPath(target)}; skipped {result.Skipped.Count}");
+            return 0;
+        }));
+        return command;
+    }
+}

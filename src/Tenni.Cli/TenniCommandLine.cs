@@ -1,0 +1,41 @@
+using System.CommandLine;
+using Tenni.Cli.Commands;
+
+namespace Tenni.Cli;
+
+/// <summary>
+/// Parses the command line and runs one command. Exit codes: 0 success, 2 bad input (a one-line message,
+/// no stack trace unless --verbose), 1 an unexpected failure.
+/// </summary>
+public static class TenniCommandLine
+{
+    public const int BadInput = 2;
+    public const int Failure = 1;
+
+    public static int Run(string[] args, TextWriter output, TextWriter error)
+    {
+        var verbose = new Option<bool>("--verbose") { Description = "Show stack traces for errors", Recursive = true };
+        var context = new CommandContext(output, error, verbose);
+        var root = new RootCommand("Tenni: transfer learning on images with ImageNet models, in .NET")
+        {
+            verbose,
+            LayersCommand.Create(context),
+            ShowCommand.Create(context),
+            ExtractCommand.Create(context),
+        };
+
+        ParseResult parsed = root.Parse(args);
+        if (parsed.Errors.Count > 0)
+        {
+            foreach (var problem in parsed.Errors)
+            {
+                error.WriteLine($"error: {problem.Message}");
+            }
+
+            error.WriteLine("See 'tenni --help'.");
+            return BadInput;
+        }
+
+        return parsed.Invoke(new InvocationConfiguration { Output = output, Error = error, EnableDefaultExceptionHandler = false });
+    }
+}

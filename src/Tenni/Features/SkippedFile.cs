@@ -1,0 +1,4 @@
+namespace Tenni.Features;
+
+/// <summary>A file that was not used, and why.</summary>
+public sealed record SkippedFile(string Path, string Reason);
