@@ -2,6 +2,7 @@ using Tenni.Benchmarks;
 using Tenni.Native;
 
 // dotnet run -c Release --project benchmarks/Tenni.Benchmarks -- forward [batch] [rounds] [threads]
+// dotnet run -c Release --project benchmarks/Tenni.Benchmarks -- decode [folder] [rounds]
 TorchNative.EnsureLoaded();
 string which = args.Length > 0 ? args[0] : "forward";
 int Arg(int i, int fallback) => args.Length > i ? int.Parse(args[i]) : fallback;
@@ -11,8 +12,11 @@ switch (which)
     case "forward":
         ForwardBenchmark.Run(Arg(1, 32), Arg(2, 7), Arg(3, 2));
         break;
+    case "decode":
+        DecodeBenchmark.Run(args.Length > 1 ? args[1] : Path.Combine("..", "shared", "data", "PetImages-mini"), Arg(2, 3));
+        break;
     default:
-        Console.Error.WriteLine($"unknown benchmark '{which}'; known: forward");
+        Console.Error.WriteLine($"unknown benchmark '{which}'; known: forward, decode");
         return 2;
 }
 

@@ -98,8 +98,23 @@ public static class TorchNative
 
     private static string WritePatchedCopy(string original, byte[] patched)
     {
-        string hash = Convert.ToHexString(SHA256.HashData(patched))[..16].ToLowerInvariant();
-        string folder = Path.Combine(CacheRoot(), "native", hash);
+        try
+        {
+            return WritePatchedCopy(original, patched, CacheRoot());
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // A read-only home (containers, CI sandboxes): the temp folder will do.
+            return WritePatchedCopy(original, patched, Path.Combine(Path.GetTempPath(), $"tenni-{Environment.UserName}"));
+        }
+    }
+
+    private static string WritePatchedCopy(string original, byte[] patched, string root)
+    {
+        // Keyed by content and by the folder it came from, so the sibling links always point at live files.
+        byte[] key = [.. SHA256.HashData(patched), .. System.Text.Encoding.UTF8.GetBytes(Path.GetDirectoryName(original)!)];
+        string hash = Convert.ToHexString(SHA256.HashData(key))[..16].ToLowerInvariant();
+        string folder = Path.Combine(root, "native", hash);
         string target = Path.Combine(folder, GlueName);
         if (File.Exists(target))
         {

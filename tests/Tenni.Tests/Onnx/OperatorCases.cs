@@ -21,6 +21,9 @@ internal static class OperatorCases
         yield return Conv("Conv_Grouped2_Stride2", [6, 2, 3, 3], Int("group", 2), Ints("strides", 2, 2));
         yield return Conv("Conv_Depthwise_Dilated2", [4, 1, 3, 3], Int("group", 4), Ints("dilations", 2, 2), Ints("pads", 2, 2, 2, 2));
         yield return Conv("Conv_AsymmetricPads_Stride2", [6, 4, 3, 3], Ints("pads", 1, 1, 0, 0), Ints("strides", 2, 2));
+        yield return new("Conv_AsymmetricPads_EvenInput_UnusedEndPad", [2, 4, 8, 8], new OnnxGraphBuilder(13, "x", 2, 4, 8, 8)
+            .Initializer("w", Random(6 * 4 * 3 * 3, 1), 6, 4, 3, 3)
+            .Node("Conv", ["x", "w"], ["y"], null, Ints("pads", 1, 1, 0, 0), Ints("strides", 2, 2)).Output("y").Bytes());
         yield return Conv("Conv_AutoPadSameUpper_Stride2", [6, 4, 4, 4], String("auto_pad", "SAME_UPPER"), Ints("strides", 2, 2));
         yield return Conv("Conv_AutoPadSameLower", [6, 4, 4, 4], String("auto_pad", "SAME_LOWER"));
         yield return Conv("Conv_AutoPadValid", [6, 4, 3, 3], String("auto_pad", "VALID"));
@@ -53,6 +56,8 @@ internal static class OperatorCases
         yield return Single("MaxPool_3x3_Stride2_Pads1", 13, "MaxPool", null, [], Ints("kernel_shape", 3, 3), Ints("strides", 2, 2), Ints("pads", 1, 1, 1, 1));
         yield return Single("MaxPool_CeilMode", 13, "MaxPool", null, [], Ints("kernel_shape", 3, 3), Ints("strides", 2, 2), Int("ceil_mode", 1));
         yield return Single("MaxPool_AsymmetricPads", 8, "MaxPool", null, [], Ints("kernel_shape", 3, 3), Ints("strides", 2, 2), Ints("pads", 1, 1, 0, 0));
+        yield return new("MaxPool_AsymmetricPads_EvenInput_UnusedEndPad", [2, 4, 8, 8], new OnnxGraphBuilder(8, "x", 2, 4, 8, 8)
+            .Node("MaxPool", ["x"], ["y"], null, Ints("kernel_shape", 3, 3), Ints("strides", 2, 2), Ints("pads", 1, 1, 0, 0)).Output("y").Bytes());
         yield return Single("MaxPool_AutoPadSameUpper", 13, "MaxPool", null, [], Ints("kernel_shape", 2, 2), Ints("strides", 2, 2), String("auto_pad", "SAME_UPPER"));
         yield return Single("MaxPool_Dilated", 13, "MaxPool", null, [], Ints("kernel_shape", 2, 2), Ints("dilations", 2, 2));
         yield return Single("AveragePool_ExcludePad", 13, "AveragePool", null, [], Ints("kernel_shape", 3, 3), Ints("pads", 1, 1, 1, 1));

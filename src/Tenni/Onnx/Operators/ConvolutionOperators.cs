@@ -32,7 +32,7 @@ internal static class ConvolutionOperators
             var (begin, end) = SpatialPadding.Resolve(node, x.shape.AsSpan(2), kernel, strides, dilations);
             long[] padding = begin;
             Tensor padded = x;
-            if (!SpatialPadding.IsSymmetric(begin, end))
+            if (!SpatialPadding.IsSymmetric(begin, end) && SpatialPadding.AsSymmetric(begin, end, x.shape.AsSpan(2), kernel, strides, dilations) is null)
             {
                 padded = F.pad(x, SpatialPadding.ToTorchPad(begin, end));
                 padding = new long[rank];

@@ -24,7 +24,8 @@ internal static class PoolingOperators
 
             // torch pads symmetrically and at most half the kernel; otherwise pad explicitly with -inf,
             // which is what ONNX's "padding is ignored" means for a maximum.
-            if (SpatialPadding.IsSymmetric(begin, end) && begin[0] * 2 <= kernel[0] && begin[1] * 2 <= kernel[1])
+            bool symmetric = SpatialPadding.IsSymmetric(begin, end) || (!ceil && SpatialPadding.AsSymmetric(begin, end, x.shape.AsSpan(2), kernel, strides, dilations) is not null);
+            if (symmetric && begin[0] * 2 <= kernel[0] && begin[1] * 2 <= kernel[1])
             {
                 return [F.max_pool2d(x, kernel, strides, begin, dilations, ceil)];
             }

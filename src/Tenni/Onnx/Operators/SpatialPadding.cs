@@ -48,6 +48,32 @@ internal static class SpatialPadding
 
     public static bool IsSymmetric(long[] begin, long[] end) => begin.AsSpan().SequenceEqual(end);
 
+    /// <summary>
+    /// Asymmetric pads whose extra end padding no window reaches (CNTK's [1,1,0,0] on even inputs) give
+    /// the same result as padding <paramref name="begin"/> on both sides: torch's kernels can then pad
+    /// for free instead of copying the input. Returns begin when that holds, else null.
+    /// </summary>
+    public static long[]? AsSymmetric(long[] begin, long[] end, ReadOnlySpan<long> inputSize, long[] kernel, long[] strides, long[] dilations)
+    {
+        for (int i = 0; i < begin.Length; i++)
+        {
+            if (end[i] > begin[i])
+            {
+                return null;
+            }
+
+            long extent = ((kernel[i] - 1) * dilations[i]) + 1;
+            long asymmetric = ((inputSize[i] + begin[i] + end[i] - extent) / strides[i]) + 1;
+            long symmetric = ((inputSize[i] + (2 * begin[i]) - extent) / strides[i]) + 1;
+            if (asymmetric != symmetric)
+            {
+                return null;
+            }
+        }
+
+        return begin;
+    }
+
     /// <summary>torch's pad list: last axis first, (begin, end) pairs.</summary>
     public static long[] ToTorchPad(long[] begin, long[] end)
     {
