@@ -73,7 +73,7 @@ public sealed class OnnxGraph : nn.Module<Tensor, Tensor>
     public IReadOnlyList<string> TensorNames { get; }
 
     /// <summary>The graph's nodes in execution order.</summary>
-    public IReadOnlyList<OnnxNode> Nodes => _nodes.Select(n => n.Node).ToArray();
+    internal IReadOnlyList<OnnxNode> Nodes => _nodes.Select(n => n.Node).ToArray();
 
     /// <summary>Layers (nodes with initializers) in graph order.</summary>
     public IReadOnlyCollection<OnnxLayer> Layers => _layers.Values;

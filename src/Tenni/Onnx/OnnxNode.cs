@@ -3,7 +3,7 @@ using Onnx;
 namespace Tenni.Onnx;
 
 /// <summary>One node of an ONNX graph as an operator sees it at load time: its attributes and opset.</summary>
-public sealed class OnnxNode
+internal sealed class OnnxNode
 {
     private readonly Dictionary<string, AttributeProto> _attributes;
 

@@ -6,7 +6,7 @@ using static TorchSharp.torch;
 namespace Tenni.Onnx;
 
 /// <summary>Converts between ONNX <see cref="TensorProto"/> and torch tensors (CPU, contiguous).</summary>
-public static class OnnxTensors
+internal static class OnnxTensors
 {
     // TensorProto.DataType values from onnx.proto.
     public const int Float = 1;
