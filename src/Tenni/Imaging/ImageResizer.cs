@@ -1,30 +1,40 @@
 namespace Tenni.Imaging;
 
+/// <summary>The interpolation filter of <see cref="ImageResizer"/>.</summary>
+public enum ResizeFilter
+{
+    /// <summary>Cubic convolution with a = -0.5 (Catmull-Rom), support 2: Pillow's BICUBIC.</summary>
+    Bicubic,
+
+    /// <summary>Triangle filter, support 1: Pillow's BILINEAR, torchvision's default for Resize.</summary>
+    Bilinear,
+}
+
 /// <summary>
 /// Separable antialiased resize with Pillow's convolution scheme (the filter's support grows with the
-/// downscale factor; each pass rounds to 8 bits), so results match <c>PIL.Image.resize</c> — what
-/// Chainer's <c>vgg.prepare</c> calls — to within one level. Default filter: bicubic (a = -0.5),
-/// Pillow's default for <c>resize</c> since 7.0.
+/// downscale factor; each pass rounds to 8 bits), so results follow <c>PIL.Image.resize</c>, which
+/// Chainer's <c>vgg.prepare</c> and torchvision's PIL path call. Checked against ImageMagick's resize
+/// with the same filters (tests/Tenni.Tests/TestData/resize).
 /// </summary>
 public static class ImageResizer
 {
-    public static RgbImage Resize(RgbImage image, int width, int height)
+    public static RgbImage Resize(RgbImage image, int width, int height, ResizeFilter filter = ResizeFilter.Bicubic)
     {
         if (image.Width == width && image.Height == height)
         {
             return image;
         }
 
-        byte[] horizontal = image.Width == width ? image.Pixels : ResizeRows(image.Pixels, image.Width, image.Height, width);
-        byte[] both = image.Height == height ? horizontal : ResizeColumns(horizontal, width, image.Height, height);
+        byte[] horizontal = image.Width == width ? image.Pixels : ResizeRows(image.Pixels, image.Width, image.Height, width, filter);
+        byte[] both = image.Height == height ? horizontal : ResizeColumns(horizontal, width, image.Height, height, filter);
         return new RgbImage(width, height, both);
     }
 
-    private static byte[] ResizeRows(byte[] src, int inWidth, int rows, int outWidth)
+    private static byte[] ResizeRows(byte[] src, int inWidth, int rows, int outWidth, ResizeFilter filter)
     {
-        var (starts, weights) = Coefficients(inWidth, outWidth);
+        var (starts, weights) = Coefficients(inWidth, outWidth, filter);
         byte[] dst = new byte[outWidth * rows * 3];
-        Parallel.For(0, rows, y =>
+        for (int y = 0; y < rows; y++)
         {
             int rowIn = y * inWidth * 3;
             int rowOut = y * outWidth * 3;
@@ -43,16 +53,17 @@ public static class ImageResizer
                     dst[rowOut + (x * 3) + c] = ToByte(sum);
                 }
             }
-        });
+        }
+
         return dst;
     }
 
-    private static byte[] ResizeColumns(byte[] src, int width, int inHeight, int outHeight)
+    private static byte[] ResizeColumns(byte[] src, int width, int inHeight, int outHeight, ResizeFilter filter)
     {
-        var (starts, weights) = Coefficients(inHeight, outHeight);
+        var (starts, weights) = Coefficients(inHeight, outHeight, filter);
         int stride = width * 3;
         byte[] dst = new byte[stride * outHeight];
-        Parallel.For(0, outHeight, y =>
+        for (int y = 0; y < outHeight; y++)
         {
             float[] w = weights[y];
             for (int i = 0; i < stride; i++)
@@ -66,16 +77,18 @@ public static class ImageResizer
 
                 dst[(y * stride) + i] = ToByte(sum);
             }
-        });
+        }
+
         return dst;
     }
 
     // Pillow's precompute_coeffs: window centred on (i + 0.5) * scale, support scaled by max(scale, 1).
-    private static (int[] Starts, float[][] Weights) Coefficients(int inSize, int outSize)
+    private static (int[] Starts, float[][] Weights) Coefficients(int inSize, int outSize, ResizeFilter filter)
     {
         double scale = (double)inSize / outSize;
         double filterScale = Math.Max(scale, 1.0);
-        double support = 2.0 * filterScale;
+        Func<double, double> kernel = filter == ResizeFilter.Bicubic ? Bicubic : Triangle;
+        double support = (filter == ResizeFilter.Bicubic ? 2.0 : 1.0) * filterScale;
         var starts = new int[outSize];
         var weights = new float[outSize][];
         for (int i = 0; i < outSize; i++)
@@ -87,7 +100,7 @@ public static class ImageResizer
             double total = 0;
             for (int k = 0; k < count; k++)
             {
-                w[k] = Bicubic((k + min - center + 0.5) / filterScale);
+                w[k] = kernel((k + min - center + 0.5) / filterScale);
                 total += w[k];
             }
 
@@ -105,6 +118,12 @@ public static class ImageResizer
         return x < 1 ? (((a + 2) * x) - (a + 3)) * x * x + 1
             : x < 2 ? ((((x - 5) * x) + 8) * x - 4) * a
             : 0;
+    }
+
+    private static double Triangle(double x)
+    {
+        x = Math.Abs(x);
+        return x < 1 ? 1 - x : 0;
     }
 
     private static byte ToByte(float v) => v <= 0 ? (byte)0 : v >= 255 ? (byte)255 : (byte)(int)(v + 0.5f);

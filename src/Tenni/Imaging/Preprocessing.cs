@@ -3,13 +3,21 @@ using static TorchSharp.torch;
 namespace Tenni.Imaging;
 
 /// <summary>
-/// How a model wants its input: resize, channel order, scale, mean (per channel or a whole mean image)
-/// and optional standard deviation. It travels with the model's registry entry and is never re-typed.
+/// How a model wants its input: resize (and crop), channel order, scale, mean (per channel or a whole
+/// mean image) and optional standard deviation. It travels with the model's registry entry and is never
+/// re-typed. Three named modes cover the weight families: <see cref="Caffe"/> (Chainer's
+/// <c>vgg.prepare</c>, Keras "caffe"), <see cref="MeanImageBgr"/> (the bundled ResNet18) and
+/// <see cref="Torchvision"/> (Keras "torch").
 /// </summary>
 public sealed record Preprocessing
 {
     /// <summary>Network input width and height.</summary>
     public required int Size { get; init; }
+
+    /// <summary>Resize the shorter side to this, then center-crop <see cref="Size"/>; null: stretch to Size×Size without crop.</summary>
+    public int? ResizeShorterSide { get; init; }
+
+    public ResizeFilter Filter { get; init; } = ResizeFilter.Bicubic;
 
     /// <summary>True: channels are fed B, G, R (Caffe and CNTK models).</summary>
     public required bool Bgr { get; init; }
@@ -29,41 +37,82 @@ public sealed record Preprocessing
     /// <summary>A short name for listings: "caffe", "mean-image", "torch".</summary>
     public required string Kind { get; init; }
 
-    /// <summary>Chainer's <c>vgg.prepare</c> / Keras "caffe": resize to size×size (no crop), RGB→BGR, minus [103.939, 116.779, 123.68].</summary>
+    /// <summary>Values per image: 3 × Size × Size.</summary>
+    public int Length => 3 * Size * Size;
+
+    /// <summary>Chainer's <c>vgg.prepare</c> / Keras "caffe": resize to size×size (no crop, bicubic), RGB→BGR, minus [103.939, 116.779, 123.68].</summary>
     public static Preprocessing Caffe(int size = 224) =>
         new() { Kind = "caffe", Size = size, Bgr = true, Mean = [103.939f, 116.779f, 123.68f] };
 
-    /// <summary>RGB→BGR, then minus a per-pixel mean image; the image is resized to size×size without crop.</summary>
+    /// <summary>RGB→BGR, then minus a per-pixel mean image; the image is resized to size×size (bicubic) without crop.</summary>
     public static Preprocessing MeanImageBgr(float[] meanImage, int size) =>
         new() { Kind = "mean-image", Size = size, Bgr = true, MeanImage = meanImage };
 
-    /// <summary>Turns a decoded image into the model's float32 [3, Size, Size] input.</summary>
-    public Tensor ToTensor(RgbImage image)
+    /// <summary>torchvision's ImageNet transform: shorter side to 256 (bilinear), center crop 224, /255, normalize with ImageNet mean and std.</summary>
+    public static Preprocessing Torchvision(int resize = 256, int crop = 224) => new()
     {
-        RgbImage resized = ImageResizer.Resize(image, Size, Size);
+        Kind = "torch",
+        Size = crop,
+        ResizeShorterSide = resize,
+        Filter = ResizeFilter.Bilinear,
+        Bgr = false,
+        Scale = 1f / 255f,
+        Mean = [0.485f, 0.456f, 0.406f],
+        Std = [0.229f, 0.224f, 0.225f],
+    };
+
+    /// <summary>Resizes (and crops) a decoded image to the network's Size×Size, as this mode prescribes.</summary>
+    public RgbImage Fit(RgbImage image)
+    {
+        if (ResizeShorterSide is not int shorter)
+        {
+            return ImageResizer.Resize(image, Size, Size, Filter);
+        }
+
+        // torchvision Resize(int): the shorter side becomes `shorter`, the other keeps the aspect ratio (truncated).
+        var (w, h) = image.Width <= image.Height
+            ? (shorter, (int)((long)shorter * image.Height / image.Width))
+            : ((int)((long)shorter * image.Width / image.Height), shorter);
+        return ImageCrop.Center(ImageResizer.Resize(image, w, h, Filter), Size, Size);
+    }
+
+    /// <summary>Writes the model's [3, Size, Size] input for an image already at Size×Size into <paramref name="destination"/>.</summary>
+    public void Normalize(RgbImage fitted, Span<float> destination)
+    {
+        if (fitted.Width != Size || fitted.Height != Size || destination.Length != Length)
+        {
+            throw new ArgumentException($"expected a {Size}×{Size} image and {Length} values");
+        }
+
         int plane = Size * Size;
-        float[] chw = new float[3 * plane];
-        byte[] px = resized.Pixels;
+        byte[] px = fitted.Pixels;
         for (int c = 0; c < 3; c++)
         {
             int source = Bgr ? 2 - c : c;
-            float std = Std?[c] ?? 1f;
+            float inverseStd = 1f / (Std?[c] ?? 1f);
             float mean = Mean[c];
             int offset = c * plane;
             for (int i = 0; i < plane; i++)
             {
                 float m = MeanImage is null ? mean : MeanImage[offset + i];
-                chw[offset + i] = ((px[(i * 3) + source] * Scale) - m) / std;
+                destination[offset + i] = ((px[(i * 3) + source] * Scale) - m) * inverseStd;
             }
         }
+    }
 
+    /// <summary>Turns a decoded image into the model's float32 [3, Size, Size] input.</summary>
+    public Tensor ToTensor(RgbImage image)
+    {
+        float[] chw = new float[Length];
+        Normalize(Fit(image), chw);
         return tensor(chw, [3L, Size, Size]);
     }
 
-    /// <summary>Stacks several images into one [N, 3, Size, Size] batch.</summary>
+    /// <summary>Stacks several images into one [N, 3, Size, Size] batch, preprocessing them in parallel.</summary>
     public Tensor ToBatch(IReadOnlyList<RgbImage> images)
     {
-        using var scope = NewDisposeScope();
-        return stack(images.Select(ToTensor).ToArray()).MoveToOuterDisposeScope();
+        float[] values = new float[images.Count * Length];
+        Parallel.For(0, images.Count, i => Normalize(Fit(images[i]), values.AsSpan(i * Length, Length)));
+        return tensor(values, [images.Count, 3L, Size, Size]);
     }
 }
