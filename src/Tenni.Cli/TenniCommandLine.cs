@@ -22,6 +22,7 @@ public static class TenniCommandLine
             LayersCommand.Create(context),
             ShowCommand.Create(context),
             ExtractCommand.Create(context),
+            VerifyCommand.Create(context),
         };
 
         ParseResult parsed = root.Parse(args);

@@ -1,0 +1,56 @@
+using System.CommandLine;
+using Tenni.Data;
+using Tenni.IO;
+
+namespace Tenni.Cli.Commands;
+
+/// <summary>
+/// <c>tenni verify</c>: fastai's <c>verify_images</c>, but reporting instead of deleting: reads every
+/// file of a class-folder tree and says what would be used, what is skipped and why, and which files are
+/// identical. Nothing is moved or deleted.
+/// </summary>
+internal static class VerifyCommand
+{
+    public static Command Create(CommandContext context)
+    {
+        var folder = new Argument<string>("folder") { Description = "A folder with one sub-folder per class" };
+        var json = new Option<bool>("--json") { Description = "Print the full report as JSON instead of the summary" };
+        var report = new Option<string?>("--report") { Description = "Also save the full JSON report to this file" };
+        var classes = new Option<string?>("--classes") { Description = "Class folders in label order, comma-separated (e.g. Dog,Cat); default: all, sorted" };
+        var perClass = new Option<int?>("--per-class") { Description = "Use at most this many readable images per class (the first, sorted by path)" };
+        var command = new Command("verify", "Check a dataset folder and report images per class, skipped files and duplicates") { folder, json, report, classes, perClass };
+        command.SetAction(parsed => context.Execute(parsed, () =>
+        {
+            var options = new ImageFolderOptions
+            {
+                Classes = parsed.GetValue(classes)?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
+                PerClass = parsed.GetValue(perClass),
+            };
+            var scanned = ImageFolder.Scan(parsed.GetValue(folder)!, options);
+            if (parsed.GetValue(report) is { } path)
+            {
+                AtomicFile.WriteAllText(path, scanned.Report.ToJson());
+            }
+
+            if (parsed.GetValue(json))
+            {
+                context.Output.WriteLine(scanned.Report.ToJson());
+            }
+            else
+            {
+                foreach (string line in scanned.Report.Summary())
+                {
+                    context.Output.WriteLine(line);
+                }
+
+                foreach (var skip in scanned.Report.Skipped)
+                {
+                    context.Output.WriteLine($"  skipped ({skip.Reason}): {skip.Message}");
+                }
+            }
+
+            return 0;
+        }));
+        return command;
+    }
+}

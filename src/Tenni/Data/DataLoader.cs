@@ -1,0 +1,130 @@
+using System.Threading.Channels;
+using Tenni.Imaging;
+using static TorchSharp.torch;
+
+namespace Tenni.Data;
+
+/// <summary>
+/// Streams samples as batches of tensors: a background task decodes and preprocesses each batch on all
+/// cores while the consumer works on the previous one, at most <see cref="DataLoaderOptions.Prefetch"/>
+/// batches ahead, so memory stays bounded whatever the dataset's size. Shuffling and augmentation are
+/// seeded per (seed, epoch, position), so results do not depend on thread timing.
+/// </summary>
+public sealed class DataLoader(IReadOnlyList<ImageSample> samples, Preprocessing preprocessing, DataLoaderOptions? options = null)
+{
+    private readonly DataLoaderOptions _options = options ?? new DataLoaderOptions();
+
+    public int BatchCount => (samples.Count + _options.BatchSize - 1) / _options.BatchSize;
+
+    /// <summary>The order in which epoch <paramref name="epoch"/> visits the samples.</summary>
+    public int[] Order(int epoch)
+    {
+        int[] order = Enumerable.Range(0, samples.Count).ToArray();
+        if (_options.Shuffle)
+        {
+            var rng = new Random(Mix(_options.Seed, epoch, -1));
+            for (int i = order.Length - 1; i > 0; i--)
+            {
+                int j = rng.Next(i + 1);
+                (order[i], order[j]) = (order[j], order[i]);
+            }
+        }
+
+        return order;
+    }
+
+    /// <summary>One pass over the samples. Dispose each batch when done with it.</summary>
+    public IEnumerable<Batch> Epoch(int epoch = 0)
+    {
+        int[] order = Order(epoch);
+        var channel = Channel.CreateBounded<(float[] Images, long[] Labels, ImageSample[] Samples)>(
+            new BoundedChannelOptions(Math.Max(1, _options.Prefetch)) { SingleReader = true, SingleWriter = true });
+        using var stop = new CancellationTokenSource();
+        var producer = Task.Run(() => Produce(order, epoch, channel.Writer, stop.Token));
+        try
+        {
+            while (channel.Reader.WaitToReadAsync().AsTask().GetAwaiter().GetResult())
+            {
+                while (channel.Reader.TryRead(out var item))
+                {
+                    int n = item.Labels.Length;
+                    yield return new Batch(
+                        tensor(item.Images, [n, 3L, preprocessing.Size, preprocessing.Size]).DetachFromDisposeScope(),
+                        tensor(item.Labels, [(long)n]).DetachFromDisposeScope(),
+                        item.Samples);
+                }
+            }
+
+            producer.GetAwaiter().GetResult(); // surfaces a decoding failure
+        }
+        finally
+        {
+            stop.Cancel();
+            try
+            {
+                producer.Wait();
+            }
+            catch (AggregateException)
+            {
+                // Cancelled because the consumer stopped early, or already surfaced above.
+            }
+        }
+    }
+
+    private async Task Produce(int[] order, int epoch, ChannelWriter<(float[], long[], ImageSample[])> writer, CancellationToken stop)
+    {
+        try
+        {
+            var parallel = new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, _options.Workers), CancellationToken = stop };
+            for (int start = 0; start < order.Length; start += _options.BatchSize)
+            {
+                int n = Math.Min(_options.BatchSize, order.Length - start);
+                var batch = new ImageSample[n];
+                float[] images = new float[n * preprocessing.Length];
+                long[] labels = new long[n];
+                Parallel.For(0, n, parallel, i =>
+                {
+                    int position = start + i;
+                    var sample = samples[order[position]];
+                    batch[i] = sample;
+                    labels[i] = sample.Label;
+                    var (decoded, problem) = ImageReader.Read(sample.Path);
+                    if (decoded is null)
+                    {
+                        throw new TenniException($"{problem!.Message} (it was readable when the dataset was scanned; has it changed?)");
+                    }
+
+                    var rng = new Random(Mix(_options.Seed, epoch, position));
+                    RgbImage fitted = _options.Augmentation.IsEnabled
+                        ? _options.Augmentation.Apply(decoded.Image, preprocessing, rng)
+                        : preprocessing.Fit(decoded.Image);
+                    preprocessing.Normalize(fitted, images.AsSpan(i * preprocessing.Length, preprocessing.Length));
+                });
+                await writer.WriteAsync((images, labels, batch), stop).ConfigureAwait(false);
+            }
+
+            writer.Complete();
+        }
+        catch (Exception e)
+        {
+            writer.TryComplete(e is AggregateException { InnerExceptions.Count: 1 } a ? a.InnerException : e);
+            if (e is not OperationCanceledException)
+            {
+                throw;
+            }
+        }
+    }
+
+    // A fixed 64-bit mix (HashCode.Combine is randomised per process; this is stable across runs).
+    private static int Mix(int seed, int epoch, int position)
+    {
+        unchecked
+        {
+            ulong x = ((ulong)(uint)seed * 0x9E3779B97F4A7C15UL) ^ ((ulong)(uint)epoch * 0xC2B2AE3D27D4EB4FUL) ^ ((ulong)(uint)position * 0x165667B19E3779F9UL);
+            x ^= x >> 33;
+            x *= 0xFF51AFD7ED558CCDUL;
+            x ^= x >> 33;
+            return (int)(x & 0x7FFFFFFF);
+        }
+    }
+}

@@ -1,0 +1,122 @@
+using Tenni.IO;
+
+namespace Tenni.Data;
+
+/// <summary>
+/// A training and a validation list of samples. Byte-identical files (one content hash) always land on
+/// the same side, so validation never scores an image the model trained on. Saved as two tab-separated
+/// lists (<c>train.tsv</c>, <c>val.tsv</c>) so a run can be repeated exactly.
+/// </summary>
+public sealed class DatasetSplit
+{
+    public const string TrainFile = "train.tsv";
+    public const string ValidationFile = "val.tsv";
+
+    public DatasetSplit(IReadOnlyList<string> classes, IReadOnlyList<ImageSample> train, IReadOnlyList<ImageSample> validation, string method)
+    {
+        Classes = classes;
+        Train = train;
+        Validation = validation;
+        Method = method;
+    }
+
+    public IReadOnlyList<string> Classes { get; }
+
+    public IReadOnlyList<ImageSample> Train { get; }
+
+    public IReadOnlyList<ImageSample> Validation { get; }
+
+    /// <summary>How the split was made, for the run's records.</summary>
+    public string Method { get; }
+
+    /// <summary>A seeded random split (stratified by class unless told otherwise), identical files kept together.</summary>
+    public static DatasetSplit Random(ImageFolder folder, SplitOptions? options = null)
+    {
+        options ??= new SplitOptions();
+        if (options.TrainFraction is <= 0 or >= 1)
+        {
+            throw new TenniException($"train fraction must be between 0 and 1 (exclusive), got {options.TrainFraction}");
+        }
+
+        // A group is all files with one content hash; it goes to one side as a whole.
+        var groups = folder.Samples.GroupBy(s => s.ContentHash).Select(g => g.ToArray()).ToList();
+        var rng = new Random(options.Seed);
+        var strata = options.Stratified
+            ? groups.GroupBy(g => g[0].Label).OrderBy(s => s.Key).Select(s => s.ToList()).ToList()
+            : [groups];
+        var train = new List<ImageSample>();
+        var validation = new List<ImageSample>();
+        foreach (var stratum in strata)
+        {
+            Shuffle(stratum, rng);
+            int total = stratum.Sum(g => g.Length);
+            int wanted = (int)Math.Round(total * options.TrainFraction, MidpointRounding.AwayFromZero);
+            int taken = 0;
+            foreach (var group in stratum)
+            {
+                (taken < wanted ? train : validation).AddRange(group);
+                taken += taken < wanted ? group.Length : 0;
+            }
+        }
+
+        string method = $"{(options.Stratified ? "stratified" : "plain")} random {options.TrainFraction:0.###}/{1 - options.TrainFraction:0.###}, seed {options.Seed}";
+        return new DatasetSplit(folder.Classes, Order(train), Order(validation), method);
+    }
+
+    /// <summary>Separate training and validation trees with the same class folders (<c>train/</c>, <c>val/</c>).</summary>
+    public static DatasetSplit Explicit(ImageFolder train, ImageFolder validation)
+    {
+        if (!train.Classes.SequenceEqual(validation.Classes))
+        {
+            throw new TenniException($"training classes ({string.Join(", ", train.Classes)}) and validation classes ({string.Join(", ", validation.Classes)}) differ; both trees need the same class folders");
+        }
+
+        var trainHashes = train.Samples.Select(s => s.ContentHash).ToHashSet();
+        var shared = validation.Samples.Where(s => trainHashes.Contains(s.ContentHash)).ToArray();
+        if (shared.Length > 0)
+        {
+            throw new TenniException($"{shared.Length} validation images are byte-identical to training images (first: '{shared[0].Path}'); remove them from one tree");
+        }
+
+        return new DatasetSplit(train.Classes, train.Samples, validation.Samples, $"explicit: {train.Root} / {validation.Root}");
+    }
+
+    /// <summary>Writes <c>train.tsv</c> and <c>val.tsv</c> (label, class, content hash, path) into <paramref name="folder"/>.</summary>
+    public void Save(string folder)
+    {
+        AtomicFile.WriteAllText(Path.Combine(folder, TrainFile), Lines(Train));
+        AtomicFile.WriteAllText(Path.Combine(folder, ValidationFile), Lines(Validation));
+    }
+
+    /// <summary>Reads a saved split back (sizes and formats are not stored: the loader re-reads the files).</summary>
+    public static DatasetSplit Load(string folder, IReadOnlyList<string> classes)
+    {
+        IReadOnlyList<ImageSample> Read(string file)
+        {
+            string path = Path.Combine(folder, file);
+            if (!File.Exists(path))
+            {
+                throw new TenniException($"split list '{path}' does not exist");
+            }
+
+            return File.ReadLines(path).Skip(1).Where(l => l.Length > 0).Select(l => l.Split('\t')).Select(f => new ImageSample(f[3], int.Parse(f[0]), f[2], 0, 0, "")).ToArray();
+        }
+
+        return new DatasetSplit(classes, Read(TrainFile), Read(ValidationFile), $"loaded from {folder}");
+    }
+
+    private string Lines(IEnumerable<ImageSample> samples) =>
+        "label\tclass\tsha256\tpath\n" + string.Concat(samples.Select(s => $"{s.Label}\t{Classes[s.Label]}\t{s.ContentHash}\t{s.Path}\n"));
+
+    private static List<ImageSample> Order(List<ImageSample> samples) =>
+        samples.OrderBy(s => s.Label).ThenBy(s => s.Path, StringComparer.Ordinal).ToList();
+
+    private static void Shuffle<T>(List<T> items, Random rng)
+    {
+        for (int i = items.Count - 1; i > 0; i--)
+        {
+            int j = rng.Next(i + 1);
+            (items[i], items[j]) = (items[j], items[i]);
+        }
+    }
+}

@@ -1,0 +1,16 @@
+using Tenni.Imaging;
+
+namespace Tenni.Data;
+
+/// <summary>Options for <see cref="ImageFolder.Scan"/>.</summary>
+public sealed record ImageFolderOptions
+{
+    /// <summary>Class folders in label order (the chapter's dog = 0, cat = 1); null: every sub-folder, sorted by name.</summary>
+    public IReadOnlyList<string>? Classes { get; init; }
+
+    /// <summary>Keep at most this many readable images per class, the first in sorted order (the chapter's <c>[:1000]</c>).</summary>
+    public int? PerClass { get; init; }
+
+    /// <summary>Images whose header claims more pixels are skipped before any pixel buffer is allocated.</summary>
+    public long MaxPixels { get; init; } = ImageReader.DefaultMaxPixels;
+}

@@ -1,0 +1,18 @@
+namespace Tenni.Data;
+
+/// <summary>How <see cref="DatasetSplit.Random"/> divides a dataset.</summary>
+public sealed record SplitOptions
+{
+    /// <summary>Share of images for training (the chapter's 0.7).</summary>
+    public double TrainFraction { get; init; } = 0.7;
+
+    /// <summary>The chapter's <c>seed=1</c>.</summary>
+    public int Seed { get; init; } = 1;
+
+    /// <summary>
+    /// Split each class separately so both sides keep the class proportions (the default: with small or
+    /// unbalanced data a plain random split can leave a class nearly absent from validation). False:
+    /// one random split over all images, as Chainer's <c>split_dataset_random</c>.
+    /// </summary>
+    public bool Stratified { get; init; } = true;
+}
