@@ -27,6 +27,7 @@ public static class TorchNative
     private static readonly HashSet<string> AnchorSymbols = ["_ZSt21ios_base_library_initv"];
     private static readonly Lock Gate = new();
     private static bool _initialized;
+    private static IntPtr? _glue;
 
     /// <summary>How the native library was loaded: "as shipped", or the path of the patched copy.</summary>
     public static string LoadedFrom { get; private set; } = "not loaded";
@@ -36,51 +37,70 @@ public static class TorchNative
     {
         lock (Gate)
         {
-            if (_initialized)
+            if (!_initialized)
             {
-                return;
+                torch.InitializeDeviceType(DeviceType.CPU);
+                _initialized = true;
             }
-
-            if (OperatingSystem.IsLinux())
-            {
-                PrepareLinuxGlue();
-            }
-
-            torch.InitializeDeviceType(DeviceType.CPU);
-            _initialized = true;
         }
     }
 
-    private static void PrepareLinuxGlue()
+    // Runs when Tenni.dll loads, before any TorchSharp call: TorchSharp then finds its native glue
+    // through this resolver, however the first torch call is reached (EnsureLoaded, a tensor, a module).
+#pragma warning disable CA2255 // A library module initializer is the point: no caller has to remember a set-up call.
+    [System.Runtime.CompilerServices.ModuleInitializer]
+#pragma warning restore CA2255
+    internal static void RegisterResolver()
+    {
+        if (OperatingSystem.IsLinux())
+        {
+            // DllImports consult the assembly's resolver; TorchSharp's own NativeLibrary.TryLoad calls
+            // do not, but reach the load context's fallback event when the shipped file fails to load.
+            NativeLibrary.SetDllImportResolver(typeof(torch).Assembly, (name, _, _) =>
+                name.Contains("LibTorchSharp", StringComparison.Ordinal) ? GlueHandle() : IntPtr.Zero);
+            System.Runtime.Loader.AssemblyLoadContext.Default.ResolvingUnmanagedDll += (_, name) =>
+                name.Contains("LibTorchSharp", StringComparison.Ordinal) ? GlueHandle() : IntPtr.Zero;
+        }
+    }
+
+    private static IntPtr GlueHandle()
+    {
+        lock (Gate)
+        {
+            if (_glue is null)
+            {
+                _glue = PrepareLinuxGlue();
+            }
+
+            return _glue.Value;
+        }
+    }
+
+    /// <summary>The handle of the glue to use, or zero to let .NET's default probing (and its error message) take over.</summary>
+    private static IntPtr PrepareLinuxGlue()
     {
         string? original = FindGlue();
         if (original is null)
         {
-            // Let TorchSharp report its own "not found" message: it knows its probing better.
-            LoadedFrom = "as shipped";
-            return;
+            return IntPtr.Zero;
         }
 
         PreloadSiblings(Path.GetDirectoryName(original)!);
-        if (NativeLibrary.TryLoad(original, out _))
+        if (NativeLibrary.TryLoad(original, out IntPtr shipped))
         {
             LoadedFrom = "as shipped";
-            return;
+            return shipped;
         }
 
         byte[]? patched = ElfVersionPatcher.MarkVersionWeak(File.ReadAllBytes(original), MissingVersion, AnchorSymbols);
         if (patched is null)
         {
-            // The failure is something else; let TorchSharp surface it.
-            LoadedFrom = "as shipped";
-            return;
+            return IntPtr.Zero; // another failure: TorchSharp reports it
         }
 
         string copy = WritePatchedCopy(original, patched);
-        IntPtr handle = NativeLibrary.Load(copy);
-        NativeLibrary.SetDllImportResolver(typeof(torch).Assembly, (name, _, _) =>
-            name.Contains("LibTorchSharp", StringComparison.Ordinal) ? handle : IntPtr.Zero);
         LoadedFrom = copy;
+        return NativeLibrary.Load(copy);
     }
 
     /// <summary>libtorch's own libraries are loaded first, so the glue's DT_NEEDED entries resolve by soname.</summary>
