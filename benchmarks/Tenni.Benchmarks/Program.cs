@@ -3,6 +3,7 @@ using Tenni.Native;
 
 // dotnet run -c Release --project benchmarks/Tenni.Benchmarks -- forward [batch] [rounds] [threads]
 // dotnet run -c Release --project benchmarks/Tenni.Benchmarks -- decode [folder] [rounds]
+// dotnet run -c Release --project benchmarks/Tenni.Benchmarks -- scale [folder] [count] [batch]
 TorchNative.EnsureLoaded();
 string which = args.Length > 0 ? args[0] : "forward";
 int Arg(int i, int fallback) => args.Length > i ? int.Parse(args[i]) : fallback;
@@ -15,8 +16,13 @@ switch (which)
     case "decode":
         DecodeBenchmark.Run(args.Length > 1 ? args[1] : Path.Combine("..", "shared", "data", "PetImages-mini"), Arg(2, 3));
         break;
+    case "scale":
+        Console.WriteLine("| stage | elapsed | peak RSS | RSS |");
+        Console.WriteLine("|---|---:|---:|---:|");
+        ScaleBenchmark.Run(args.Length > 1 ? args[1] : Path.Combine(Path.GetTempPath(), "tenni-scale"), Arg(2, 100_000), Arg(3, 64));
+        break;
     default:
-        Console.Error.WriteLine($"unknown benchmark '{which}'; known: forward, decode");
+        Console.Error.WriteLine($"unknown benchmark '{which}'; known: forward, decode, scale");
         return 2;
 }
 

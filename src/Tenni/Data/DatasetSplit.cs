@@ -63,6 +63,19 @@ public sealed class DatasetSplit
         return new DatasetSplit(folder.Classes, Order(train), Order(validation), method);
     }
 
+    /// <summary>
+    /// The usual entry point: a <c>train/</c> and a <c>val/</c> (or <c>valid/</c>, <c>validation/</c>) tree
+    /// inside <paramref name="root"/> are used as given; otherwise the class folders of root are split at random.
+    /// </summary>
+    public static DatasetSplit FromFolder(string root, ImageFolderOptions? folderOptions = null, SplitOptions? splitOptions = null)
+    {
+        string train = Path.Combine(root, "train");
+        string? validation = new[] { "val", "valid", "validation" }.Select(n => Path.Combine(root, n)).FirstOrDefault(Directory.Exists);
+        return Directory.Exists(train) && validation is not null
+            ? Explicit(ImageFolder.Scan(train, folderOptions), ImageFolder.Scan(validation, folderOptions))
+            : Random(ImageFolder.Scan(root, folderOptions), splitOptions);
+    }
+
     /// <summary>Separate training and validation trees with the same class folders (<c>train/</c>, <c>val/</c>).</summary>
     public static DatasetSplit Explicit(ImageFolder train, ImageFolder validation)
     {

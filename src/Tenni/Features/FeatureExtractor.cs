@@ -27,21 +27,26 @@ public sealed class FeatureExtractor(SourceModel model, string layer, int batchS
         var skipped = new List<SkippedFile>();
         IReadOnlyList<long> rowShape = model.DescribeLayers().FirstOrDefault(l => l.Name == layer)?.OutputShape ?? RowShapeOf(layer);
         using var writer = new NpyWriter(npyPath, rowShape);
-        for (int start = 0; start < files.Count; start += batchSize)
+        var chunks = files.Chunk(batchSize).ToArray();
+
+        // Decoding batch k + 1 overlaps the forward pass of batch k.
+        Task<Prepared> next = Task.Run(() => Prepare(chunks.ElementAtOrDefault(0) ?? []));
+        for (int k = 0; k < chunks.Length; k++)
         {
-            var chunk = files.Skip(start).Take(batchSize).ToArray();
-            var images = Decode(chunk, skipped);
-            if (images.Count > 0)
+            Prepared current = next.GetAwaiter().GetResult();
+            next = Task.Run(() => Prepare(chunks.ElementAtOrDefault(k + 1) ?? []));
+            skipped.AddRange(current.Skipped);
+            if (current.Paths.Count > 0)
             {
                 using var scope = NewDisposeScope();
                 using var noGrad = no_grad();
-                Tensor batch = model.Preprocessing.ToBatch(images.Select(i => i.Image).ToList());
+                Tensor batch = tensor(current.Values, [current.Paths.Count, 3L, model.Preprocessing.Size, model.Preprocessing.Size]);
                 Tensor features = model.Features(batch, layer).contiguous();
                 writer.Append(features.data<float>().ToArray());
-                kept.AddRange(images.Select(i => i.Path));
+                kept.AddRange(current.Paths);
             }
 
-            progress?.Report(new ExtractionProgress(Math.Min(start + batchSize, files.Count), files.Count, skipped.Count));
+            progress?.Report(new ExtractionProgress(Math.Min((k + 1) * batchSize, files.Count), files.Count, skipped.Count));
         }
 
         if (kept.Count == 0)
@@ -57,36 +62,38 @@ public sealed class FeatureExtractor(SourceModel model, string layer, int batchS
     /// <summary>The list of files beside a features file: <c>features.npy</c> → <c>features.files.txt</c>.</summary>
     public static string FileListPath(string npyPath) => Path.ChangeExtension(npyPath, null) + ".files.txt";
 
-    private static List<(string Path, RgbImage Image)> Decode(string[] chunk, List<SkippedFile> skipped)
+    private Prepared Prepare(string[] chunk)
     {
-        var decoded = new RgbImage?[chunk.Length];
-        var errors = new string?[chunk.Length];
+        var values = new float[chunk.Length * model.Preprocessing.Length];
+        var problems = new string?[chunk.Length];
         Parallel.For(0, chunk.Length, i =>
         {
-            try
+            var (image, problem) = ImageReader.Read(chunk[i]);
+            if (image is null)
             {
-                decoded[i] = ImageDecoder.Decode(chunk[i]);
+                problems[i] = problem!.Message;
+                return;
             }
-            catch (TenniException e)
-            {
-                errors[i] = e.Message;
-            }
+
+            model.Preprocessing.Normalize(model.Preprocessing.Fit(image.Image), values.AsSpan(i * model.Preprocessing.Length, model.Preprocessing.Length));
         });
-        var images = new List<(string, RgbImage)>();
+
+        // Compact the rows of readable files to the front, in order.
+        var paths = new List<string>();
         for (int i = 0; i < chunk.Length; i++)
         {
-            if (decoded[i] is { } image)
+            if (problems[i] is null)
             {
-                images.Add((chunk[i], image));
-            }
-            else
-            {
-                skipped.Add(new SkippedFile(chunk[i], errors[i]!));
+                Array.Copy(values, i * model.Preprocessing.Length, values, paths.Count * model.Preprocessing.Length, model.Preprocessing.Length);
+                paths.Add(chunk[i]);
             }
         }
 
-        return images;
+        var skipped = chunk.Zip(problems).Where(p => p.Second is not null).Select(p => new SkippedFile(p.First, p.Second!)).ToList();
+        return new Prepared(values[..(paths.Count * model.Preprocessing.Length)], paths, skipped);
     }
+
+    private sealed record Prepared(float[] Values, List<string> Paths, List<SkippedFile> Skipped);
 
     private IReadOnlyList<long> RowShapeOf(string name)
     {

@@ -86,4 +86,22 @@ public sealed class DatasetSplitTests
         Assert.Equal(8, split.Train.Count);
         Assert.Equal(2, split.Validation.Count);
     }
+
+    [Fact]
+    public void FromFolder_TrainAndValSubfolders_ExplicitElseRandom()
+    {
+        string root = Directory.CreateTempSubdirectory("tenni-trees").FullName;
+        string train = TempDataset.Create(("a", 3), ("b", 3));
+        string val = TempDataset.Create(("a", 0), ("b", 0));
+        TempDataset.WriteImage(Path.Combine(val, "a", "x.png"), 500);
+        TempDataset.WriteImage(Path.Combine(val, "b", "x.png"), 501);
+        Directory.Move(train, Path.Combine(root, "train"));
+        Directory.Move(val, Path.Combine(root, "val"));
+
+        var split = DatasetSplit.FromFolder(root);
+
+        Assert.StartsWith("explicit", split.Method);
+        Assert.Equal((6, 2), (split.Train.Count, split.Validation.Count));
+        Assert.StartsWith("stratified random 0.7/0.3, seed 1", DatasetSplit.FromFolder(TestData.PetImages).Method);
+    }
 }

@@ -1,0 +1,72 @@
+using Microsoft.ML.OnnxRuntime;
+using Tenni.Imaging;
+using Tenni.Models;
+using Tenni.Tests.Support;
+using static TorchSharp.torch;
+
+namespace Tenni.Tests.Imaging;
+
+public sealed class PreprocessingTests
+{
+    [Fact]
+    public void Caffe_OnePixel_IsBgrMinusChainersMean()
+    {
+        var image = new RgbImage(1, 1, [10, 20, 30]);
+
+        using var t = Preprocessing.Caffe(1).ToTensor(image);
+
+        // vgg.prepare: BGR order, minus [103.939, 116.779, 123.68]
+        Assert.Equal([30 - 103.939f, 20 - 116.779f, 10 - 123.68f], t.data<float>().ToArray());
+        Assert.Equal([3L, 1, 1], t.shape);
+    }
+
+    [Fact]
+    public void Torchvision_500x375_ResizesShorterSideTo256AndCentreCrops224()
+    {
+        // A horizontal gradient: after resize (341×256) and crop (left = round(58.5) = 58), column 0 of
+        // the crop is column 58 of the resized image.
+        byte[] pixels = new byte[500 * 375 * 3];
+        for (int i = 0; i < 500 * 375; i++)
+        {
+            pixels[i * 3] = (byte)(i % 500 / 2);
+        }
+
+        var preprocessing = Preprocessing.Torchvision();
+        var image = new RgbImage(500, 375, pixels);
+        var resized = ImageResizer.Resize(image, 341, 256, ResizeFilter.Bilinear);
+
+        using var t = preprocessing.ToTensor(image);
+
+        Assert.Equal([3L, 224, 224], t.shape);
+        float expected = ((resized.Pixels[((16 * 341) + 58) * 3] / 255f) - 0.485f) / 0.229f;
+        Assert.Equal(expected, t[0, 0, 0].item<float>(), 1e-5f);
+    }
+
+    [Fact]
+    [Trait("Category", Categories.RealModel)]
+    public void ResNet18MeanImage_MatchesThePackagesOwnPreprocessingGraphInOnnxRuntime()
+    {
+        // Given a real photo resized to 224×224 and the package's ResNetPreprocess.onnx (RGB 0..255 in)
+        var preprocessing = KnownModels.ResNet18.LoadPreprocessing();
+        var fitted = preprocessing.Fit(ImageDecoder.Decode(TestData.Photos("Dog", 1)[0]));
+        float[] rgbPlanes = new float[3 * 224 * 224];
+        for (int i = 0; i < 224 * 224; i++)
+        {
+            for (int c = 0; c < 3; c++)
+            {
+                rgbPlanes[(c * 224 * 224) + i] = fitted.Pixels[(i * 3) + c];
+            }
+        }
+
+        string graph = Path.Combine(Path.GetDirectoryName(KnownModels.ResNet18.LocateWeights())!, "..", "ResNetPrepOnnx", "ResNetPreprocess.onnx");
+        using var session = new InferenceSession(graph);
+        var (expected, _) = OrtReference.Run(session, "OriginalInput", rgbPlanes, [1, 3, 224, 224], "PreprocessedInput");
+
+        // When Tenni normalizes the same pixels
+        float[] actual = new float[preprocessing.Length];
+        preprocessing.Normalize(fitted, actual);
+
+        // Then they agree to float rounding (one subtraction each)
+        TensorAssert.AllClose(expected, actual, 1e-5);
+    }
+}
