@@ -23,6 +23,7 @@ public static class TenniCommandLine
             ShowCommand.Create(context),
             ExtractCommand.Create(context),
             VerifyCommand.Create(context),
+            TrainCommand.Create(context),
         };
 
         ParseResult parsed = root.Parse(args);

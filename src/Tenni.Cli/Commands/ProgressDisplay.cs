@@ -15,17 +15,7 @@ internal static class ProgressDisplay
         bool interactive = ReferenceEquals(error, Console.Error) && !Console.IsErrorRedirected && AnsiConsole.Profile.Capabilities.Interactive;
         if (!interactive)
         {
-            var clock = Stopwatch.StartNew();
-            double lastReport = double.NegativeInfinity;
-            return work(new Reporter(p =>
-            {
-                if (p.Done == p.Total || clock.Elapsed.TotalSeconds - lastReport > 2)
-                {
-                    lastReport = clock.Elapsed.TotalSeconds;
-                    double rate = p.Done / Math.Max(clock.Elapsed.TotalSeconds, 1e-3);
-                    error.WriteLine($"{label}: {p.Done}/{p.Total} files ({100.0 * p.Done / Math.Max(p.Total, 1):F0}%), {rate:F1} files/s, {p.Skipped} skipped");
-                }
-            }));
+            return work(Lines(error, label));
         }
 
         T result = default!;
@@ -36,6 +26,22 @@ internal static class ProgressDisplay
                 result = work(new Reporter(p => task.Value = p.Done));
             });
         return result;
+    }
+
+    /// <summary>Plain progress lines, at most one every 2 s plus the last.</summary>
+    public static IProgress<ExtractionProgress> Lines(TextWriter error, string label)
+    {
+        var clock = Stopwatch.StartNew();
+        double lastReport = double.NegativeInfinity;
+        return new Reporter(p =>
+        {
+            if (p.Done == p.Total || clock.Elapsed.TotalSeconds - lastReport > 2)
+            {
+                lastReport = clock.Elapsed.TotalSeconds;
+                double rate = p.Done / Math.Max(clock.Elapsed.TotalSeconds, 1e-3);
+                error.WriteLine($"{label}: {p.Done}/{p.Total} files ({100.0 * p.Done / Math.Max(p.Total, 1):F0}%), {rate:F1} files/s, {p.Skipped} skipped");
+            }
+        });
     }
 
     // Synchronous, unlike Progress<T>, so lines appear in order on the caller's thread.

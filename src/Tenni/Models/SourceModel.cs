@@ -14,6 +14,7 @@ namespace Tenni.Models;
 public sealed class SourceModel : IDisposable
 {
     private readonly Dictionary<string, LayerAlias> _aliases;
+    private string? _weightsHash;
     private IReadOnlyList<LayerSummary>? _summaries;
 
     private SourceModel(ModelDescriptor descriptor, OnnxGraph graph, Preprocessing preprocessing)
@@ -26,6 +27,12 @@ public sealed class SourceModel : IDisposable
     }
 
     public ModelDescriptor Descriptor { get; }
+
+    /// <summary>The weights file this model was loaded from.</summary>
+    public string WeightsPath { get; private init; } = "";
+
+    /// <summary>SHA-256 of the weights file (hex), the source model's identity in caches and saved models.</summary>
+    public string WeightsHash => _weightsHash ??= HashFile(WeightsPath);
 
     public OnnxGraph Graph { get; }
 
@@ -44,7 +51,7 @@ public sealed class SourceModel : IDisposable
         ModelDescriptor descriptor = ModelRegistry.Get(name);
         string weights = options.WeightsPath ?? descriptor.LocateWeights();
         var graph = OnnxGraph.Load(weights, options.ChannelsLast);
-        var model = new SourceModel(descriptor, graph, descriptor.LoadPreprocessing());
+        var model = new SourceModel(descriptor, graph, descriptor.LoadPreprocessing()) { WeightsPath = Path.GetFullPath(weights) };
         model.SetTrainable(false);
         graph.eval();
         return model;
@@ -123,6 +130,15 @@ public sealed class SourceModel : IDisposable
     }
 
     public void Dispose() => Graph.Dispose();
+
+    private static string HashFile(string path)
+    {
+        using var stream = File.OpenRead(path);
+        return Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(stream)).ToLowerInvariant();
+    }
+
+    /// <summary>The graph tensor (and flattening) a friendly or raw layer name stands for.</summary>
+    public LayerAlias Resolve(string name) => ResolveTensor(name);
 
     private LayerAlias ResolveTensor(string name) =>
         _aliases.TryGetValue(name, out var alias) ? alias

@@ -94,7 +94,24 @@ public sealed class OnnxGraph : nn.Module<Tensor, Tensor>
 
     /// <summary>The layers whose nodes are needed to compute <paramref name="tensor"/>.</summary>
     public IEnumerable<OnnxLayer> LayersUpTo(string tensor) =>
-        Plan([tensor]).Steps.Select(i => _nodes[i].Node.LayerName).Where(_layers.ContainsKey).Select(n => _layers[n]);
+        Plan([tensor], [InputName]).Steps.Select(i => _nodes[i].Node.LayerName).Where(_layers.ContainsKey).Select(n => _layers[n]);
+
+    /// <summary>The nodes needed to compute <paramref name="tensor"/> from the image input.</summary>
+    internal IEnumerable<OnnxNode> NodesUpTo(string tensor) => Plan([tensor], [InputName]).Steps.Select(i => _nodes[i].Node);
+
+    /// <summary>Whether <paramref name="target"/> can be computed from <paramref name="from"/> alone (a clean cut of the graph).</summary>
+    internal bool IsComputableFrom(string from, string target)
+    {
+        try
+        {
+            Plan([target], [from]);
+            return true;
+        }
+        catch (TenniException)
+        {
+            return false;
+        }
+    }
 
     /// <summary>The graph's first output.</summary>
     public override Tensor forward(Tensor input) => Run(input, [OutputNames[0]])[OutputNames[0]];
@@ -103,14 +120,21 @@ public sealed class OnnxGraph : nn.Module<Tensor, Tensor>
     /// Computes the named tensors (node outputs) for <paramref name="input"/>, running only the nodes they
     /// depend on. Intermediate tensors are released as soon as no later node needs them.
     /// </summary>
-    public IReadOnlyDictionary<string, Tensor> Run(Tensor input, IReadOnlyCollection<string> tensors)
+    public IReadOnlyDictionary<string, Tensor> Run(Tensor input, IReadOnlyCollection<string> tensors) =>
+        Run(new Dictionary<string, Tensor>(StringComparer.Ordinal) { [InputName] = input }, tensors);
+
+    /// <summary>
+    /// Computes the named tensors from tensors given by name (the image input, or an intermediate
+    /// tensor such as a cached activation): only the nodes between them run.
+    /// </summary>
+    public IReadOnlyDictionary<string, Tensor> Run(IReadOnlyDictionary<string, Tensor> given, IReadOnlyCollection<string> tensors)
     {
-        ExecutionPlan plan = Plan(tensors);
-        var values = new Dictionary<string, Tensor>(StringComparer.Ordinal) { [InputName] = ToLayout(input) };
+        ExecutionPlan plan = Plan(tensors, given.Keys.ToArray());
+        var values = given.ToDictionary(kv => kv.Key, kv => ToLayout(kv.Value), StringComparer.Ordinal);
         var results = new Dictionary<string, Tensor>(StringComparer.Ordinal);
-        if (tensors.Contains(InputName))
+        foreach (string name in tensors.Where(values.ContainsKey))
         {
-            results[InputName] = values[InputName];
+            results[name] = values[name];
         }
 
         foreach (int index in plan.Steps)
@@ -123,7 +147,7 @@ public sealed class OnnxGraph : nn.Module<Tensor, Tensor>
                 arguments[i] = name.Length == 0 ? null : values.TryGetValue(name, out var v) ? v : _initializers[name];
             }
 
-            bool layerTrainable = training && _layers.TryGetValue(node.Node.LayerName, out var layer) && layer.IsTrainable;
+            bool layerTrainable = training && _layers.TryGetValue(node.Node.LayerName, out var layer) && layer.UsesBatchStatistics;
             Tensor[] outputs = node.Kernel(arguments, new KernelMode(training, layerTrainable));
             for (int i = 0; i < outputs.Length && i < node.Node.Proto.Output.Count; i++)
             {
@@ -145,7 +169,7 @@ public sealed class OnnxGraph : nn.Module<Tensor, Tensor>
 
             foreach (string finished in plan.ReleaseAfter[index])
             {
-                if (values.Remove(finished, out var done) && !results.ContainsKey(finished) && finished != InputName)
+                if (values.Remove(finished, out var done) && !results.ContainsKey(finished) && !given.ContainsKey(finished))
                 {
                     done.Dispose();
                 }
@@ -158,14 +182,14 @@ public sealed class OnnxGraph : nn.Module<Tensor, Tensor>
     private Tensor ToLayout(Tensor input) =>
         ChannelsLast && input.dim() == 4 ? input.permute(0, 2, 3, 1).contiguous().permute(0, 3, 1, 2) : input;
 
-    private ExecutionPlan Plan(IReadOnlyCollection<string> tensors)
+    private ExecutionPlan Plan(IReadOnlyCollection<string> tensors, IReadOnlyCollection<string> given)
     {
-        string key = string.Join('\n', tensors.Order(StringComparer.Ordinal));
+        string key = string.Join('\n', tensors.Order(StringComparer.Ordinal)) + "\0" + string.Join('\n', given.Order(StringComparer.Ordinal));
         lock (_planGate)
         {
             if (!_plans.TryGetValue(key, out var plan))
             {
-                plan = BuildPlan(tensors);
+                plan = BuildPlan(tensors, given.ToHashSet(StringComparer.Ordinal));
                 _plans[key] = plan;
             }
 
@@ -173,7 +197,7 @@ public sealed class OnnxGraph : nn.Module<Tensor, Tensor>
         }
     }
 
-    private ExecutionPlan BuildPlan(IReadOnlyCollection<string> tensors)
+    private ExecutionPlan BuildPlan(IReadOnlyCollection<string> tensors, HashSet<string> given)
     {
         var needed = new SortedSet<int>();
         var pending = new Stack<string>();
@@ -189,7 +213,17 @@ public sealed class OnnxGraph : nn.Module<Tensor, Tensor>
 
         while (pending.TryPop(out string? name))
         {
-            if (_producer.TryGetValue(name, out int index) && needed.Add(index))
+            if (given.Contains(name))
+            {
+                continue;
+            }
+
+            if (!_producer.TryGetValue(name, out int index))
+            {
+                throw new TenniException($"tensor '{name}' cannot be computed from the given tensors ({string.Join(", ", given)})");
+            }
+
+            if (needed.Add(index))
             {
                 foreach (string input in _nodes[index].Node.Proto.Input.Where(i => i.Length > 0 && !_initializers.ContainsKey(i)))
                 {
@@ -207,8 +241,13 @@ public sealed class OnnxGraph : nn.Module<Tensor, Tensor>
             }
         }
 
+        foreach (string name in given)
+        {
+            lastUse.TryAdd(name, -1);
+        }
+
         var release = needed.ToDictionary(i => i, _ => new List<string>());
-        foreach (var (name, index) in lastUse)
+        foreach (var (name, index) in lastUse.Where(kv => kv.Value >= 0))
         {
             release[index].Add(name);
         }

@@ -28,6 +28,14 @@ public sealed class OnnxLayer : nn.Module
         }
     }
 
+    /// <summary>
+    /// Whether a BatchNormalization layer normalises with batch statistics (and updates its running
+    /// ones) while the module trains. Null, the default: only when its own parameters are trainable.
+    /// </summary>
+    public bool? BatchStatistics { get; set; }
+
+    internal bool UsesBatchStatistics => BatchStatistics ?? IsTrainable;
+
     /// <summary>Number of trainable-kind values (parameters, not buffers).</summary>
     public long ParameterCount => this.parameters().Sum(p => p.numel());
 

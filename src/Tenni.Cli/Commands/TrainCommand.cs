@@ -1,0 +1,92 @@
+using System.CommandLine;
+using System.Globalization;
+using Tenni.Data;
+using Tenni.Training;
+
+namespace Tenni.Cli.Commands;
+
+/// <summary><c>tenni train</c>: the chapter's recipe with its settings as defaults; a thin layer over <see cref="TrainingRun"/>.</summary>
+internal static class TrainCommand
+{
+    public static Command Create(CommandContext context)
+    {
+        var data = new Option<string>("--data", "-d") { Description = "Folder with one sub-folder per class (or train/ and val/ trees)", Required = true };
+        var model = CommonOptions.Model();
+        var weights = CommonOptions.Weights();
+        var layer = new Option<string?>("--layer") { Description = "Cut layer feeding the new head (default: the model's feature layer, pool5 for resnet18)" };
+        var trainLayers = new Option<string?>("--train-layers") { Description = "Source layers to fine-tune, comma-separated (default: none, the head only)" };
+        var epochs = new Option<int>("--epochs") { DefaultValueFactory = _ => 20, Description = "Epochs (the chapter: 20)" };
+        var batch = new Option<int>("--batch") { DefaultValueFactory = _ => 64, Description = "Batch size (the chapter: 64)" };
+        var lr = new Option<double>("--lr") { DefaultValueFactory = _ => 1e-4, Description = "Learning rate of trained source layers (the chapter: Adam alpha 1e-4)" };
+        var headScale = new Option<double>("--head-lr-scale") { DefaultValueFactory = _ => 10, Description = "Head learning rate as a multiple of --lr (the chapter: 10)" };
+        var split = new Option<double>("--split") { DefaultValueFactory = _ => 0.7, Description = "Training share of a random split (the chapter: 0.7)" };
+        var seed = new Option<int>("--seed") { DefaultValueFactory = _ => 1, Description = "Seed for split, shuffling, head initialisation and dropout" };
+        var perClass = new Option<int?>("--per-class") { Description = "At most this many images per class (the chapter: 1000)" };
+        var classes = new Option<string?>("--classes") { Description = "Class folders in label order, comma-separated (e.g. Dog,Cat)" };
+        var output = new Option<string?>("--out", "-o") { Description = "Run folder (default: runs/train-<date>-<time>)" };
+        var resume = new Option<bool>("--resume") { Description = "Continue the run in --out from its last snapshot" };
+        var noCache = new Option<bool>("--no-cache") { Description = "Run the whole network every step instead of caching frozen layers" };
+        var optimizer = new Option<OptimizerKind>("--optimizer") { DefaultValueFactory = _ => OptimizerKind.Adam, Description = "Adam, AdamW or Sgd" };
+        var schedule = new Option<LearningRateSchedule>("--schedule") { DefaultValueFactory = _ => LearningRateSchedule.Constant, Description = "Constant, Cosine or OneCycle" };
+        var weightDecay = new Option<double>("--weight-decay") { Description = "Weight decay" };
+        var frozenBn = new Option<FrozenBatchNorm>("--frozen-bn") { DefaultValueFactory = _ => FrozenBatchNorm.Frozen, Description = "BatchNorm outside trained layers: Frozen, AffineTrainable or Trainable" };
+        var augment = new Option<string?>("--augment") { Description = "Training augmentation: flip, crop or flip,crop (turns caching off)" };
+        var patience = new Option<int?>("--early-stopping") { Description = "Stop after this many epochs without a better validation accuracy" };
+        var logName = new Option<string>("--log-name") { DefaultValueFactory = _ => "log", Description = "File name of the JSON log" };
+        var cacheDir = new Option<string?>("--cache-dir") { Description = "Folder for cached activations (default: ~/.cache/tenni/features)" };
+        var command = new Command("train", "Fine-tune a source model on a folder of images (the chapter's recipe)")
+        {
+            data, model, weights, layer, trainLayers, epochs, batch, lr, headScale, split, seed, perClass, classes, output, resume,
+            noCache, optimizer, schedule, weightDecay, frozenBn, augment, patience, logName, cacheDir,
+        };
+        command.SetAction(parsed => context.Execute(parsed, () =>
+        {
+            string? augmentation = parsed.GetValue(augment);
+            var options = new TrainOptions
+            {
+                Model = parsed.GetValue(model)!,
+                Weights = parsed.GetValue(weights),
+                Layer = parsed.GetValue(layer),
+                TrainLayers = List(parsed.GetValue(trainLayers)),
+                Epochs = Positive(parsed.GetValue(epochs), "--epochs"),
+                BatchSize = Positive(parsed.GetValue(batch), "--batch"),
+                LearningRate = parsed.GetValue(lr),
+                HeadLearningRateScale = parsed.GetValue(headScale),
+                TrainFraction = parsed.GetValue(split),
+                Seed = parsed.GetValue(seed),
+                PerClass = parsed.GetValue(perClass),
+                Classes = parsed.GetValue(classes) is { } c ? List(c) : null,
+                Cache = !parsed.GetValue(noCache),
+                Optimizer = parsed.GetValue(optimizer),
+                Schedule = parsed.GetValue(schedule),
+                WeightDecay = parsed.GetValue(weightDecay),
+                FrozenBatchNorm = parsed.GetValue(frozenBn),
+                Augmentation = ParseAugmentation(augmentation),
+                EarlyStoppingPatience = parsed.GetValue(patience),
+                LogName = parsed.GetValue(logName)!,
+                CacheFolder = parsed.GetValue(cacheDir),
+            };
+            string runFolder = parsed.GetValue(output) ?? Path.Combine("runs", $"train-{DateTime.Now.ToString("yyyyMMdd-HHmmss", CultureInfo.InvariantCulture)}");
+            TrainingRun.Train(parsed.GetValue(data)!, runFolder, options, context.Output, parsed.GetValue(resume), ProgressDisplay.Lines(context.Error, "cache"));
+            return 0;
+        }));
+        return command;
+    }
+
+    private static IReadOnlyList<string> List(string? text) =>
+        text?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) ?? [];
+
+    private static int Positive(int value, string name) =>
+        value > 0 ? value : throw new TenniException($"{name} must be at least 1, got {value}");
+
+    private static Augmentation ParseAugmentation(string? text)
+    {
+        var parts = List(text);
+        foreach (string unknown in parts.Where(p => p is not ("flip" or "crop")))
+        {
+            throw new TenniException($"unknown augmentation '{unknown}'; valid: flip, crop");
+        }
+
+        return new Augmentation { HorizontalFlip = parts.Contains("flip"), RandomResizedCrop = parts.Contains("crop") };
+    }
+}

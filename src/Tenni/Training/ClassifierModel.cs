@@ -1,0 +1,122 @@
+using Tenni.Models;
+using Tenni.Onnx;
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace Tenni.Training;
+
+/// <summary>
+/// The target model: a source model cut at a layer, followed by a new fully connected head whose input
+/// size is inferred from the cut layer (Chainer's <c>L.Linear(None, n_out)</c>), trained as Chainer's
+/// <c>L.Classifier</c> with softmax cross-entropy and accuracy.
+/// </summary>
+public sealed class ClassifierModel : IDisposable
+{
+    public ClassifierModel(SourceModel source, string cutLayer, int classes, int seed)
+    {
+        Source = source;
+        Cut = source.Resolve(cutLayer);
+        CutLayer = cutLayer;
+        long features = source.DescribeLayers().FirstOrDefault(l => l.Name == cutLayer)?.OutputShape.Aggregate(1L, (p, d) => p * d)
+            ?? FeatureCount(source, cutLayer);
+
+        // Chainer's Linear initialises W ~ N(0, 1/fan_in) (LeCun normal) and b = 0; seeded for reproducibility.
+        var generator = new Generator((ulong)seed);
+        Head = nn.Linear(features, classes);
+        using (no_grad())
+        {
+            Head.weight!.copy_(normal(0, 1.0 / Math.Sqrt(features), [classes, features], generator: generator));
+            Head.bias!.zero_();
+        }
+    }
+
+    public SourceModel Source { get; }
+
+    public string CutLayer { get; }
+
+    public LayerAlias Cut { get; }
+
+    public Linear Head { get; }
+
+    public int Classes => (int)Head.weight!.shape[0];
+
+    public void Train(bool training)
+    {
+        Source.Graph.train(training);
+        Head.train(training);
+    }
+
+    /// <summary>Logits for a batch given as <paramref name="tensorName"/>: the image input, or a cached activation.</summary>
+    public Tensor Logits(string tensorName, Tensor input)
+    {
+        Tensor features = tensorName == Cut.Tensor
+            ? input
+            : Source.Graph.Run(new Dictionary<string, Tensor> { [tensorName] = input }, [Cut.Tensor])[Cut.Tensor];
+        return Head.forward(features.flatten(1));
+    }
+
+    /// <summary>Mean softmax cross-entropy and accuracy, as <c>L.Classifier</c> reports them.</summary>
+    public static (Tensor Loss, Tensor Accuracy) LossAndAccuracy(Tensor logits, Tensor labels) =>
+        (nn.functional.cross_entropy(logits, labels), logits.argmax(1).eq(labels).to_type(ScalarType.Float32).mean());
+
+    /// <summary>Everything training can change: the head, trainable source parameters and running statistics that update.</summary>
+    public IEnumerable<(string Name, Tensor Value)> TrainableState()
+    {
+        yield return ("head.weight", Head.weight!);
+        yield return ("head.bias", Head.bias!);
+        foreach (OnnxLayer layer in Source.Graph.Layers)
+        {
+            bool statistics = layer.OpType == "BatchNormalization" && layer.UsesBatchStatistics;
+            foreach (var (name, p) in layer.named_parameters())
+            {
+                if (p.requires_grad)
+                {
+                    yield return ($"source.{layer.GetName()}.{name}", p);
+                }
+            }
+
+            foreach (var (name, b) in layer.named_buffers())
+            {
+                if (statistics)
+                {
+                    yield return ($"source.{layer.GetName()}.{name}", b);
+                }
+            }
+        }
+    }
+
+    /// <summary>Copies saved values into this model; every name must exist with the same shape.</summary>
+    public void LoadState(IReadOnlyDictionary<string, Tensor> state)
+    {
+        var targets = Head.named_parameters().Select(p => ($"head.{p.name}", (Tensor)p.parameter))
+            .Concat(Source.Graph.Layers.SelectMany(l => l.named_parameters().Select(p => ($"source.{l.GetName()}.{p.name}", (Tensor)p.parameter))
+                .Concat(l.named_buffers().Select(b => ($"source.{l.GetName()}.{b.name}", b.buffer)))))
+            .ToDictionary(t => t.Item1, t => t.Item2);
+        using var noGrad = no_grad();
+        foreach (var (name, value) in state)
+        {
+            if (!targets.TryGetValue(name, out var target))
+            {
+                throw new TenniException($"saved tensor '{name}' has no counterpart in model '{Source.Descriptor.Name}' cut at '{CutLayer}'");
+            }
+
+            if (!target.shape.SequenceEqual(value.shape))
+            {
+                throw new TenniException($"saved tensor '{name}' has shape [{string.Join(", ", value.shape)}], the model's is [{string.Join(", ", target.shape)}]");
+            }
+
+            target.copy_(value);
+        }
+    }
+
+    public void Dispose() => Head.Dispose();
+
+    private static long FeatureCount(SourceModel source, string layer)
+    {
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        int size = source.Preprocessing.Size;
+        return source.Forward(zeros(1, 3, size, size), [layer])[layer].flatten(1).shape[1];
+    }
+}

@@ -1,0 +1,70 @@
+using Tenni.Data;
+
+namespace Tenni.Training;
+
+/// <summary>Everything that defines a training run; the defaults are the chapter's recipe.</summary>
+public sealed record TrainOptions
+{
+    /// <summary>Source model name in the registry.</summary>
+    public string Model { get; init; } = "resnet18";
+
+    /// <summary>Weights file instead of the registry's.</summary>
+    public string? Weights { get; init; }
+
+    /// <summary>Cut layer whose output feeds the new head; null: the model's default feature layer.</summary>
+    public string? Layer { get; init; }
+
+    /// <summary>Source layers to fine-tune (the chapter's <c>fc7</c>); empty: the head only.</summary>
+    public IReadOnlyList<string> TrainLayers { get; init; } = [];
+
+    public int Epochs { get; init; } = 20;
+
+    public int BatchSize { get; init; } = 64;
+
+    /// <summary>Adam's alpha for the source model's trained layers (the chapter's 1e-4).</summary>
+    public double LearningRate { get; init; } = 1e-4;
+
+    /// <summary>The head's rate as a multiple of <see cref="LearningRate"/> (the chapter's 10×).</summary>
+    public double HeadLearningRateScale { get; init; } = 10;
+
+    /// <summary>Per-layer rates overriding <see cref="LearningRate"/>, by friendly or raw layer name.</summary>
+    public IReadOnlyDictionary<string, double> LayerLearningRates { get; init; } = new Dictionary<string, double>();
+
+    public OptimizerKind Optimizer { get; init; } = OptimizerKind.Adam;
+
+    public double Momentum { get; init; } = 0.9;
+
+    public double WeightDecay { get; init; }
+
+    public LearningRateSchedule Schedule { get; init; } = LearningRateSchedule.Constant;
+
+    public FrozenBatchNorm FrozenBatchNorm { get; init; } = FrozenBatchNorm.Frozen;
+
+    /// <summary>The chapter's 0.7 split with seed 1; one seed drives split, shuffling, head initialisation and dropout.</summary>
+    public double TrainFraction { get; init; } = 0.7;
+
+    public int Seed { get; init; } = 1;
+
+    /// <summary>Cap per class (the chapter's <c>[:1000]</c>).</summary>
+    public int? PerClass { get; init; }
+
+    /// <summary>Class folders in label order; null: sorted.</summary>
+    public IReadOnlyList<string>? Classes { get; init; }
+
+    public Augmentation Augmentation { get; init; } = new();
+
+    /// <summary>Compute frozen layers once per image when that is exact (decision 4). False forces the full network every step.</summary>
+    public bool Cache { get; init; } = true;
+
+    /// <summary>Where cached activations persist between runs; null: the user cache folder.</summary>
+    public string? CacheFolder { get; init; }
+
+    /// <summary>Stop when validation accuracy has not improved for this many epochs; null: never.</summary>
+    public int? EarlyStoppingPatience { get; init; }
+
+    /// <summary>File name of the JSON log (Chainer's <c>log_name</c>).</summary>
+    public string LogName { get; init; } = "log";
+
+    /// <summary>Stop after this many epochs of this invocation (tests simulate an interruption with it).</summary>
+    public int? StopAfterEpoch { get; init; }
+}

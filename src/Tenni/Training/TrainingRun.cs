@@ -1,0 +1,234 @@
+using System.Diagnostics;
+using System.Text.Json;
+using Tenni.Data;
+using DataLoader = Tenni.Data.DataLoader;
+using Tenni.Features;
+using Tenni.IO;
+using Tenni.Models;
+using Tenni.Onnx;
+using Tenni.Training.Extensions;
+using Adam = TorchSharp.Modules.Adam;
+using AdamW = TorchSharp.Modules.AdamW;
+using OptimizerHelper = TorchSharp.Modules.OptimizerHelper;
+using SGD = TorchSharp.Modules.SGD;
+using static TorchSharp.torch;
+
+namespace Tenni.Training;
+
+/// <summary>
+/// The one call (fastai's <c>fine_tune</c>, the chapter end to end): scan and split the data, load the
+/// source model, cut it and add a head, freeze, cache what is frozen, train with Chainer's extensions,
+/// and leave everything in a run folder.
+/// </summary>
+public static class TrainingRun
+{
+    public static TrainingResult Train(string dataFolder, string runFolder, TrainOptions options, TextWriter output, bool resume = false, IProgress<ExtractionProgress>? extraction = null)
+    {
+        var clock = Stopwatch.StartNew();
+        PrepareFolder(runFolder, resume);
+
+        // Data: scanned (and its report saved) on every run, so a resumed run checks its files again.
+        var (split, reports) = Split(dataFolder, options);
+        foreach (var (name, report) in reports)
+        {
+            AtomicFile.WriteAllText(Path.Combine(runFolder, name), report.ToJson());
+            foreach (string line in report.Summary())
+            {
+                output.WriteLine(line);
+            }
+        }
+
+        split.Save(runFolder);
+        output.WriteLine($"split: {split.Method}: {split.Train.Count} training, {split.Validation.Count} validation images");
+
+        // Model: source cut at a layer, new head, frozen but the chosen layers.
+        using var source = SourceModel.Load(options.Model, new SourceModelOptions { WeightsPath = options.Weights });
+        string layer = options.Layer ?? source.Descriptor.DefaultLayer;
+        ApplyFreezing(source, options);
+        using var model = new ClassifierModel(source, layer, split.Classes.Count, options.Seed);
+        var cache = CachePlan.Decide(model, options);
+        output.WriteLine($"model: {source.Descriptor.Name} cut at {layer}, head {model.Head.weight!.shape[1]} → {split.Classes.Count}; training {(options.TrainLayers.Count == 0 ? "the head only" : string.Join(", ", options.TrainLayers) + " and the head")}");
+        output.WriteLine($"cache: {(cache.Enabled ? "on" : "off")}: {cache.Reason}");
+        WriteConfig(runFolder, dataFolder, options, layer, split, cache, source);
+
+        var (train, validation, stores) = Batches(model, split, options, cache, runFolder, extraction);
+        try
+        {
+            var optimizer = CreateOptimizer(model, options, out var baseRates);
+            long totalIterations = (long)options.Epochs * train.BatchCount;
+            var updater = new StandardUpdater(model, train, optimizer, iteration =>
+            {
+                double factor = options.Schedule.Factor(iteration, totalIterations);
+                for (int i = 0; i < baseRates.Length; i++)
+                {
+                    optimizer.ParamGroups.ElementAt(i).LearningRate = baseRates[i] * factor;
+                }
+            }, options.Seed);
+            var trainer = new Trainer(updater, options.Epochs, runFolder);
+            var log = new LogReport(Path.Combine(runFolder, options.LogName));
+            var best = new BestModel(model, runFolder, folder => TrainedModelDescription.Write(folder, model, split.Classes));
+            var snapshot = new Snapshot(model, (OptimizerHelper)optimizer, log, best, runFolder);
+            trainer.Extend(new Evaluator(model, validation));
+            trainer.Extend(log);
+            trainer.Extend(new PrintReport(log, output));
+            trainer.Extend(new PlotReport(log, runFolder));
+            trainer.Extend(best);
+            trainer.Extend(new ProgressReport(output));
+            trainer.Extend(snapshot);
+            if (options.EarlyStoppingPatience is int patience)
+            {
+                trainer.Extend(new EarlyStopping(log, patience, output));
+            }
+
+            if (options.StopAfterEpoch is int stop)
+            {
+                trainer.Extend(new StopAtEpoch(stop));
+            }
+
+            if (resume && Snapshot.Exists(runFolder))
+            {
+                snapshot.Restore(trainer);
+                output.WriteLine($"resumed after epoch {trainer.Updater.Epoch} (iteration {trainer.Updater.Iteration})");
+            }
+
+            trainer.Run();
+
+            TensorFile.Save(Path.Combine(runFolder, "model.safetensors"), model.TrainableState());
+            TrainedModelDescription.Write(runFolder, model, split.Classes);
+            var result = new TrainingResult(runFolder, best.BestAccuracy, best.BestEpoch, trainer.Updater.Epoch, log.Path, cache.Enabled, clock.Elapsed.TotalSeconds);
+            output.WriteLine($"done: best validation accuracy {best.BestAccuracy:0.####} at epoch {best.BestEpoch} of {trainer.Updater.Epoch}, {result.Seconds:F1} s; run folder {runFolder} (log {options.LogName}, accuracy.png, loss.png, best/, model.safetensors)");
+            return result;
+        }
+        finally
+        {
+            foreach (var store in stores)
+            {
+                store.Dispose();
+            }
+        }
+    }
+
+    private static void PrepareFolder(string runFolder, bool resume)
+    {
+        if (resume && !Snapshot.Exists(runFolder))
+        {
+            throw new TenniException($"nothing to resume in '{runFolder}': it holds no snapshot; run without --resume to start");
+        }
+
+        if (!resume && Snapshot.Exists(runFolder))
+        {
+            throw new TenniException($"'{runFolder}' already holds a training run; add --resume to continue it, or choose another --out");
+        }
+
+        Directory.CreateDirectory(runFolder);
+    }
+
+    private static (DatasetSplit Split, List<(string Name, DataReport Report)> Reports) Split(string dataFolder, TrainOptions options)
+    {
+        var folderOptions = new ImageFolderOptions { Classes = options.Classes, PerClass = options.PerClass };
+        string trainTree = Path.Combine(dataFolder, "train");
+        string? valTree = new[] { "val", "valid", "validation" }.Select(n => Path.Combine(dataFolder, n)).FirstOrDefault(Directory.Exists);
+        if (Directory.Exists(trainTree) && valTree is not null)
+        {
+            var train = ImageFolder.Scan(trainTree, folderOptions);
+            var val = ImageFolder.Scan(valTree, folderOptions);
+            return (DatasetSplit.Explicit(train, val), [("data-report.json", train.Report), ("data-report-val.json", val.Report)]);
+        }
+
+        var folder = ImageFolder.Scan(dataFolder, folderOptions);
+        var split = DatasetSplit.Random(folder, new SplitOptions { TrainFraction = options.TrainFraction, Seed = options.Seed });
+        return (split, [("data-report.json", folder.Report)]);
+    }
+
+    private static void ApplyFreezing(SourceModel source, TrainOptions options)
+    {
+        source.SetTrainable(false);
+        foreach (string layer in options.TrainLayers)
+        {
+            source.SetTrainable(true, layer);
+        }
+
+        foreach (OnnxLayer layer in source.Graph.Layers.Where(l => l.OpType == "BatchNormalization" && !l.IsTrainable))
+        {
+            switch (options.FrozenBatchNorm)
+            {
+                case FrozenBatchNorm.AffineTrainable:
+                    layer.SetTrainable(true);
+                    layer.BatchStatistics = false;
+                    break;
+                case FrozenBatchNorm.Trainable:
+                    layer.SetTrainable(true);
+                    layer.BatchStatistics = true;
+                    break;
+            }
+        }
+    }
+
+    private static (BatchSource Train, BatchSource Validation, List<FeatureStore> Stores) Batches(ClassifierModel model, DatasetSplit split, TrainOptions options, CachePlan cache, string runFolder, IProgress<ExtractionProgress>? extraction)
+    {
+        var preprocessing = model.Source.Preprocessing;
+        var trainLoader = new DataLoader(split.Train, preprocessing, new DataLoaderOptions { BatchSize = options.BatchSize, Shuffle = true, Seed = options.Seed, Augmentation = options.Augmentation });
+        var valLoader = new DataLoader(split.Validation, preprocessing, new DataLoaderOptions { BatchSize = options.BatchSize, Shuffle = false });
+        if (!cache.Enabled)
+        {
+            string input = model.Source.Graph.InputName;
+            return (new ImageBatchSource(trainLoader, input, split.Train.Count), new ImageBatchSource(valLoader, input, split.Validation.Count), []);
+        }
+
+        var features = new FeatureCache(model, cache.Tensor!, options.CacheFolder ?? FeatureCache.DefaultRoot());
+        var stores = new List<FeatureStore>
+        {
+            features.Load(split.Train, extraction, Path.Combine(runFolder, "cache")),
+            features.Load(split.Validation, extraction, Path.Combine(runFolder, "cache")),
+        };
+        return (
+            new CachedBatchSource(stores[0], split.Train, trainLoader, cache.Tensor!, options.BatchSize),
+            new CachedBatchSource(stores[1], split.Validation, valLoader, cache.Tensor!, options.BatchSize),
+            stores);
+    }
+
+    /// <summary>One parameter group per distinct learning rate: trained source layers (per-layer overrides) and the head at its scale.</summary>
+    private static optim.Optimizer CreateOptimizer(ClassifierModel model, TrainOptions options, out double[] baseRates)
+    {
+        var rateOf = new Dictionary<OnnxLayer, double>();
+        foreach (var (name, rate) in options.LayerLearningRates)
+        {
+            foreach (var layer in model.Source.LayersOf(name))
+            {
+                rateOf[layer] = rate;
+            }
+        }
+
+        var groups = model.Source.Graph.Layers
+            .SelectMany(l => l.parameters().Where(p => p.requires_grad).Select(p => (Rate: rateOf.GetValueOrDefault(l, options.LearningRate), Parameter: p)))
+            .Concat(model.Head.parameters().Select(p => (Rate: options.LearningRate * options.HeadLearningRateScale, Parameter: p)))
+            .GroupBy(x => x.Rate)
+            .Select(g => (Rate: g.Key, Parameters: g.Select(x => x.Parameter).ToList()))
+            .ToList();
+        baseRates = groups.Select(g => g.Rate).ToArray();
+        return options.Optimizer switch
+        {
+            OptimizerKind.Adam => optim.Adam(groups.Select(g => new Adam.ParamGroup(g.Parameters, g.Rate, 0.9, 0.999, 1e-8, options.WeightDecay, false, false)), options.LearningRate),
+            OptimizerKind.AdamW => optim.AdamW(groups.Select(g => new AdamW.ParamGroup(g.Parameters, g.Rate, 0.9, 0.999, 1e-8, options.WeightDecay == 0 ? 0.01 : options.WeightDecay, false, false)), options.LearningRate),
+            _ => optim.SGD(groups.Select(g => new SGD.ParamGroup(g.Parameters, g.Rate, options.Momentum, 0, options.WeightDecay, false, false)), options.LearningRate, options.Momentum),
+        };
+    }
+
+    private static void WriteConfig(string runFolder, string dataFolder, TrainOptions options, string layer, DatasetSplit split, CachePlan cache, SourceModel source)
+    {
+        var config = new Dictionary<string, object?>
+        {
+            ["data"] = Path.GetFullPath(dataFolder),
+            ["options"] = options,
+            ["layer"] = layer,
+            ["classes"] = split.Classes,
+            ["split"] = split.Method,
+            ["cache"] = new { enabled = cache.Enabled, tensor = cache.Tensor, layer = cache.Layer, reason = cache.Reason },
+            ["source_weights"] = source.WeightsPath,
+            ["source_sha256"] = source.WeightsHash,
+            ["tenni_version"] = typeof(TrainingRun).Assembly.GetName().Version?.ToString(),
+        };
+        var json = JsonSerializer.Serialize(config, new JsonSerializerOptions { WriteIndented = true, Converters = { new System.Text.Json.Serialization.JsonStringEnumConverter() } });
+        AtomicFile.WriteAllText(Path.Combine(runFolder, "config.json"), json);
+    }
+}
