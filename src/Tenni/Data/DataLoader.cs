@@ -49,8 +49,8 @@ public sealed class DataLoader(IReadOnlyList<ImageSample> samples, Preprocessing
                 {
                     int n = item.Labels.Length;
                     yield return new Batch(
-                        tensor(item.Images, [n, 3L, preprocessing.Size, preprocessing.Size]).DetachFromDisposeScope(),
-                        tensor(item.Labels, [(long)n]).DetachFromDisposeScope(),
+                        IO.AlignedTensor.From(item.Images, n, 3L, preprocessing.Size, preprocessing.Size).DetachFromDisposeScope(),
+                        IO.AlignedTensor.From(item.Labels, n).DetachFromDisposeScope(),
                         item.Samples);
                 }
             }

@@ -40,7 +40,7 @@ public sealed class FeatureExtractor(SourceModel model, string layer, int batchS
             {
                 using var scope = NewDisposeScope();
                 using var noGrad = no_grad();
-                Tensor batch = tensor(current.Values, [current.Paths.Count, 3L, model.Preprocessing.Size, model.Preprocessing.Size]);
+                Tensor batch = AlignedTensor.From(current.Values, current.Paths.Count, 3L, model.Preprocessing.Size, model.Preprocessing.Size);
                 Tensor features = model.Features(batch, layer).contiguous();
                 writer.Append(features.data<float>().ToArray());
                 kept.AddRange(current.Paths);

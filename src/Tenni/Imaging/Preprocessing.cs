@@ -105,7 +105,7 @@ public sealed record Preprocessing
     {
         float[] chw = new float[Length];
         Normalize(Fit(image), chw);
-        return tensor(chw, [3L, Size, Size]);
+        return IO.AlignedTensor.From(chw, 3L, Size, Size);
     }
 
     /// <summary>Stacks several images into one [N, 3, Size, Size] batch, preprocessing them in parallel.</summary>
@@ -113,6 +113,6 @@ public sealed record Preprocessing
     {
         float[] values = new float[images.Count * Length];
         Parallel.For(0, images.Count, i => Normalize(Fit(images[i]), values.AsSpan(i * Length, Length)));
-        return tensor(values, [images.Count, 3L, Size, Size]);
+        return IO.AlignedTensor.From(values, images.Count, 3L, Size, Size);
     }
 }

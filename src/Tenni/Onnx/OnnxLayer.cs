@@ -44,6 +44,15 @@ public sealed class OnnxLayer : nn.Module
     {
         foreach (var p in parameters())
         {
+            // Trained weights go back to the standard layout: optimizer state is created like its
+            // parameter, and TorchSharp can only save contiguous state tensors.
+            if (trainable && !p.is_contiguous())
+            {
+                using var noGrad = torch.no_grad();
+                using var standard = p.contiguous();
+                p.set_(standard);
+            }
+
             p.requires_grad = trainable;
         }
     }

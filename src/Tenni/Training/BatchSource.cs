@@ -46,7 +46,7 @@ public sealed class CachedBatchSource(FeatureStore store, IReadOnlyList<ImageSam
         {
             int[] chunk = indices[start..Math.Min(start + batchSize, indices.Length)];
             Tensor input = store.Gather(chunk).DetachFromDisposeScope();
-            Tensor labels = tensor(chunk.Select(i => (long)samples[i].Label).ToArray()).DetachFromDisposeScope();
+            Tensor labels = IO.AlignedTensor.From(chunk.Select(i => (long)samples[i].Label).ToArray(), chunk.Length).DetachFromDisposeScope();
             yield return (input, labels);
         }
     }

@@ -82,7 +82,7 @@ public sealed class FeatureStore : IDisposable
             }
         }
 
-        return tensor(values, [indices.Length, .. RowShape]);
+        return IO.AlignedTensor.From(values, [indices.Length, .. RowShape]);
     }
 
     public void Dispose()

@@ -22,7 +22,14 @@ namespace Tenni.Training;
 /// </summary>
 public static class TrainingRun
 {
-    public static TrainingResult Train(string dataFolder, string runFolder, TrainOptions options, TextWriter output, bool resume = false, IProgress<ExtractionProgress>? extraction = null)
+    /// <param name="dataFolder">Class folders, or <c>train/</c> and <c>val/</c> trees of them.</param>
+    /// <param name="runFolder">Where the run's files go (created; must not hold a run unless resuming).</param>
+    /// <param name="options">The recipe; defaults are the chapter's.</param>
+    /// <param name="output">Summary, epoch table and progress lines.</param>
+    /// <param name="resume">Continue from the run folder's last snapshot.</param>
+    /// <param name="extraction">Progress of computing cached activations.</param>
+    /// <param name="finished">Called with the trained model before it is disposed (inspection, tests).</param>
+    public static TrainingResult Train(string dataFolder, string runFolder, TrainOptions options, TextWriter output, bool resume = false, IProgress<ExtractionProgress>? extraction = null, Action<ClassifierModel>? finished = null)
     {
         var clock = Stopwatch.StartNew();
         PrepareFolder(runFolder, resume);
@@ -92,6 +99,7 @@ public static class TrainingRun
             }
 
             trainer.Run();
+            finished?.Invoke(model);
 
             TensorFile.Save(Path.Combine(runFolder, "model.safetensors"), model.TrainableState());
             TrainedModelDescription.Write(runFolder, model, split.Classes);
