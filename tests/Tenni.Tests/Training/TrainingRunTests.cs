@@ -44,6 +44,7 @@ public sealed class TrainingRunTests(ITestOutputHelper output)
         }
 
         Assert.Equal([0x89, (byte)'P', (byte)'N', (byte)'G'], File.ReadAllBytes(Path.Combine(run, "accuracy.png"))[..4]);
+        AssertPythonReadsLog(Path.Combine(run, "log"));
         Assert.True(result.Cached);
         Assert.InRange(result.BestAccuracy, 0.5, 1.0);
     }
@@ -116,6 +117,25 @@ public sealed class TrainingRunTests(ITestOutputHelper output)
 
         string config = File.ReadAllText(Path.Combine(run, "config.json"));
         Assert.Contains("\"layer\": \"res4\"", config);
+    }
+
+    /// <summary>The chapter reads the log with <c>json.load</c>: check with Python itself where it is installed.</summary>
+    private void AssertPythonReadsLog(string path)
+    {
+        string? python = Environment.GetEnvironmentVariable("PATH")?.Split(':').Select(d => Path.Combine(d, "python3")).FirstOrDefault(File.Exists);
+        if (python is null)
+        {
+            output.WriteLine("python3 not found; log checked with System.Text.Json only");
+            return;
+        }
+
+        const string script = "import json,sys; d=json.load(open(sys.argv[1])); keys={'epoch','iteration','elapsed_time','main/loss','main/accuracy','validation/main/loss','validation/main/accuracy'}; assert all(keys <= set(e) for e in d), d; print(len(d))";
+        var process = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo(python, ["-c", script, path]) { RedirectStandardOutput = true, RedirectStandardError = true })!;
+        string stdout = process.StandardOutput.ReadToEnd();
+        string stderr = process.StandardError.ReadToEnd();
+        process.WaitForExit();
+        Assert.True(process.ExitCode == 0, stderr);
+        Assert.Equal("3", stdout.Trim());
     }
 
     private static string NewRunFolder() => Path.Combine(Directory.CreateTempSubdirectory("tenni-run").FullName, "run");
