@@ -24,6 +24,8 @@ public static class TenniCommandLine
             ExtractCommand.Create(context),
             VerifyCommand.Create(context),
             TrainCommand.Create(context),
+            PredictCommand.Create(context),
+            ExportCommand.Create(context),
         };
 
         ParseResult parsed = root.Parse(args);

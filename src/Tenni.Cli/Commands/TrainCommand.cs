@@ -34,10 +34,11 @@ internal static class TrainCommand
         var patience = new Option<int?>("--early-stopping") { Description = "Stop after this many epochs without a better validation accuracy" };
         var logName = new Option<string>("--log-name") { DefaultValueFactory = _ => "log", Description = "File name of the JSON log" };
         var cacheDir = new Option<string?>("--cache-dir") { Description = "Folder for cached activations (default: ~/.cache/tenni/features)" };
+        var from = new Option<string?>("--from") { Description = "Continue from a trained model (a run folder or its best/): a second stage, e.g. --train-layers res5 --lr 1e-5" };
         var command = new Command("train", "Fine-tune a source model on a folder of images (the chapter's recipe)")
         {
             data, model, weights, layer, trainLayers, epochs, batch, lr, headScale, split, seed, perClass, classes, output, resume,
-            noCache, optimizer, schedule, weightDecay, frozenBn, augment, patience, logName, cacheDir,
+            noCache, optimizer, schedule, weightDecay, frozenBn, augment, patience, logName, cacheDir, from,
         };
         command.SetAction(parsed => context.Execute(parsed, () =>
         {
@@ -65,6 +66,7 @@ internal static class TrainCommand
                 EarlyStoppingPatience = parsed.GetValue(patience),
                 LogName = parsed.GetValue(logName)!,
                 CacheFolder = parsed.GetValue(cacheDir),
+                InitialModel = parsed.GetValue(from),
             };
             string runFolder = parsed.GetValue(output) ?? Path.Combine("runs", $"train-{DateTime.Now.ToString("yyyyMMdd-HHmmss", CultureInfo.InvariantCulture)}");
             TrainingRun.Train(parsed.GetValue(data)!, runFolder, options, context.Output, parsed.GetValue(resume), ProgressDisplay.Lines(context.Error, "cache"));

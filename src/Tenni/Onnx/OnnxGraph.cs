@@ -96,6 +96,9 @@ public sealed class OnnxGraph : nn.Module<Tensor, Tensor>
     public IEnumerable<OnnxLayer> LayersUpTo(string tensor) =>
         Plan([tensor], [InputName]).Steps.Select(i => _nodes[i].Node.LayerName).Where(_layers.ContainsKey).Select(n => _layers[n]);
 
+    /// <summary>Current values of the graph's initializers by their ONNX names (trained parameters included).</summary>
+    internal IReadOnlyDictionary<string, Tensor> Initializers => _initializers;
+
     /// <summary>The nodes needed to compute <paramref name="tensor"/> from the image input.</summary>
     internal IEnumerable<OnnxNode> NodesUpTo(string tensor) => Plan([tensor], [InputName]).Steps.Select(i => _nodes[i].Node);
 

@@ -65,6 +65,12 @@ public sealed record TrainOptions
     /// <summary>File name of the JSON log (Chainer's <c>log_name</c>).</summary>
     public string LogName { get; init; } = "log";
 
+    /// <summary>
+    /// A trained model's folder to start from (a second stage, e.g. unfreezing deeper layers at a lower
+    /// rate): its head and trained layers are loaded before training; it must share source, cut and classes.
+    /// </summary>
+    public string? InitialModel { get; init; }
+
     /// <summary>Stop after this many epochs of this invocation (tests simulate an interruption with it).</summary>
     public int? StopAfterEpoch { get; init; }
 }

@@ -53,6 +53,12 @@ public static class TrainingRun
         string layer = options.Layer ?? source.Descriptor.DefaultLayer;
         ApplyFreezing(source, options);
         using var model = new ClassifierModel(source, layer, split.Classes.Count, options.Seed);
+        if (options.InitialModel is { } parent)
+        {
+            LoadParent(model, parent, layer, split.Classes);
+            output.WriteLine($"start: weights of the trained model in {parent}");
+        }
+
         var cache = CachePlan.Decide(model, options);
         output.WriteLine($"model: {source.Descriptor.Name} cut at {layer}, head {model.Head.weight!.shape[1]} → {split.Classes.Count}; training {(options.TrainLayers.Count == 0 ? "the head only" : string.Join(", ", options.TrainLayers) + " and the head")}");
         output.WriteLine($"cache: {(cache.Enabled ? "on" : "off")}: {cache.Reason}");
@@ -113,6 +119,29 @@ public static class TrainingRun
             {
                 store.Dispose();
             }
+        }
+    }
+
+    private static void LoadParent(ClassifierModel model, string parent, string layer, IReadOnlyList<string> classes)
+    {
+        string description = Path.Combine(parent, "model.json");
+        if (!File.Exists(description))
+        {
+            throw new TenniException($"'{parent}' holds no trained model (model.json) to continue from");
+        }
+
+        var json = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(description))!;
+        string parentClasses = string.Join(", ", json["classes"]!.AsArray().Select(c => c!.GetValue<string>()));
+        if (json["source_sha256"]!.GetValue<string>() != model.Source.WeightsHash || json["layer"]!.GetValue<string>() != layer || parentClasses != string.Join(", ", classes))
+        {
+            throw new TenniException($"'{parent}' was trained with another source, cut layer or classes ({json["source_model"]}, {json["layer"]}, [{parentClasses}]); continuing needs the same (now {model.Source.Descriptor.Name}, {layer}, [{string.Join(", ", classes)}])");
+        }
+
+        var (tensors, _) = TensorFile.Load(Path.Combine(parent, json["weights"]!.GetValue<string>()));
+        model.LoadState(tensors);
+        foreach (var t in tensors.Values)
+        {
+            t.Dispose();
         }
     }
 
@@ -234,6 +263,7 @@ public static class TrainingRun
             ["cache"] = new { enabled = cache.Enabled, tensor = cache.Tensor, layer = cache.Layer, reason = cache.Reason },
             ["source_weights"] = source.WeightsPath,
             ["source_sha256"] = source.WeightsHash,
+            ["parent"] = options.InitialModel is null ? null : Path.GetFullPath(options.InitialModel),
             ["tenni_version"] = typeof(TrainingRun).Assembly.GetName().Version?.ToString(),
         };
         var json = JsonSerializer.Serialize(config, new JsonSerializerOptions { WriteIndented = true, Converters = { new System.Text.Json.Serialization.JsonStringEnumConverter() } });

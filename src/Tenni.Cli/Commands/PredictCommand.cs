@@ -1,0 +1,78 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text.Json;
+using Tenni.Imaging;
+using Tenni.Inference;
+
+namespace Tenni.Cli.Commands;
+
+/// <summary><c>tenni predict</c>: top-k classes for files and folders; unreadable files are reported, not fatal.</summary>
+internal static class PredictCommand
+{
+    public static Command Create(CommandContext context)
+    {
+        var run = new Option<string>("--run", "-r") { Description = "Run folder (or its best/ folder) written by 'tenni train'", Required = true };
+        var paths = new Argument<string[]>("paths") { Description = "Image files or folders (recursively)", Arity = ArgumentArity.OneOrMore };
+        var top = new Option<int>("--top", "-k") { DefaultValueFactory = _ => 1, Description = "Classes to show per image" };
+        var json = new Option<bool>("--json") { Description = "JSON output" };
+        var csv = new Option<bool>("--csv") { Description = "CSV output (path, class, probability, rank)" };
+        var batch = new Option<int>("--batch") { DefaultValueFactory = _ => 32, Description = "Images per forward pass" };
+        var weights = CommonOptions.Weights();
+        var command = new Command("predict", "Classify images with a trained model") { run, paths, top, json, csv, batch, weights };
+        command.SetAction(parsed => context.Execute(parsed, () =>
+        {
+            var files = ImageFiles.Expand(parsed.GetValue(paths)!);
+            using var classifier = TrainedClassifier.Load(parsed.GetValue(run)!, parsed.GetValue(weights));
+            int k = Math.Clamp(parsed.GetValue(top), 1, classifier.Classes.Count);
+            var results = classifier.PredictFiles(files, parsed.GetValue(batch)).ToList();
+            var output = context.Output;
+            if (parsed.GetValue(json))
+            {
+                var items = results.Select(r => new
+                {
+                    path = r.Path,
+                    error = r.Problem,
+                    top = r.Problem is null ? r.Top(k).Select(t => new { @class = classifier.Classes[t.Class], probability = t.Probability }).ToArray() : null,
+                });
+                output.WriteLine(JsonSerializer.Serialize(items, new JsonSerializerOptions { WriteIndented = true, DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }));
+            }
+            else if (parsed.GetValue(csv))
+            {
+                output.WriteLine("path,class,probability,rank,error");
+                foreach (var r in results)
+                {
+                    if (r.Problem is not null)
+                    {
+                        output.WriteLine($"{Csv(r.Path)},,,,{Csv(r.Problem)}");
+                        continue;
+                    }
+
+                    int rank = 1;
+                    foreach (var (c, p) in r.Top(k))
+                    {
+                        output.WriteLine($"{Csv(r.Path)},{Csv(classifier.Classes[c])},{p.ToString("0.######", CultureInfo.InvariantCulture)},{rank++},");
+                    }
+                }
+            }
+            else
+            {
+                int width = Math.Max(4, results.Max(r => r.Path.Length));
+                output.WriteLine($"{"file".PadRight(width)}  prediction");
+                foreach (var r in results)
+                {
+                    string text = r.Problem is not null
+                        ? $"unreadable: {r.Problem}"
+                        : string.Join(", ", r.Top(k).Select(t => $"{classifier.Classes[t.Class]} {t.Probability.ToString("0.000", CultureInfo.InvariantCulture)}"));
+                    output.WriteLine($"{r.Path.PadRight(width)}  {text}");
+                }
+            }
+
+            int unreadable = results.Count(r => r.Problem is not null);
+            context.Error.WriteLine($"predicted {results.Count - unreadable} images; {unreadable} unreadable files");
+            return 0;
+        }));
+        return command;
+    }
+
+    private static string Csv(string text) => text.Contains(',') || text.Contains('"') ? $"\"{text.Replace("\"", "\"\"")}\"" : text;
+}

@@ -1,0 +1,155 @@
+using System.Security.Cryptography;
+using System.Text.Json.Nodes;
+using Tenni.Imaging;
+using Tenni.IO;
+using Tenni.Models;
+using Tenni.Training;
+using static TorchSharp.torch;
+
+namespace Tenni.Inference;
+
+/// <summary>
+/// A trained classifier loaded from its folder (<c>model.json</c> + <c>model.safetensors</c>, as a run
+/// folder or its <c>best/</c> holds them): pure data, no code runs. Loading checks the format version,
+/// the weights' checksum and that the source model is the one it was trained on.
+/// </summary>
+public sealed class TrainedClassifier : IDisposable
+{
+    private TrainedClassifier(ClassifierModel model, IReadOnlyList<string> classes, string folder)
+    {
+        Model = model;
+        Classes = classes;
+        Folder = folder;
+        model.Train(false);
+    }
+
+    public ClassifierModel Model { get; }
+
+    public IReadOnlyList<string> Classes { get; }
+
+    public string Folder { get; }
+
+    public Preprocessing Preprocessing => Model.Source.Preprocessing;
+
+    /// <summary>Loads a run folder's final model (or any folder with model.json), optionally with another copy of the source weights.</summary>
+    public static TrainedClassifier Load(string folder, string? sourceWeights = null)
+    {
+        string description = Path.Combine(folder, "model.json");
+        if (!Directory.Exists(folder))
+        {
+            throw new TenniException($"run folder '{folder}' does not exist");
+        }
+
+        if (!File.Exists(description))
+        {
+            throw new TenniException($"'{folder}' holds no trained model (model.json); expected a run folder written by 'tenni train' or its best/ folder");
+        }
+
+        JsonNode json;
+        try
+        {
+            json = JsonNode.Parse(File.ReadAllText(description))!;
+        }
+        catch (System.Text.Json.JsonException e)
+        {
+            throw new TenniException($"'{description}' is not valid JSON ({e.Message}); the file is damaged", e);
+        }
+
+        if (json["format"]?.GetValue<string>() != "tenni-classifier")
+        {
+            throw new TenniException($"'{description}' is not a Tenni classifier description");
+        }
+
+        int version = json["format_version"]?.GetValue<int>() ?? 0;
+        if (version != TrainedModelDescription.FormatVersion)
+        {
+            throw new TenniException($"'{description}' has format version {version}; this Tenni reads version {TrainedModelDescription.FormatVersion}");
+        }
+
+        string weights = Path.Combine(folder, json["weights"]!.GetValue<string>());
+        if (!File.Exists(weights))
+        {
+            throw new TenniException($"trained weights '{weights}' are missing");
+        }
+
+        string? expectedHash = json["weights_sha256"]?.GetValue<string>();
+        if (expectedHash is not null && !string.Equals(expectedHash, Hash(weights), StringComparison.OrdinalIgnoreCase))
+        {
+            throw new TenniException($"'{weights}' does not match the checksum in model.json: it was changed or truncated after training");
+        }
+
+        string sourceName = json["source_model"]!.GetValue<string>();
+        var source = SourceModel.Load(sourceName, new SourceModelOptions { WeightsPath = sourceWeights });
+        try
+        {
+            string trainedOn = json["source_sha256"]!.GetValue<string>();
+            if (!string.Equals(trainedOn, source.WeightsHash, StringComparison.OrdinalIgnoreCase))
+            {
+                throw new TenniException($"this model was trained on source model '{sourceName}' with weights sha256 {trainedOn[..12]}…, but '{source.WeightsPath}' has {source.WeightsHash[..12]}…; load it with the same source weights");
+            }
+
+            string[] classes = json["classes"]!.AsArray().Select(c => c!.GetValue<string>()).ToArray();
+            var model = new ClassifierModel(source, json["layer"]!.GetValue<string>(), classes.Length, seed: 0);
+            var (tensors, _) = TensorFile.Load(weights);
+            model.LoadState(tensors);
+            foreach (var t in tensors.Values)
+            {
+                t.Dispose();
+            }
+
+            return new TrainedClassifier(model, classes, folder);
+        }
+        catch
+        {
+            source.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Class probabilities [N, classes] for a preprocessed batch.</summary>
+    public Tensor Probabilities(Tensor batch)
+    {
+        using var noGrad = no_grad();
+        return Model.Logits(Model.Source.Graph.InputName, batch).softmax(1);
+    }
+
+    /// <summary>Class probabilities for decoded images, in order.</summary>
+    public float[][] Predict(IReadOnlyList<RgbImage> images)
+    {
+        using var scope = NewDisposeScope();
+        Tensor probabilities = Probabilities(Preprocessing.ToBatch(images)).contiguous();
+        float[] flat = probabilities.data<float>().ToArray();
+        return Enumerable.Range(0, images.Count).Select(i => flat[(i * Classes.Count)..((i + 1) * Classes.Count)]).ToArray();
+    }
+
+    /// <summary>Predicts files in batches; unreadable files come back with their problem instead of probabilities.</summary>
+    public IEnumerable<Prediction> PredictFiles(IReadOnlyList<string> files, int batchSize = 32)
+    {
+        foreach (var chunk in files.Chunk(Math.Max(1, batchSize)))
+        {
+            var read = new (DecodedImage? Image, ImageProblem? Problem)[chunk.Length];
+            Parallel.For(0, chunk.Length, i => read[i] = ImageReader.Read(chunk[i]));
+            var good = Enumerable.Range(0, chunk.Length).Where(i => read[i].Image is not null).ToArray();
+            float[][] probabilities = good.Length == 0 ? [] : Predict(good.Select(i => read[i].Image!.Image).ToList());
+            int next = 0;
+            for (int i = 0; i < chunk.Length; i++)
+            {
+                yield return read[i].Image is null
+                    ? new Prediction(chunk[i], null, read[i].Problem!.Message)
+                    : new Prediction(chunk[i], probabilities[next++], null);
+            }
+        }
+    }
+
+    public void Dispose()
+    {
+        Model.Dispose();
+        Model.Source.Dispose();
+    }
+
+    internal static string Hash(string path)
+    {
+        using var stream = File.OpenRead(path);
+        return Convert.ToHexString(SHA256.HashData(stream)).ToLowerInvariant();
+    }
+}

@@ -1,0 +1,60 @@
+using Microsoft.ML.OnnxRuntime;
+using Tenni.Export;
+using Tenni.Imaging;
+using Tenni.Inference;
+using Tenni.Tests.Support;
+using Xunit.Abstractions;
+using static TorchSharp.torch;
+
+namespace Tenni.Tests.Inference;
+
+[Trait("Category", Categories.RealModel)]
+[Collection(TorchCollection.Name)]
+public sealed class OnnxExportTests(TrainedRunFixture run, ITestOutputHelper output) : IClassFixture<TrainedRunFixture>
+{
+    // The 1e-4 on probabilities: the two engines differ by ~1e-5 on pool5 (parity test),
+    // which a two-class softmax over a small head does not amplify.
+    private const double Tolerance = 1e-4;
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void Export_RealImages_OnnxRuntimeGivesTenniProbabilities(bool withPreprocessing)
+    {
+        using var classifier = TrainedClassifier.Load(run.Folder);
+        string path = Path.Combine(Directory.CreateTempSubdirectory("tenni-export").FullName, "model.onnx");
+        OnnxExporter.Export(classifier, path, withPreprocessing);
+
+        var fitted = run.Photos.Select(p => classifier.Preprocessing.Fit(ImageDecoder.Decode(p))).ToList();
+        using var scope = NewDisposeScope();
+        using var batch = classifier.Preprocessing.ToBatch(fitted);
+        float[] expected = classifier.Probabilities(batch).contiguous().data<float>().ToArray();
+
+        float[] input = withPreprocessing ? RgbPlanes(fitted) : batch.contiguous().data<float>().ToArray();
+        string inputName = withPreprocessing ? OnnxExporter.ImageInput : classifier.Model.Source.Graph.InputName;
+        using var session = new InferenceSession(path);
+        var (actual, shape) = OrtReference.Run(session, inputName, input, [fitted.Count, 3, 224, 224], OnnxExporter.ProbabilitiesOutput);
+
+        Assert.Equal([(long)fitted.Count, 2], shape);
+        double worst = TensorAssert.AllClose(expected, actual, Tolerance);
+        output.WriteLine($"with preprocessing={withPreprocessing}: max abs diff of probabilities vs ONNX Runtime {worst:G3}");
+    }
+
+    private static float[] RgbPlanes(List<RgbImage> images)
+    {
+        int plane = 224 * 224;
+        float[] values = new float[images.Count * 3 * plane];
+        for (int n = 0; n < images.Count; n++)
+        {
+            for (int i = 0; i < plane; i++)
+            {
+                for (int c = 0; c < 3; c++)
+                {
+                    values[(n * 3 * plane) + (c * plane) + i] = images[n].Pixels[(i * 3) + c];
+                }
+            }
+        }
+
+        return values;
+    }
+}

@@ -1,0 +1,83 @@
+using Tenni.Imaging;
+using Tenni.Inference;
+using Tenni.Tests.Support;
+using Tenni.Training;
+using static TorchSharp.torch;
+
+namespace Tenni.Tests.Inference;
+
+[Trait("Category", Categories.RealModel)]
+[Collection(TorchCollection.Name)]
+public sealed class TrainedClassifierTests(TrainedRunFixture run) : IClassFixture<TrainedRunFixture>
+{
+    [Fact]
+    public void Load_SavedRun_BitwiseSamePredictionsAsTheModelInMemory()
+    {
+        using var classifier = TrainedClassifier.Load(run.Folder);
+
+        float[] loaded = classifier.Predict(run.Photos.Select(ImageDecoder.Decode).ToList()).SelectMany(p => p).ToArray();
+
+        Assert.Equal(["Cat", "Dog"], classifier.Classes);
+        Assert.Equal(run.InMemoryProbabilities, loaded);
+    }
+
+    [Fact]
+    public void Train_FromTrainedModel_SecondStageRecordsParentAndStartsFromIt()
+    {
+        string stage2 = Path.Combine(Directory.CreateTempSubdirectory("tenni-stage2").FullName, "run");
+        float[]? startHead = null;
+        using (var parent = TrainedClassifier.Load(run.Folder))
+        {
+            startHead = parent.Model.Head.weight!.detach().contiguous().data<float>().ToArray();
+        }
+
+        var options = new TrainOptions { PerClass = 16, Epochs = 1, BatchSize = 8, TrainLayers = ["res5"], LearningRate = 1e-5, InitialModel = run.Folder, Cache = true };
+        var result = TrainingRun.Train(TestData.PetImages, stage2, options, new StringWriter());
+
+        Assert.Contains("\"parent\":", File.ReadAllText(Path.Combine(stage2, "config.json")));
+        Assert.Contains(Path.GetFullPath(run.Folder), File.ReadAllText(Path.Combine(stage2, "config.json")));
+        using var continued = TrainedClassifier.Load(stage2);
+        float[] endHead = continued.Model.Head.weight!.detach().contiguous().data<float>().ToArray();
+        double moved = startHead.Zip(endHead, (a, b) => Math.Abs(a - b)).Max();
+        Assert.InRange(moved, 1e-9, 0.1); // started from the parent's head and trained a little
+        Assert.InRange(result.BestAccuracy, 0.5, 1.0);
+    }
+
+    [Fact]
+    public void Load_BadRunFolders_ClearMessages()
+    {
+        string empty = Directory.CreateTempSubdirectory("tenni-norun").FullName;
+        Assert.Contains("holds no trained model", Assert.Throws<TenniException>(() => TrainedClassifier.Load(empty)).Message);
+        Assert.Contains("does not exist", Assert.Throws<TenniException>(() => TrainedClassifier.Load("/no/such/run")).Message);
+
+        string truncated = CopyRun();
+        byte[] weights = File.ReadAllBytes(Path.Combine(truncated, "model.safetensors"));
+        File.WriteAllBytes(Path.Combine(truncated, "model.safetensors"), weights[..(weights.Length / 2)]);
+        Assert.Contains("changed or truncated", Assert.Throws<TenniException>(() => TrainedClassifier.Load(truncated)).Message);
+
+        string tampered = CopyRun();
+        weights[^5] ^= 0xFF;
+        File.WriteAllBytes(Path.Combine(tampered, "model.safetensors"), weights);
+        Assert.Contains("changed or truncated", Assert.Throws<TenniException>(() => TrainedClassifier.Load(tampered)).Message);
+
+        string otherSource = CopyRun();
+        string json = File.ReadAllText(Path.Combine(otherSource, "model.json"));
+        File.WriteAllText(Path.Combine(otherSource, "model.json"), System.Text.RegularExpressions.Regex.Replace(json, "\"source_sha256\": \"[0-9a-f]+\"", "\"source_sha256\": \"" + new string('0', 64) + "\""));
+        Assert.Contains("trained on source model 'resnet18'", Assert.Throws<TenniException>(() => TrainedClassifier.Load(otherSource)).Message);
+
+        string newer = CopyRun();
+        File.WriteAllText(Path.Combine(newer, "model.json"), File.ReadAllText(Path.Combine(newer, "model.json")).Replace("\"format_version\": 1", "\"format_version\": 99"));
+        Assert.Contains("format version 99", Assert.Throws<TenniException>(() => TrainedClassifier.Load(newer)).Message);
+    }
+
+    private string CopyRun()
+    {
+        string copy = Directory.CreateTempSubdirectory("tenni-runcopy").FullName;
+        foreach (string file in new[] { "model.json", "model.safetensors" })
+        {
+            File.Copy(Path.Combine(run.Folder, file), Path.Combine(copy, file));
+        }
+
+        return copy;
+    }
+}
