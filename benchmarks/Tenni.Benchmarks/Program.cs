@@ -4,6 +4,7 @@ using Tenni.Native;
 // dotnet run -c Release --project benchmarks/Tenni.Benchmarks -- forward [batch] [rounds] [threads]
 // dotnet run -c Release --project benchmarks/Tenni.Benchmarks -- decode [folder] [rounds]
 // dotnet run -c Release --project benchmarks/Tenni.Benchmarks -- scale [folder] [count] [batch]
+// dotnet run -c Release --project benchmarks/Tenni.Benchmarks -- predict [data folder] [repeats]
 TorchNative.EnsureLoaded();
 string which = args.Length > 0 ? args[0] : "forward";
 int Arg(int i, int fallback) => args.Length > i ? int.Parse(args[i]) : fallback;
@@ -21,8 +22,11 @@ switch (which)
         Console.WriteLine("|---|---:|---:|---:|");
         ScaleBenchmark.Run(args.Length > 1 ? args[1] : Path.Combine(Path.GetTempPath(), "tenni-scale"), Arg(2, 100_000), Arg(3, 64));
         break;
+    case "predict":
+        PredictBenchmark.Run(args.Length > 1 ? args[1] : Path.Combine("..", "shared", "data", "PetImages-mini"), Arg(2, 50));
+        break;
     default:
-        Console.Error.WriteLine($"unknown benchmark '{which}'; known: forward, decode, scale");
+        Console.Error.WriteLine($"unknown benchmark '{which}'; known: forward, decode, scale, predict");
         return 2;
 }
 

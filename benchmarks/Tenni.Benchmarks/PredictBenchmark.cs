@@ -1,0 +1,103 @@
+using System.Diagnostics;
+using Microsoft.ML.OnnxRuntime;
+using Tenni.Export;
+using Tenni.Imaging;
+using Tenni.Inference;
+using Tenni.Training;
+using static TorchSharp.torch;
+using DenseTensor = Microsoft.ML.OnnxRuntime.Tensors.DenseTensor<float>;
+
+namespace Tenni.Benchmarks;
+
+/// <summary>
+/// Prediction latency and throughput: Tenni (model loaded; decode + preprocess + forward per image) next
+/// to ONNX Runtime on the exported model (same decode and resize, preprocessing inside the graph), and
+/// the cold start of the whole <c>tenni predict</c> command.
+/// </summary>
+internal static class PredictBenchmark
+{
+    public static void Run(string data, int repeats)
+    {
+        set_num_threads(2);
+        string run = Path.Combine(Path.GetTempPath(), $"tenni-bench-predict-{Environment.ProcessId}");
+        TrainingRun.Train(data, run, new TrainOptions { PerClass = 50, Epochs = 3 }, TextWriter.Null);
+        using var classifier = TrainedClassifier.Load(run);
+        string onnx = Path.Combine(run, "model.onnx");
+        OnnxExporter.Export(classifier, onnx, withPreprocessing: true);
+        using var session = new InferenceSession(onnx, new SessionOptions { IntraOpNumThreads = 2, InterOpNumThreads = 1 });
+        string[] photos = Directory.GetFiles(Path.Combine(data, "Cat"), "4*.jpg").Order(StringComparer.Ordinal).Take(32).ToArray();
+
+        // Single image, model loaded: decode → preprocess → forward → probabilities.
+        var tenniSingle = Time(repeats, i => classifier.Predict([ImageDecoder.Decode(photos[i % photos.Length])]));
+        var ortSingle = Time(repeats, i => Ort(session, classifier, [photos[i % photos.Length]]));
+        var tenniBatch = Time(Math.Max(3, repeats / 10), _ => classifier.Predict(photos.Select(ImageDecoder.Decode).ToList()));
+        var ortBatch = Time(Math.Max(3, repeats / 10), _ => Ort(session, classifier, photos));
+
+        Console.WriteLine($"\nPrediction, {Environment.ProcessorCount} cores, 2 threads; single image = decode + preprocess + forward, {repeats} repeats:\n");
+        Console.WriteLine("| engine | single image p50 | p95 | batch of 32, images/s |");
+        Console.WriteLine("|---|---:|---:|---:|");
+        Console.WriteLine($"| Tenni (TorchSharp, channels_last) | {P(tenniSingle, 50):F1} ms | {P(tenniSingle, 95):F1} ms | {32 / (P(tenniBatch, 50) / 1000):F1} |");
+        Console.WriteLine($"| ONNX Runtime, exported model | {P(ortSingle, 50):F1} ms | {P(ortSingle, 95):F1} ms | {32 / (P(ortBatch, 50) / 1000):F1} |");
+
+        // Cold start: the whole command, process start to exit, one image.
+        string cli = Path.Combine(AppContext.BaseDirectory, "..", "..", "..", "..", "..", "src", "Tenni.Cli", "bin", "Release", "net10.0", "Tenni.Cli.dll");
+        if (File.Exists(cli))
+        {
+            var cold = new List<double>();
+            for (int i = 0; i < 5; i++)
+            {
+                var clock = Stopwatch.StartNew();
+                using var process = Process.Start(new ProcessStartInfo("dotnet", [cli, "predict", "--run", run, photos[0]]) { RedirectStandardOutput = true, RedirectStandardError = true })!;
+                process.StandardOutput.ReadToEnd();
+                process.StandardError.ReadToEnd();
+                process.WaitForExit();
+                cold.Add(clock.Elapsed.TotalMilliseconds);
+            }
+
+            Console.WriteLine($"\n`tenni predict --run RUN one.jpg`, whole command (Release build), 5 runs: median {P(cold, 50):F0} ms, max {cold.Max():F0} ms");
+        }
+
+        Directory.Delete(run, recursive: true);
+    }
+
+    private static float[] Ort(InferenceSession session, TrainedClassifier classifier, string[] files)
+    {
+        int plane = 224 * 224;
+        float[] input = new float[files.Length * 3 * plane];
+        for (int n = 0; n < files.Length; n++)
+        {
+            var fitted = classifier.Preprocessing.Fit(ImageDecoder.Decode(files[n]));
+            for (int i = 0; i < plane; i++)
+            {
+                for (int c = 0; c < 3; c++)
+                {
+                    input[(n * 3 * plane) + (c * plane) + i] = fitted.Pixels[(i * 3) + c];
+                }
+            }
+        }
+
+        using var results = session.Run([NamedOnnxValue.CreateFromTensor(OnnxExporter.ImageInput, new DenseTensor(input, [files.Length, 3, 224, 224]))], [OnnxExporter.ProbabilitiesOutput]);
+        return results.First().AsTensor<float>().ToArray();
+    }
+
+    private static List<double> Time(int repeats, Action<int> action)
+    {
+        action(0); // warm-up
+        var times = new List<double>();
+        for (int i = 0; i < repeats; i++)
+        {
+            using var scope = NewDisposeScope();
+            var clock = Stopwatch.StartNew();
+            action(i);
+            times.Add(clock.Elapsed.TotalMilliseconds);
+        }
+
+        return times;
+    }
+
+    private static double P(List<double> values, int percentile)
+    {
+        var sorted = values.Order().ToArray();
+        return sorted[Math.Min(sorted.Length - 1, (int)Math.Ceiling(percentile / 100.0 * sorted.Length) - 1)];
+    }
+}
