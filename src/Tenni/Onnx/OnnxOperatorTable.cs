@@ -40,6 +40,7 @@ public static class OnnxOperatorTable
         ["Squeeze"] = new(ShapeOperators.Squeeze, []),
         ["Unsqueeze"] = new(ShapeOperators.Unsqueeze, []),
         ["Identity"] = new(ShapeOperators.Identity, []),
+        ["Gather"] = new(ShapeOperators.Gather, []),
         ["Pad"] = new(PadOperators.Pad, []),
         ["Constant"] = new(PadOperators.Constant, []),
     };

@@ -40,14 +40,22 @@ public sealed class FeatureStore : IDisposable
     public bool IsMemoryMapped => _view is not null;
 
     /// <summary>Builds a store from per-row files (each <see cref="RowLength"/> float32 values).</summary>
-    public static FeatureStore FromRowFiles(IReadOnlyList<string> rowFiles, long[] rowShape, string scratchFolder)
+    public static FeatureStore FromRowFiles(IReadOnlyList<string> rowFiles, long[] rowShape, string scratchFolder, long inMemoryLimitBytes = InMemoryLimitBytes)
     {
         int length = (int)rowShape.Aggregate(1L, (p, d) => p * d);
         long bytes = (long)rowFiles.Count * length * 4;
-        if (bytes <= InMemoryLimitBytes)
+        if (bytes <= inMemoryLimitBytes)
         {
             float[] memory = new float[rowFiles.Count * length];
-            Parallel.For(0, rowFiles.Count, i => ReadRow(rowFiles[i], memory.AsSpan(i * length, length)));
+            try
+            {
+                Parallel.For(0, rowFiles.Count, i => ReadRow(rowFiles[i], memory.AsSpan(i * length, length)));
+            }
+            catch (AggregateException e) when (e.InnerExceptions[0] is TenniException first)
+            {
+                throw first;
+            }
+
             return new FeatureStore(rowShape, rowFiles.Count, memory, null);
         }
 

@@ -93,6 +93,8 @@ internal static class OperatorCases
         yield return new("Squeeze_Opset13", [2, 1, 5], new OnnxGraphBuilder(13, "x", 2, 1, 5)
             .Initializer("axes", [1L], 1).Node("Squeeze", ["x", "axes"], ["y"]).Output("y").Bytes());
         yield return Single("Identity", 13, "Identity", null, []);
+        yield return Single("Gather_ChannelsReordered", 13, "Gather", b => b.Initializer("order", [2L, 1L, 0L, -1L], 4), ["order"], Int("axis", 1));
+        yield return Single("Gather_ScalarIndexDropsAxis", 13, "Gather", b => b.Initializer("i", [3L]), ["i"], Int("axis", 2));
         yield return new("Constant_Added", Image, new OnnxGraphBuilder(13, "x", Image)
             .Node("Constant", [], ["k"], null, Tensor("value", Random(9, 13), 9)).Node("Add", ["x", "k"], ["y"]).Output("y").Bytes());
 

@@ -2,7 +2,7 @@ using static TorchSharp.torch;
 
 namespace Tenni.Onnx.Operators;
 
-/// <summary>Concat, Split, Flatten, Reshape, Transpose, Squeeze, Unsqueeze, Identity.</summary>
+/// <summary>Concat, Split, Flatten, Reshape, Transpose, Squeeze, Unsqueeze, Gather, Identity.</summary>
 internal static class ShapeOperators
 {
     public static OnnxKernel Identity(OnnxNode node) => (inputs, _) => [inputs[0]!.alias()];
@@ -111,6 +111,23 @@ internal static class ShapeOperators
             }
 
             return [y];
+        };
+    }
+
+    /// <summary>Gather (spec: operators.md#Gather): index along one axis; negative indices count from the end.</summary>
+    public static OnnxKernel Gather(OnnxNode node)
+    {
+        long axis = node.Int("axis", 0);
+        return (inputs, _) =>
+        {
+            Tensor x = inputs[0]!;
+            Tensor indices = inputs[1]!;
+            long a = axis < 0 ? axis + x.dim() : axis;
+            Tensor positive = indices.to_type(ScalarType.Int64);
+            positive = positive.lt(0).any().item<bool>() ? positive.remainder(x.shape[a]) : positive;
+            Tensor picked = x.index_select(a, positive.flatten());
+            long[] shape = [.. x.shape[..(int)a], .. indices.shape, .. x.shape[((int)a + 1)..]];
+            return [picked.reshape(shape)];
         };
     }
 

@@ -6,3 +6,6 @@ set -euo pipefail
 data=../../../../../shared/data/PetImages-mini
 /usr/bin/convert "$data/Dog/10401.jpg" -colorspace sRGB -strip PNG24:cmyk-dog-10401.png
 /usr/bin/convert "$data/Cat/10404.jpg" -colorspace sRGB -type TrueColor -strip PNG24:gray-cat-10404.png
+# A progressive JPEG (PetImages-mini has none) and ImageMagick's decoding of it.
+/usr/bin/convert "$data/Cat/4210.jpg" -interlace JPEG -quality 90 -strip progressive-cat-4210.jpg
+/usr/bin/convert progressive-cat-4210.jpg -strip PNG24:progressive-cat-4210.png
