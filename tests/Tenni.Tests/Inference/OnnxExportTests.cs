@@ -40,6 +40,25 @@ public sealed class OnnxExportTests(TrainedRunFixture run, ITestOutputHelper out
         output.WriteLine($"with preprocessing={withPreprocessing}: max abs diff of probabilities vs ONNX Runtime {worst:G3}");
     }
 
+    [Fact]
+    public void Export_WithPreprocessing_TennisOwnGraphExecutorRunsItToo()
+    {
+        // The exported file is plain ONNX: Tenni's executor (Gather included) loads it like any source model.
+        using var classifier = TrainedClassifier.Load(run.Folder);
+        string path = Path.Combine(Directory.CreateTempSubdirectory("tenni-export").FullName, "model.onnx");
+        OnnxExporter.Export(classifier, path, withPreprocessing: true);
+        var fitted = run.Photos.Select(p => classifier.Preprocessing.Fit(ImageDecoder.Decode(p))).ToList();
+        using var scope = NewDisposeScope();
+        float[] expected = classifier.Probabilities(classifier.Preprocessing.ToBatch(fitted)).contiguous().data<float>().ToArray();
+
+        using var graph = global::Tenni.Onnx.OnnxGraph.Load(path);
+        graph.eval();
+        using var noGrad = no_grad();
+        float[] actual = graph.Run(tensor(RgbPlanes(fitted), [fitted.Count, 3L, 224, 224]), [OnnxExporter.ProbabilitiesOutput])[OnnxExporter.ProbabilitiesOutput].contiguous().data<float>().ToArray();
+
+        TensorAssert.AllClose(expected, actual, 1e-5);
+    }
+
     private static float[] RgbPlanes(List<RgbImage> images)
     {
         int plane = 224 * 224;
