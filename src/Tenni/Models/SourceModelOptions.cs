@@ -8,7 +8,7 @@ public sealed record SourceModelOptions
 
     /// <summary>
     /// Run convolutions in the channels-last (NHWC) memory layout, which oneDNN prefers. On by default:
-    /// 1.27× the NCHW throughput for ResNet18 at batch 32 on 2 cores here (docs/benchmarks.md).
+    /// 1.3–1.7× the NCHW throughput for ResNet18 at batch 32 on 2 cores here (docs/benchmarks.md).
     /// </summary>
     public bool ChannelsLast { get; init; } = true;
 }
