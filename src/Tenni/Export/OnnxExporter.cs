@@ -59,7 +59,8 @@ public static class OnnxExporter
 
         var model = new ModelProto
         {
-            IrVersion = Math.Max(original.IrVersion, 3),
+            // IR 4 at least: before it, every initializer also had to be listed as a graph input.
+            IrVersion = Math.Max(original.IrVersion, 4),
             ProducerName = "tenni",
             ProducerVersion = typeof(OnnxExporter).Assembly.GetName().Version?.ToString() ?? "",
             Graph = output,

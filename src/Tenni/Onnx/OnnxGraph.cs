@@ -134,6 +134,7 @@ public sealed class OnnxGraph : nn.Module<Tensor, Tensor>
     {
         ExecutionPlan plan = Plan(tensors, given.Keys.ToArray());
         var values = given.ToDictionary(kv => kv.Key, kv => ToLayout(kv.Value), StringComparer.Ordinal);
+        var converted = values.Where(kv => !ReferenceEquals(kv.Value, given[kv.Key])).Select(kv => kv.Key).ToHashSet(StringComparer.Ordinal);
         var results = new Dictionary<string, Tensor>(StringComparer.Ordinal);
         foreach (string name in tensors.Where(values.ContainsKey))
         {
@@ -172,7 +173,8 @@ public sealed class OnnxGraph : nn.Module<Tensor, Tensor>
 
             foreach (string finished in plan.ReleaseAfter[index])
             {
-                if (values.Remove(finished, out var done) && !results.ContainsKey(finished) && !given.ContainsKey(finished))
+                // The caller's own tensors are never disposed here; layout copies made of them are.
+                if (values.Remove(finished, out var done) && !results.ContainsKey(finished) && (!given.ContainsKey(finished) || converted.Contains(finished)))
                 {
                     done.Dispose();
                 }
@@ -182,8 +184,16 @@ public sealed class OnnxGraph : nn.Module<Tensor, Tensor>
         return results;
     }
 
-    private Tensor ToLayout(Tensor input) =>
-        ChannelsLast && input.dim() == 4 ? input.permute(0, 2, 3, 1).contiguous().permute(0, 3, 1, 2) : input;
+    private Tensor ToLayout(Tensor input)
+    {
+        if (!ChannelsLast || input.dim() != 4)
+        {
+            return input;
+        }
+
+        using Tensor nhwc = input.permute(0, 2, 3, 1).contiguous();
+        return nhwc.permute(0, 3, 1, 2);
+    }
 
     private ExecutionPlan Plan(IReadOnlyCollection<string> tensors, IReadOnlyCollection<string> given)
     {

@@ -13,6 +13,8 @@ namespace Tenni.Training;
 /// </summary>
 public sealed class ClassifierModel : IDisposable
 {
+    private readonly HashSet<string> _loaded = new(StringComparer.Ordinal);
+
     public ClassifierModel(SourceModel source, string cutLayer, int classes, int seed)
     {
         Source = source;
@@ -32,6 +34,12 @@ public sealed class ClassifierModel : IDisposable
     }
 
     public SourceModel Source { get; }
+
+    /// <summary>
+    /// SHA-256 over source tensors loaded into this model (from a parent run), or null when the source
+    /// holds its file's values: activations cached from this model depend on it.
+    /// </summary>
+    public string? LoadedSourceStateHash { get; private set; }
 
     public string CutLayer { get; }
 
@@ -70,7 +78,8 @@ public sealed class ClassifierModel : IDisposable
             bool statistics = layer.OpType == "BatchNormalization" && layer.UsesBatchStatistics;
             foreach (var (name, p) in layer.named_parameters())
             {
-                if (p.requires_grad)
+                // Values loaded from a parent run differ from the source file even when frozen now.
+                if (p.requires_grad || _loaded.Contains($"source.{layer.GetName()}.{name}"))
                 {
                     yield return ($"source.{layer.GetName()}.{name}", p);
                 }
@@ -78,7 +87,7 @@ public sealed class ClassifierModel : IDisposable
 
             foreach (var (name, b) in layer.named_buffers())
             {
-                if (statistics)
+                if (statistics || _loaded.Contains($"source.{layer.GetName()}.{name}"))
                 {
                     yield return ($"source.{layer.GetName()}.{name}", b);
                 }
@@ -107,6 +116,21 @@ public sealed class ClassifierModel : IDisposable
             }
 
             target.copy_(value);
+            _loaded.Add(name);
+        }
+
+        var sourceTensors = state.Where(kv => kv.Key.StartsWith("source.", StringComparison.Ordinal)).OrderBy(kv => kv.Key, StringComparer.Ordinal).ToList();
+        if (sourceTensors.Count > 0)
+        {
+            using var hash = System.Security.Cryptography.IncrementalHash.CreateHash(System.Security.Cryptography.HashAlgorithmName.SHA256);
+            foreach (var (name, value) in sourceTensors)
+            {
+                hash.AppendData(System.Text.Encoding.UTF8.GetBytes(name));
+                using var contiguous = value.detach().cpu().contiguous();
+                hash.AppendData(System.Runtime.InteropServices.MemoryMarshal.AsBytes(contiguous.data<float>().ToArray().AsSpan()));
+            }
+
+            LoadedSourceStateHash = Convert.ToHexString(hash.GetHashAndReset()).ToLowerInvariant();
         }
     }
 

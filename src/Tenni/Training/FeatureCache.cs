@@ -101,7 +101,7 @@ public sealed class FeatureCache(ClassifierModel model, string tensorName, strin
     {
         string weights = model.Source.WeightsHash;
         var p = model.Source.Preprocessing;
-        string recipe = $"{p.Kind}|{p.Size}|{p.ResizeShorterSide}|{p.Filter}|{p.Bgr}|{p.Scale}|{string.Join(",", p.Mean)}|{string.Join(",", p.Std ?? [])}|{(p.MeanImage is null ? "" : Convert.ToHexString(SHA256.HashData(System.Runtime.InteropServices.MemoryMarshal.AsBytes(p.MeanImage.AsSpan()))))}|{tensorName}|{model.Source.Graph.ChannelsLast}";
+        string recipe = $"{p.Kind}|{p.Size}|{p.ResizeShorterSide}|{p.Filter}|{p.Bgr}|{p.Scale}|{string.Join(",", p.Mean)}|{string.Join(",", p.Std ?? [])}|{(p.MeanImage is null ? "" : Convert.ToHexString(SHA256.HashData(System.Runtime.InteropServices.MemoryMarshal.AsBytes(p.MeanImage.AsSpan()))))}|{tensorName}|{model.Source.Graph.ChannelsLast}|{model.LoadedSourceStateHash}";
         string key = Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(recipe)))[..16].ToLowerInvariant();
         return Path.Combine($"{model.Source.Descriptor.Name}-{weights[..16]}", key);
     }

@@ -37,8 +37,9 @@ public sealed class StandardUpdater(ClassifierModel model, BatchSource batches, 
         }
 
         var (input, labels) = _current.Current;
-        using (var scope = NewDisposeScope())
+        try
         {
+            using var scope = NewDisposeScope();
             model.Train(true);
             beforeStep(Iteration);
             Tensor logits = model.Logits(batches.TensorName, input);
@@ -48,6 +49,13 @@ public sealed class StandardUpdater(ClassifierModel model, BatchSource batches, 
             optimizer.step();
             observation["main/loss"] = loss.item<float>();
             observation["main/accuracy"] = accuracy.item<float>();
+        }
+        catch
+        {
+            // Stops the loader's producer, which would otherwise wait forever with its prefetched batches.
+            _current.Dispose();
+            _current = null;
+            throw;
         }
 
         input.Dispose();

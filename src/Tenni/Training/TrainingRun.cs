@@ -45,7 +45,26 @@ public static class TrainingRun
             }
         }
 
-        split.Save(runFolder);
+        if (split.Train.Count == 0 || split.Validation.Count == 0)
+        {
+            throw new TenniException($"the split leaves {split.Train.Count} training and {split.Validation.Count} validation images; add images or change --split (now {options.TrainFraction})");
+        }
+
+        if (resume)
+        {
+            // A resumed run must see exactly the images it started with, on the same sides.
+            var saved = DatasetSplit.Load(runFolder, split.Classes);
+            static IEnumerable<(string, string)> Keys(IReadOnlyList<ImageSample> samples) => samples.Select(s => (s.Path, s.ContentHash));
+            if (!Keys(saved.Train).SequenceEqual(Keys(split.Train)) || !Keys(saved.Validation).SequenceEqual(Keys(split.Validation)))
+            {
+                throw new TenniException($"the data in '{dataFolder}' changed since this run started (files added, removed or edited), so its split differs from {DatasetSplit.TrainFile}/{DatasetSplit.ValidationFile}; resume needs the same images, or start a new run");
+            }
+        }
+        else
+        {
+            split.Save(runFolder);
+        }
+
         output.WriteLine($"split: {split.Method}: {split.Train.Count} training, {split.Validation.Count} validation images");
 
         // Model: source cut at a layer, new head, frozen but the chosen layers.

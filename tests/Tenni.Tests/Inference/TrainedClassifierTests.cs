@@ -41,6 +41,21 @@ public sealed class TrainedClassifierTests(TrainedRunFixture run) : IClassFixtur
         double moved = startHead.Zip(endHead, (a, b) => Math.Abs(a - b)).Max();
         Assert.InRange(moved, 1e-9, 0.1); // started from the parent's head and trained a little
         Assert.InRange(result.BestAccuracy, 0.5, 1.0);
+
+        // A third stage, head only, from the res5-tuned model: its saved model must carry the parent's
+        // res5 (frozen now, but not the source file's values), so loading it predicts as it did in memory.
+        string stage3 = Path.Combine(Directory.CreateTempSubdirectory("tenni-stage3").FullName, "run");
+        float[] inMemory = [];
+        TrainingRun.Train(TestData.PetImages, stage3, options with { TrainLayers = [], InitialModel = stage2 }, new StringWriter(), finished: model =>
+        {
+            model.Train(false);
+            using var scope = NewDisposeScope();
+            using var noGrad = no_grad();
+            var batch = model.Source.Preprocessing.ToBatch(run.Photos.Select(ImageDecoder.Decode).ToList());
+            inMemory = model.Logits(model.Source.Graph.InputName, batch).softmax(1).contiguous().data<float>().ToArray();
+        });
+        using var third = TrainedClassifier.Load(stage3);
+        Assert.Equal(inMemory, third.Predict(run.Photos.Select(ImageDecoder.Decode).ToList()).SelectMany(p => p).ToArray());
     }
 
     [Fact]

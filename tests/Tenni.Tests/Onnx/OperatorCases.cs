@@ -47,6 +47,7 @@ internal static class OperatorCases
         yield return Single("Sigmoid", 13, "Sigmoid", null, []);
         yield return Single("Tanh", 13, "Tanh", null, []);
         yield return Single("Clip_Opset13_Relu6", 13, "Clip", b => b.Initializer("lo", [0f]).Initializer("hi", [0.5f]), ["lo", "hi"]);
+        yield return Single("Clip_Opset13_NoBounds", 13, "Clip", null, []);
         yield return Single("Clip_Opset6_Attributes", 6, "Clip", null, [], Float("min", -0.3f), Float("max", 0.4f));
         yield return Single("Softmax_Opset13_LastAxis", 13, "Softmax", null, []);
         yield return Single("Softmax_Opset11_CoercedAxis1", 11, "Softmax", null, [], Int("axis", 1));

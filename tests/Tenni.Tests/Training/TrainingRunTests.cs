@@ -72,6 +72,30 @@ public sealed class TrainingRunTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void Train_ResumeAfterTheDataChanged_RefusesWithAClearMessage()
+    {
+        string data = TempDataset.Create(("a", 6), ("b", 6));
+        string run = NewRunFolder();
+        var options = new TrainOptions { Epochs = 3, BatchSize = 4, CacheFolder = SharedCache, StopAfterEpoch = 1 };
+        TrainingRun.Train(data, run, options, new StringWriter());
+        TempDataset.WriteImage(Path.Combine(data, "a", "new.png"), 999);
+
+        var error = Assert.Throws<TenniException>(() => TrainingRun.Train(data, run, options with { StopAfterEpoch = null }, new StringWriter(), resume: true));
+
+        Assert.Contains("changed since this run started", error.Message);
+    }
+
+    [Fact]
+    public void LogReport_NonFiniteValue_LeftOutOfTheEntry()
+    {
+        string json = LogReport.ToJson([new Dictionary<string, double> { ["epoch"] = 1, ["main/loss"] = double.NaN, ["main/accuracy"] = 0.5 }]);
+
+        var entry = Assert.Single(LogReport.Parse(json));
+        Assert.False(entry.ContainsKey("main/loss"));
+        Assert.Equal(0.5, entry["main/accuracy"]);
+    }
+
+    [Fact]
     public void Train_CachedAndUncached_SameLosses()
     {
         var cached = TrainingRun.Train(TestData.PetImages, NewRunFolder(), Small(2), new StringWriter());

@@ -33,7 +33,7 @@ internal static class ActivationOperators
         {
             Scalar? min = inputs.Length > 1 && inputs[1] is { } lo ? (float)Scalars.ToDouble(lo) : null;
             Scalar? max = inputs.Length > 2 && inputs[2] is { } hi ? (float)Scalars.ToDouble(hi) : null;
-            return [inputs[0]!.clamp(min, max)];
+            return min is null && max is null ? [inputs[0]!.alias()] : [inputs[0]!.clamp(min, max)];
         };
     }
 

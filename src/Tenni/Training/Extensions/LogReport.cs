@@ -51,7 +51,9 @@ public sealed class LogReport(string path) : ITrainerExtension
         foreach (var entry in entries)
         {
             var item = new JsonObject();
-            foreach (var (key, value) in entry.OrderBy(kv => kv.Key, StringComparer.Ordinal))
+            // JSON has no NaN or infinity: a value that is not finite (a diverged loss, an empty
+            // validation set) is left out of its entry, as a missing observation.
+            foreach (var (key, value) in entry.Where(kv => double.IsFinite(kv.Value)).OrderBy(kv => kv.Key, StringComparer.Ordinal))
             {
                 item[key] = key is "epoch" or "iteration" ? JsonValue.Create((long)value) : JsonValue.Create(value);
             }

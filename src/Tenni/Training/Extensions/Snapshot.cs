@@ -29,17 +29,25 @@ public sealed class Snapshot(ClassifierModel model, OptimizerHelper optimizer, L
         string final = Path.Combine(runFolder, FolderName);
         string temp = Path.Combine(runFolder, $"{FolderName}.tmp");
         string old = Path.Combine(runFolder, $"{FolderName}.old");
-        if (Directory.Exists(temp))
+
+        // An earlier crash between the two renames left only the old snapshot: put it back first.
+        if (!Directory.Exists(final) && File.Exists(Path.Combine(old, "state.json")))
         {
-            Directory.Delete(temp, recursive: true);
+            Directory.Move(old, final);
         }
+
+        DeleteSnapshot(temp);
 
         Directory.CreateDirectory(temp);
         TensorFile.Save(Path.Combine(temp, "model.safetensors"), model.TrainableState());
         using (var stream = File.Create(Path.Combine(temp, "optimizer.bin")))
-        using (var writer = new BinaryWriter(stream))
         {
-            optimizer.save_state_dict(writer);
+            using (var writer = new BinaryWriter(stream, System.Text.Encoding.UTF8, leaveOpen: true))
+            {
+                optimizer.save_state_dict(writer);
+            }
+
+            stream.Flush(flushToDisk: true);
         }
 
         var state = new JsonObject
@@ -47,27 +55,37 @@ public sealed class Snapshot(ClassifierModel model, OptimizerHelper optimizer, L
             ["epoch"] = trainer.Updater.Epoch,
             ["iteration"] = trainer.Updater.Iteration,
             ["elapsed_time"] = trainer.ElapsedTime,
-            ["best_accuracy"] = best.BestAccuracy,
+            ["best_accuracy"] = double.IsFinite(best.BestAccuracy) ? best.BestAccuracy : null,
             ["best_epoch"] = best.BestEpoch,
             ["log"] = JsonNode.Parse(LogReport.ToJson(log.Entries)),
         };
-        File.WriteAllText(Path.Combine(temp, "state.json"), state.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
+        AtomicFile.WriteAllText(Path.Combine(temp, "state.json"), state.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
 
-        if (Directory.Exists(old))
-        {
-            Directory.Delete(old, recursive: true);
-        }
-
+        DeleteSnapshot(old);
         if (Directory.Exists(final))
         {
             Directory.Move(final, old);
         }
 
         Directory.Move(temp, final);
-        if (Directory.Exists(old))
+        DeleteSnapshot(old);
+    }
+
+    // state.json goes first: a half-deleted folder must never look like a complete snapshot.
+    private static void DeleteSnapshot(string folder)
+    {
+        if (!Directory.Exists(folder))
         {
-            Directory.Delete(old, recursive: true);
+            return;
         }
+
+        string state = Path.Combine(folder, "state.json");
+        if (File.Exists(state))
+        {
+            File.Delete(state);
+        }
+
+        Directory.Delete(folder, recursive: true);
     }
 
     /// <summary>Loads the last complete snapshot into the model, optimizer, log, best score and trainer.</summary>
@@ -75,7 +93,13 @@ public sealed class Snapshot(ClassifierModel model, OptimizerHelper optimizer, L
     {
         string folder = new[] { FolderName, FolderName + ".old" }.Select(n => Path.Combine(runFolder, n)).First(f => File.Exists(Path.Combine(f, "state.json")));
         var state = JsonNode.Parse(File.ReadAllText(Path.Combine(folder, "state.json")))!;
-        model.LoadState(TensorFile.Load(Path.Combine(folder, "model.safetensors")).Tensors);
+        var (tensors, _) = TensorFile.Load(Path.Combine(folder, "model.safetensors"));
+        model.LoadState(tensors);
+        foreach (var t in tensors.Values)
+        {
+            t.Dispose();
+        }
+
         using (var stream = File.OpenRead(Path.Combine(folder, "optimizer.bin")))
         using (var reader = new BinaryReader(stream))
         {
@@ -85,7 +109,7 @@ public sealed class Snapshot(ClassifierModel model, OptimizerHelper optimizer, L
         trainer.Updater.Epoch = state["epoch"]!.GetValue<int>();
         trainer.Updater.Iteration = state["iteration"]!.GetValue<long>();
         trainer.ElapsedBefore = state["elapsed_time"]!.GetValue<double>();
-        best.BestAccuracy = state["best_accuracy"]!.GetValue<double>();
+        best.BestAccuracy = state["best_accuracy"]?.GetValue<double>() ?? double.NegativeInfinity;
         best.BestEpoch = state["best_epoch"]!.GetValue<int>();
         log.Entries.Clear();
         log.Entries.AddRange(LogReport.Parse(state["log"]!.ToJsonString()));
