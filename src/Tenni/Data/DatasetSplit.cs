@@ -67,13 +67,23 @@ public sealed class DatasetSplit
     /// The usual entry point: a <c>train/</c> and a <c>val/</c> (or <c>valid/</c>, <c>validation/</c>) tree
     /// inside <paramref name="root"/> are used as given; otherwise the class folders of root are split at random.
     /// </summary>
-    public static DatasetSplit FromFolder(string root, ImageFolderOptions? folderOptions = null, SplitOptions? splitOptions = null)
+    public static DatasetSplit FromFolder(string root, ImageFolderOptions? folderOptions = null, SplitOptions? splitOptions = null) =>
+        FromFolderWithReports(root, folderOptions, splitOptions).Split;
+
+    /// <summary><see cref="FromFolder"/>, with the data report of each scanned tree (file name → report).</summary>
+    public static (DatasetSplit Split, IReadOnlyList<(string FileName, DataReport Report)> Reports) FromFolderWithReports(string root, ImageFolderOptions? folderOptions = null, SplitOptions? splitOptions = null)
     {
         string train = Path.Combine(root, "train");
         string? validation = new[] { "val", "valid", "validation" }.Select(n => Path.Combine(root, n)).FirstOrDefault(Directory.Exists);
-        return Directory.Exists(train) && validation is not null
-            ? Explicit(ImageFolder.Scan(train, folderOptions), ImageFolder.Scan(validation, folderOptions))
-            : Random(ImageFolder.Scan(root, folderOptions), splitOptions);
+        if (Directory.Exists(train) && validation is not null)
+        {
+            var trainFolder = ImageFolder.Scan(train, folderOptions);
+            var validationFolder = ImageFolder.Scan(validation, folderOptions);
+            return (Explicit(trainFolder, validationFolder), [("data-report.json", trainFolder.Report), ("data-report-val.json", validationFolder.Report)]);
+        }
+
+        var folder = ImageFolder.Scan(root, folderOptions);
+        return (Random(folder, splitOptions), [("data-report.json", folder.Report)]);
     }
 
     /// <summary>Separate training and validation trees with the same class folders (<c>train/</c>, <c>val/</c>).</summary>

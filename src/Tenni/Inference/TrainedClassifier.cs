@@ -1,4 +1,3 @@
-using System.Security.Cryptography;
 using System.Text.Json.Nodes;
 using Tenni.Imaging;
 using Tenni.IO;
@@ -73,7 +72,7 @@ public sealed class TrainedClassifier : IDisposable
         }
 
         string? expectedHash = json["weights_sha256"]?.GetValue<string>();
-        if (expectedHash is not null && !string.Equals(expectedHash, Hash(weights), StringComparison.OrdinalIgnoreCase))
+        if (expectedHash is not null && !string.Equals(expectedHash, UserFiles.Sha256(weights), StringComparison.OrdinalIgnoreCase))
         {
             throw new TenniException($"'{weights}' does not match the checksum in model.json: it was changed or truncated after training");
         }
@@ -145,11 +144,5 @@ public sealed class TrainedClassifier : IDisposable
     {
         Model.Dispose();
         Model.Source.Dispose();
-    }
-
-    internal static string Hash(string path)
-    {
-        using var stream = File.OpenRead(path);
-        return Convert.ToHexString(SHA256.HashData(stream)).ToLowerInvariant();
     }
 }

@@ -32,7 +32,7 @@ public sealed class SourceModel : IDisposable
     public string WeightsPath { get; private init; } = "";
 
     /// <summary>SHA-256 of the weights file (hex), the source model's identity in caches and saved models.</summary>
-    public string WeightsHash => _weightsHash ??= HashFile(WeightsPath);
+    public string WeightsHash => _weightsHash ??= IO.UserFiles.Sha256(WeightsPath);
 
     public OnnxGraph Graph { get; }
 
@@ -130,12 +130,6 @@ public sealed class SourceModel : IDisposable
     }
 
     public void Dispose() => Graph.Dispose();
-
-    private static string HashFile(string path)
-    {
-        using var stream = File.OpenRead(path);
-        return Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(stream)).ToLowerInvariant();
-    }
 
     /// <summary>The graph tensor (and flattening) a friendly or raw layer name stands for.</summary>
     public LayerAlias Resolve(string name) => ResolveTensor(name);

@@ -120,7 +120,7 @@ public static class TorchNative
     {
         try
         {
-            return WritePatchedCopy(original, patched, CacheRoot());
+            return WritePatchedCopy(original, patched, IO.UserFiles.CacheRoot());
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
@@ -162,16 +162,6 @@ public static class TorchNative
         File.WriteAllBytes(temp, patched);
         File.Move(temp, target, overwrite: true);
         return target;
-    }
-
-    private static string CacheRoot()
-    {
-        string? xdg = Environment.GetEnvironmentVariable("XDG_CACHE_HOME");
-        string home = Environment.GetFolderPath(Environment.SpecialFolder.UserProfile);
-        string root = !string.IsNullOrEmpty(xdg) ? xdg
-            : !string.IsNullOrEmpty(home) ? Path.Combine(home, ".cache")
-            : Path.GetTempPath();
-        return Path.Combine(root, "tenni");
     }
 
     private static string? FindGlue()

@@ -17,12 +17,7 @@ public sealed class FeatureCache(ClassifierModel model, string tensorName, strin
     public string Folder { get; } = Path.Combine(root, KeyOf(model, tensorName));
 
     /// <summary>The default cache root: <c>$XDG_CACHE_HOME/tenni/features</c> or <c>~/.cache/tenni/features</c>.</summary>
-    public static string DefaultRoot()
-    {
-        string? xdg = Environment.GetEnvironmentVariable("XDG_CACHE_HOME");
-        string home = Environment.GetFolderPath(Environment.SpecialFolder.UserProfile);
-        return Path.Combine(!string.IsNullOrEmpty(xdg) ? xdg : Path.Combine(home, ".cache"), "tenni", "features");
-    }
+    public static string DefaultRoot() => Path.Combine(IO.UserFiles.CacheRoot(), "features");
 
     /// <summary>Computes what is missing, then returns the rows of <paramref name="samples"/> in order.</summary>
     public FeatureStore Load(IReadOnlyList<ImageSample> samples, IProgress<ExtractionProgress>? progress, string scratchFolder)

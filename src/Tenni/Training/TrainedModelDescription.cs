@@ -25,7 +25,7 @@ public static class TrainedModelDescription
             ["classes"] = new JsonArray(classes.Select(c => (JsonNode?)JsonValue.Create(c)).ToArray()),
             ["preprocessing"] = new JsonObject { ["kind"] = p.Kind, ["size"] = p.Size, ["resize_shorter_side"] = p.ResizeShorterSide, ["filter"] = p.Filter.ToString() },
             ["weights"] = "model.safetensors",
-            ["weights_sha256"] = Inference.TrainedClassifier.Hash(Path.Combine(folder, "model.safetensors")),
+            ["weights_sha256"] = UserFiles.Sha256(Path.Combine(folder, "model.safetensors")),
         };
         AtomicFile.WriteAllText(Path.Combine(folder, "model.json"), json.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
     }

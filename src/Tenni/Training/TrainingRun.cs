@@ -35,7 +35,10 @@ public static class TrainingRun
         PrepareFolder(runFolder, resume);
 
         // Data: scanned (and its report saved) on every run, so a resumed run checks its files again.
-        var (split, reports) = Split(dataFolder, options);
+        var (split, reports) = DatasetSplit.FromFolderWithReports(
+            dataFolder,
+            new ImageFolderOptions { Classes = options.Classes, PerClass = options.PerClass },
+            new SplitOptions { TrainFraction = options.TrainFraction, Seed = options.Seed });
         foreach (var (name, report) in reports)
         {
             AtomicFile.WriteAllText(Path.Combine(runFolder, name), report.ToJson());
@@ -177,23 +180,6 @@ public static class TrainingRun
         }
 
         Directory.CreateDirectory(runFolder);
-    }
-
-    private static (DatasetSplit Split, List<(string Name, DataReport Report)> Reports) Split(string dataFolder, TrainOptions options)
-    {
-        var folderOptions = new ImageFolderOptions { Classes = options.Classes, PerClass = options.PerClass };
-        string trainTree = Path.Combine(dataFolder, "train");
-        string? valTree = new[] { "val", "valid", "validation" }.Select(n => Path.Combine(dataFolder, n)).FirstOrDefault(Directory.Exists);
-        if (Directory.Exists(trainTree) && valTree is not null)
-        {
-            var train = ImageFolder.Scan(trainTree, folderOptions);
-            var val = ImageFolder.Scan(valTree, folderOptions);
-            return (DatasetSplit.Explicit(train, val), [("data-report.json", train.Report), ("data-report-val.json", val.Report)]);
-        }
-
-        var folder = ImageFolder.Scan(dataFolder, folderOptions);
-        var split = DatasetSplit.Random(folder, new SplitOptions { TrainFraction = options.TrainFraction, Seed = options.Seed });
-        return (split, [("data-report.json", folder.Report)]);
     }
 
     private static void ApplyFreezing(SourceModel source, TrainOptions options)
