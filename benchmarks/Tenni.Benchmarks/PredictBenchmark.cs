@@ -62,19 +62,7 @@ internal static class PredictBenchmark
 
     private static float[] Ort(InferenceSession session, TrainedClassifier classifier, string[] files)
     {
-        int plane = 224 * 224;
-        float[] input = new float[files.Length * 3 * plane];
-        for (int n = 0; n < files.Length; n++)
-        {
-            var fitted = classifier.Preprocessing.Fit(ImageDecoder.Decode(files[n]));
-            for (int i = 0; i < plane; i++)
-            {
-                for (int c = 0; c < 3; c++)
-                {
-                    input[(n * 3 * plane) + (c * plane) + i] = fitted.Pixels[(i * 3) + c];
-                }
-            }
-        }
+        float[] input = RgbImage.Planar(files.Select(f => classifier.Preprocessing.Fit(ImageDecoder.Decode(f))).ToList());
 
         using var results = session.Run([NamedOnnxValue.CreateFromTensor(OnnxExporter.ImageInput, new DenseTensor(input, [files.Length, 3, 224, 224]))], [OnnxExporter.ProbabilitiesOutput]);
         return results.First().AsTensor<float>().ToArray();

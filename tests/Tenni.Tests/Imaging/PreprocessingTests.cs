@@ -49,14 +49,7 @@ public sealed class PreprocessingTests
         // Given a real photo resized to 224×224 and the package's ResNetPreprocess.onnx (RGB 0..255 in)
         var preprocessing = KnownModels.ResNet18.LoadPreprocessing();
         var fitted = preprocessing.Fit(ImageDecoder.Decode(TestData.Photos("Dog", 1)[0]));
-        float[] rgbPlanes = new float[3 * 224 * 224];
-        for (int i = 0; i < 224 * 224; i++)
-        {
-            for (int c = 0; c < 3; c++)
-            {
-                rgbPlanes[(c * 224 * 224) + i] = fitted.Pixels[(i * 3) + c];
-            }
-        }
+        float[] rgbPlanes = RgbImage.Planar([fitted]);
 
         string graph = Path.Combine(Path.GetDirectoryName(KnownModels.ResNet18.LocateWeights())!, "..", "ResNetPrepOnnx", "ResNetPreprocess.onnx");
         using var session = new InferenceSession(graph);

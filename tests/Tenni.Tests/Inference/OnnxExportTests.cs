@@ -30,7 +30,7 @@ public sealed class OnnxExportTests(TrainedRunFixture run, ITestOutputHelper out
         using var batch = classifier.Preprocessing.ToBatch(fitted);
         float[] expected = classifier.Probabilities(batch).contiguous().data<float>().ToArray();
 
-        float[] input = withPreprocessing ? RgbPlanes(fitted) : batch.contiguous().data<float>().ToArray();
+        float[] input = withPreprocessing ? RgbImage.Planar(fitted) : batch.contiguous().data<float>().ToArray();
         string inputName = withPreprocessing ? OnnxExporter.ImageInput : classifier.Model.Source.Graph.InputName;
         using var session = new InferenceSession(path);
         var (actual, shape) = OrtReference.Run(session, inputName, input, [fitted.Count, 3, 224, 224], OnnxExporter.ProbabilitiesOutput);
@@ -54,26 +54,8 @@ public sealed class OnnxExportTests(TrainedRunFixture run, ITestOutputHelper out
         using var graph = global::Tenni.Onnx.OnnxGraph.Load(path);
         graph.eval();
         using var noGrad = no_grad();
-        float[] actual = graph.Run(tensor(RgbPlanes(fitted), [fitted.Count, 3L, 224, 224]), [OnnxExporter.ProbabilitiesOutput])[OnnxExporter.ProbabilitiesOutput].contiguous().data<float>().ToArray();
+        float[] actual = graph.Run(tensor(RgbImage.Planar(fitted), [fitted.Count, 3L, 224, 224]), [OnnxExporter.ProbabilitiesOutput])[OnnxExporter.ProbabilitiesOutput].contiguous().data<float>().ToArray();
 
         TensorAssert.AllClose(expected, actual, 1e-5);
-    }
-
-    private static float[] RgbPlanes(List<RgbImage> images)
-    {
-        int plane = 224 * 224;
-        float[] values = new float[images.Count * 3 * plane];
-        for (int n = 0; n < images.Count; n++)
-        {
-            for (int i = 0; i < plane; i++)
-            {
-                for (int c = 0; c < 3; c++)
-                {
-                    values[(n * 3 * plane) + (c * plane) + i] = images[n].Pixels[(i * 3) + c];
-                }
-            }
-        }
-
-        return values;
     }
 }
