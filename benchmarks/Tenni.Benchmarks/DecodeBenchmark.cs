@@ -11,7 +11,7 @@ internal static class DecodeBenchmark
     public static void Run(string folder, int rounds)
     {
         var files = ImageFiles.Expand([folder]);
-        var preprocessing = KnownModels.ResNet18.LoadPreprocessing();
+        var preprocessing = KnownModels.ResNet18Preprocessing();
         var decodeOnly = new List<double>();
         var full = new List<double>();
         int good = 0;

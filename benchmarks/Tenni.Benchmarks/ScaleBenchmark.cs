@@ -24,7 +24,7 @@ internal static class ScaleBenchmark
         var split = DatasetSplit.Random(scanned);
         Report($"split {split.Train.Count}/{split.Validation.Count}", clock);
 
-        var preprocessing = KnownModels.ResNet18.LoadPreprocessing();
+        var preprocessing = KnownModels.ResNet18Preprocessing();
         using (var warm = TorchSharp.torch.ones(1))
         {
             Report("load libtorch (first tensor)", clock);

@@ -14,9 +14,14 @@ internal static class CommonOptions
 
     public static Option<string?> Weights() => new("--weights")
     {
-        Description = "Weights file to use instead of the registry's (ONNX)",
+        Description = "Weights file: ONNX, PyTorch checkpoint (.pth), .safetensors or Chainer .npz, found from its content (needed for every model but resnet18)",
     };
 
-    public static SourceModel LoadModel(ParseResult parsed, Option<string> model, Option<string?> weights) =>
-        SourceModel.Load(parsed.GetValue(model)!, new SourceModelOptions { WeightsPath = parsed.GetValue(weights) });
+    public static Option<WeightFamily?> Preprocessing() => new("--preprocessing")
+    {
+        Description = "Preprocessing of another weight family than the file's own: Caffe (BGR minus mean, Chainer's prepare) or Torchvision (RGB normalized)",
+    };
+
+    public static SourceModel LoadModel(ParseResult parsed, Option<string> model, Option<string?> weights, Option<WeightFamily?> preprocessing) =>
+        SourceModel.Load(parsed.GetValue(model)!, new SourceModelOptions { WeightsPath = parsed.GetValue(weights), Preprocessing = parsed.GetValue(preprocessing) });
 }

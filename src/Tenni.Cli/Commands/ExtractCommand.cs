@@ -12,14 +12,15 @@ internal static class ExtractCommand
         var paths = new Argument<string[]>("paths") { Description = "Image files or folders (folders: all files, sorted)", Arity = ArgumentArity.OneOrMore };
         var model = CommonOptions.Model();
         var weights = CommonOptions.Weights();
+        var preprocessing = CommonOptions.Preprocessing();
         var layer = new Option<string?>("--layer", "-l") { Description = "Layer to extract (default: the model's feature layer, pool5 for resnet18)" };
         var output = new Option<string>("--out", "-o") { Description = ".npy file to write; the file list goes beside it as NAME.files.txt", DefaultValueFactory = _ => "features.npy" };
         var batch = new Option<int>("--batch", "-b") { Description = "Images per forward pass", DefaultValueFactory = _ => 32 };
-        var command = new Command("extract", "Write a layer's output for each image to a float32 .npy file") { paths, model, weights, layer, output, batch };
+        var command = new Command("extract", "Write a layer's output for each image to a float32 .npy file") { paths, model, weights, preprocessing, layer, output, batch };
         command.SetAction(parsed => context.Execute(parsed, () =>
         {
             var files = ImageFiles.Expand(parsed.GetValue(paths)!);
-            using var source = CommonOptions.LoadModel(parsed, model, weights);
+            using var source = CommonOptions.LoadModel(parsed, model, weights, preprocessing);
             string layerName = parsed.GetValue(layer) ?? source.Descriptor.DefaultLayer;
             _ = source.Forward(TorchSharp.torch.zeros(1, 3, source.Preprocessing.Size, source.Preprocessing.Size), [layerName]); // unknown layer: fail before any work
             string target = parsed.GetValue(output)!;

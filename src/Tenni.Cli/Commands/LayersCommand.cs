@@ -10,11 +10,12 @@ internal static class LayersCommand
     {
         var model = CommonOptions.Model();
         var weights = CommonOptions.Weights();
+        var preprocessing = CommonOptions.Preprocessing();
         var all = new Option<bool>("--all") { Description = "Also list every raw graph layer (ONNX node with weights)" };
-        var command = new Command("layers", "List a source model's layers with output shapes and parameter counts") { model, weights, all };
+        var command = new Command("layers", "List a source model's layers with output shapes and parameter counts") { model, weights, preprocessing, all };
         command.SetAction(parsed => context.Execute(parsed, () =>
         {
-            using var source = CommonOptions.LoadModel(parsed, model, weights);
+            using var source = CommonOptions.LoadModel(parsed, model, weights, preprocessing);
             var output = context.Output;
             output.WriteLine($"{source.Descriptor.Name}: {source.Descriptor.Description}");
             output.WriteLine($"input: (3, {source.Preprocessing.Size}, {source.Preprocessing.Size}) float32, preprocessing: {source.Preprocessing.Kind}; default feature layer: {source.Descriptor.DefaultLayer}");

@@ -11,13 +11,14 @@ internal static class ShowCommand
         var image = new Argument<string>("image") { Description = "An image file" };
         var model = CommonOptions.Model();
         var weights = CommonOptions.Weights();
+        var preprocessing = CommonOptions.Preprocessing();
         var output = new Option<string>("--out", "-o") { Description = "PNG file to write", DefaultValueFactory = _ => "prep.png" };
-        var command = new Command("show", "Write a picture of an image after the model's preprocessing") { image, model, weights, output };
+        var command = new Command("show", "Write a picture of an image after the model's preprocessing") { image, model, weights, preprocessing, output };
         command.SetAction(parsed => context.Execute(parsed, () =>
         {
             string path = parsed.GetValue(image)!;
             RgbImage decoded = ImageDecoder.Decode(path);
-            using var source = CommonOptions.LoadModel(parsed, model, weights);
+            using var source = CommonOptions.LoadModel(parsed, model, weights, preprocessing);
             using var tensor = source.Preprocessing.ToTensor(decoded);
             string target = parsed.GetValue(output)!;
             PreprocessedImageView.WritePng(tensor, target);

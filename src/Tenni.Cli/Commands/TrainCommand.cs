@@ -13,7 +13,8 @@ internal static class TrainCommand
         var data = new Option<string>("--data", "-d") { Description = "Folder with one sub-folder per class (or train/ and val/ trees)", Required = true };
         var model = CommonOptions.Model();
         var weights = CommonOptions.Weights();
-        var layer = new Option<string?>("--layer") { Description = "Cut layer feeding the new head (default: the model's feature layer, pool5 for resnet18)" };
+        var preprocessing = CommonOptions.Preprocessing();
+        var layer = new Option<string?>("--layer") { Description = "Cut layer feeding the new head (default: the model's feature layer: pool5, fc7 for vgg16)" };
         var trainLayers = new Option<string?>("--train-layers") { Description = "Source layers to fine-tune, comma-separated (default: none, the head only)" };
         var epochs = new Option<int>("--epochs") { DefaultValueFactory = _ => 20, Description = "Epochs (the chapter: 20)" };
         var batch = new Option<int>("--batch") { DefaultValueFactory = _ => 64, Description = "Batch size (the chapter: 64)" };
@@ -37,7 +38,7 @@ internal static class TrainCommand
         var from = new Option<string?>("--from") { Description = "Continue from a trained model (a run folder or its best/): a second stage, e.g. --train-layers res5 --lr 1e-5" };
         var command = new Command("train", "Fine-tune a source model on a folder of images (the chapter's recipe)")
         {
-            data, model, weights, layer, trainLayers, epochs, batch, lr, headScale, split, seed, perClass, classes, output, resume,
+            data, model, weights, preprocessing, layer, trainLayers, epochs, batch, lr, headScale, split, seed, perClass, classes, output, resume,
             noCache, optimizer, schedule, weightDecay, frozenBn, augment, patience, logName, cacheDir, from,
         };
         command.SetAction(parsed => context.Execute(parsed, () =>
@@ -47,6 +48,7 @@ internal static class TrainCommand
             {
                 Model = parsed.GetValue(model)!,
                 Weights = parsed.GetValue(weights),
+                Preprocessing = parsed.GetValue(preprocessing),
                 Layer = parsed.GetValue(layer),
                 TrainLayers = List(parsed.GetValue(trainLayers)),
                 Epochs = Positive(parsed.GetValue(epochs), "--epochs"),

@@ -23,7 +23,6 @@ public static class OnnxExporter
     {
         var source = classifier.Model.Source;
         var graph = source.Graph;
-        var original = OnnxModelFile.Load(source.WeightsPath);
         string cut = classifier.Model.Cut.Tensor;
         var nodes = graph.NodesUpTo(cut).Select(n => n.Proto.Clone()).ToList();
         var used = nodes.SelectMany(n => n.Input).ToHashSet(StringComparer.Ordinal);
@@ -60,7 +59,7 @@ public static class OnnxExporter
         var model = new ModelProto
         {
             // IR 4 at least: before it, every initializer also had to be listed as a graph input.
-            IrVersion = Math.Max(original.IrVersion, 4),
+            IrVersion = Math.Max(source.IrVersion, 4),
             ProducerName = "tenni",
             ProducerVersion = typeof(OnnxExporter).Assembly.GetName().Version?.ToString() ?? "",
             Graph = output,
@@ -68,7 +67,7 @@ public static class OnnxExporter
         };
 
         // Opset 8 at least: numpy-style broadcasting for Sub/Mul/Div (7) and Gemm's broadcast bias.
-        model.OpsetImport.Add(new OperatorSetIdProto { Domain = "", Version = Math.Max(OnnxModelFile.DefaultOpset(original), 8) });
+        model.OpsetImport.Add(new OperatorSetIdProto { Domain = "", Version = Math.Max(source.Opset, 8) });
         model.MetadataProps.Add(new StringStringEntryProto { Key = "classes", Value = string.Join("\n", classifier.Classes) });
         model.MetadataProps.Add(new StringStringEntryProto { Key = "input", Value = withPreprocessing ? $"RGB 0..255, {size}x{size}, NCHW" : $"{source.Preprocessing.Kind} preprocessed, {size}x{size}, NCHW" });
         AtomicFile.Write(path, stream => model.WriteTo(stream));

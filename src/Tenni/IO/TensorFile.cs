@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Tenni.IO.Weights;
 using static TorchSharp.torch;
 
 namespace Tenni.IO;
@@ -58,52 +59,26 @@ public static class TensorFile
             throw new TenniException($"tensor file '{path}' does not exist");
         }
 
-        byte[] bytes = File.ReadAllBytes(path);
+        using var stream = File.OpenRead(path);
         try
         {
-            long headerLength = BinaryPrimitives.ReadInt64LittleEndian(bytes);
-            if (headerLength <= 0 || 8 + headerLength > bytes.Length)
-            {
-                throw new FormatException("header length out of range");
-            }
-
-            var header = JsonNode.Parse(bytes.AsSpan(8, (int)headerLength))!.AsObject();
-            long dataStart = 8 + headerLength;
+            var header = SafetensorsHeader.Read(stream);
             var tensors = new Dictionary<string, Tensor>(StringComparer.Ordinal);
-            var metadata = new Dictionary<string, string>(StringComparer.Ordinal);
-            foreach (var (name, node) in header)
+            foreach (var entry in header.Entries)
             {
-                if (name == "__metadata__")
+                if (entry.DType != "F32")
                 {
-                    foreach (var (key, value) in node!.AsObject())
-                    {
-                        metadata[key] = value!.GetValue<string>();
-                    }
-
-                    continue;
+                    throw new FormatException($"tensor '{entry.Name}' is {entry.DType}, expected F32");
                 }
 
-                if (node!["dtype"]!.GetValue<string>() != "F32")
-                {
-                    throw new FormatException($"tensor '{name}' is {node["dtype"]}, expected F32");
-                }
-
-                long[] shape = node["shape"]!.AsArray().Select(d => d!.GetValue<long>()).ToArray();
-                long start = node["data_offsets"]![0]!.GetValue<long>();
-                long end = node["data_offsets"]![1]!.GetValue<long>();
-                long count = shape.Aggregate(1L, (p, d) => p * d);
-                if (end - start != count * 4 || dataStart + end > bytes.Length)
-                {
-                    throw new FormatException($"tensor '{name}' needs bytes {start}..{end} of {bytes.Length - dataStart}");
-                }
-
-                float[] values = System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(bytes.AsSpan((int)(dataStart + start), (int)(end - start))).ToArray();
-                tensors[name] = tensor(values, shape).DetachFromDisposeScope();
+                stream.Position = header.DataStart + entry.Start;
+                float[] values = ElementTypes.ReadFloats(stream, "F32", entry.Count, bigEndian: false);
+                tensors[entry.Name] = tensor(values, entry.Shape).DetachFromDisposeScope();
             }
 
-            return (tensors, metadata);
+            return (tensors, new Dictionary<string, string>(header.Metadata, StringComparer.Ordinal));
         }
-        catch (Exception e) when (e is FormatException or JsonException or ArgumentException or InvalidOperationException or NullReferenceException or IndexOutOfRangeException)
+        catch (Exception e) when (e is FormatException or JsonException or EndOfStreamException or ArgumentException or InvalidOperationException or NullReferenceException or IndexOutOfRangeException)
         {
             throw new TenniException($"'{path}' is not a readable tensor file (truncated or damaged: {e.Message})", e);
         }

@@ -40,16 +40,23 @@ public sealed record Preprocessing
     /// <summary>Values per image: 3 × Size × Size.</summary>
     public int Length => 3 * Size * Size;
 
-    /// <summary>Chainer's <c>vgg.prepare</c> / Keras "caffe": resize to size×size (no crop, bicubic), RGB→BGR, minus [103.939, 116.779, 123.68].</summary>
-    public static Preprocessing Caffe(int size = 224) =>
-        new() { Kind = "caffe", Size = size, Bgr = true, Mean = [103.939f, 116.779f, 123.68f] };
+    /// <summary>
+    /// Chainer's <c>prepare</c> / Keras "caffe": resize to size×size (no crop, bicubic), RGB→BGR, minus a
+    /// per-channel mean (B, G, R): VGG's [103.939, 116.779, 123.68] unless given (Chainer's ResNet uses
+    /// [103.063, 115.903, 123.152], its GoogLeNet [104, 117, 123]).
+    /// </summary>
+    public static Preprocessing Caffe(int size = 224, float[]? meanBgr = null) =>
+        new() { Kind = "caffe", Size = size, Bgr = true, Mean = meanBgr ?? [103.939f, 116.779f, 123.68f] };
 
     /// <summary>RGB→BGR, then minus a per-pixel mean image; the image is resized to size×size (bicubic) without crop.</summary>
     public static Preprocessing MeanImageBgr(float[] meanImage, int size) =>
         new() { Kind = "mean-image", Size = size, Bgr = true, MeanImage = meanImage };
 
-    /// <summary>torchvision's ImageNet transform: shorter side to 256 (bilinear), center crop 224, /255, normalize with ImageNet mean and std.</summary>
-    public static Preprocessing Torchvision(int resize = 256, int crop = 224) => new()
+    /// <summary>
+    /// torchvision's ImageNet transform: shorter side to 256 (bilinear), center crop 224, /255, normalize
+    /// with ImageNet mean and std unless given (torchvision's GoogLeNet folds its <c>transform_input</c> into mean 0.5, std 0.5).
+    /// </summary>
+    public static Preprocessing Torchvision(int resize = 256, int crop = 224, float[]? mean = null, float[]? std = null) => new()
     {
         Kind = "torch",
         Size = crop,
@@ -57,8 +64,8 @@ public sealed record Preprocessing
         Filter = ResizeFilter.Bilinear,
         Bgr = false,
         Scale = 1f / 255f,
-        Mean = [0.485f, 0.456f, 0.406f],
-        Std = [0.229f, 0.224f, 0.225f],
+        Mean = mean ?? [0.485f, 0.456f, 0.406f],
+        Std = std ?? [0.229f, 0.224f, 0.225f],
     };
 
     /// <summary>Resizes (and crops) a decoded image to the network's Size×Size, as this mode prescribes.</summary>

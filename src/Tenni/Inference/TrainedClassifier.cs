@@ -78,7 +78,11 @@ public sealed class TrainedClassifier : IDisposable
         }
 
         string sourceName = json["source_model"]!.GetValue<string>();
-        var source = SourceModel.Load(sourceName, new SourceModelOptions { WeightsPath = sourceWeights });
+        // The source weights the run used, unless another copy is given or the file has gone (then the registry's).
+        string? recorded = json["source_weights"]?.GetValue<string>();
+        sourceWeights ??= recorded is not null && File.Exists(recorded) ? recorded : null;
+        WeightFamily? family = json["source_preprocessing"]?.GetValue<string>() is { } f ? Enum.Parse<WeightFamily>(f) : null;
+        var source = SourceModel.Load(sourceName, new SourceModelOptions { WeightsPath = sourceWeights, Preprocessing = family });
         try
         {
             string trainedOn = json["source_sha256"]!.GetValue<string>();

@@ -1,4 +1,5 @@
 using Tenni.Imaging;
+using Tenni.IO.Weights;
 using Tenni.Models.Architectures;
 using Tenni.Onnx;
 using TorchSharp;
@@ -11,6 +12,12 @@ public static class KnownModels
     private const string ResNetPackage = "Microsoft.ML.DnnImageFeaturizer.ResNet18";
     private const string ResNetPackageVersion = "0.23.1";
 
+    private static readonly Architecture Vgg16Architecture = new(
+        "vgg16", Architectures.Vgg16.Build, [103.939f, 116.779f, 123.68f], WeightFamily.Torchvision, () => Preprocessing.Torchvision(), m => ChainerDropout.AddToFirstFullyConnected(m, 2, 0.5f));
+
+    private static readonly Architecture GoogLeNetArchitecture = new(
+        "googlenet", Architectures.GoogLeNet.Build, [104f, 117f, 123f], WeightFamily.Caffe, () => Preprocessing.Torchvision(mean: [0.5f, 0.5f, 0.5f], std: [0.5f, 0.5f, 0.5f]));
+
     /// <summary>
     /// ImageNet ResNet18 as shipped in the NuGet package Microsoft.ML.DnnImageFeaturizer.ResNet18 0.23.1
     /// (CNTK export, opset 8, stages [2, 2, 2, 3], ends at the pooled 512 features). Its build props copy
@@ -22,13 +29,46 @@ public static class KnownModels
         Description = "ImageNet ResNet18 bundled with ML.NET's DnnImageFeaturizer (CNTK export, 224×224, 512 pooled features)",
         License = "MIT (Microsoft.ML.DnnImageFeaturizer.ResNet18)",
         LocateWeights = () => BundledFile("ResNet18Onnx", "ResNet18.onnx"),
-        LoadPreprocessing = LoadResNet18Preprocessing,
+        ReadWeights = (path, _) => WeightFiles.Detect(path) == WeightFormat.Onnx
+            ? new LoadedWeights(OnnxModelFile.Load(path), null, "ONNX")
+            : throw new TenniException($"resnet18 reads ONNX files only (the bundled CNTK export is one); '{path}' is another format: for torchvision or Chainer weights use resnet50, resnet101 or resnet152"),
+        PreprocessingFor = family => family switch
+        {
+            null => ResNet18Preprocessing(),
+            WeightFamily.Caffe => Preprocessing.Caffe(224, [103.063f, 115.903f, 123.152f]),
+            _ => Preprocessing.Torchvision(),
+        },
         ResolveAliases = ResNetLayout.Resolve,
         DefaultLayer = "pool5",
     };
 
-    // The package's own preprocessing graph: RGB→BGR (Split + Concat), then Sub of a [1,3,224,224] mean image.
-    private static Preprocessing LoadResNet18Preprocessing()
+    /// <summary>
+    /// VGG16 as in the chapter (Chainer's <c>VGG16Layers</c>): from <c>VGG_ILSVRC_16_layers.npz</c>,
+    /// torchvision's <c>vgg16-397923af.pth</c> (or .safetensors) or an ONNX file. No weights are bundled.
+    /// </summary>
+    public static ModelDescriptor Vgg16 { get; } = FromFiles(
+        Vgg16Architecture,
+        "VGG16 (ImageNet, 138 M parameters; Chainer's VGG16Layers names)",
+        "fc7",
+        VggLayout.Resolve,
+        "VGG_ILSVRC_16_layers.npz (Chainer converts it from the Caffe model VGG_ILSVRC_16_layers.caffemodel), torchvision's vgg16-397923af.pth, or the ONNX model zoo's vgg16-*.onnx");
+
+    /// <summary>GoogLeNet (Inception v1) with Chainer's names, from <c>bvlc_googlenet.npz</c>, torchvision's checkpoint or ONNX.</summary>
+    public static ModelDescriptor GoogLeNet { get; } = FromFiles(
+        GoogLeNetArchitecture,
+        "GoogLeNet / Inception v1 (ImageNet, 7 M parameters; Chainer's GoogLeNet names)",
+        "pool5",
+        GoogLeNetLayout.Resolve,
+        "bvlc_googlenet.npz (Chainer converts it from BVLC's bvlc_googlenet.caffemodel), torchvision's googlenet-1378be20.pth, or the ONNX model zoo's googlenet-*.onnx");
+
+    public static ModelDescriptor ResNet50 { get; } = ResNet(50, "25.6");
+
+    public static ModelDescriptor ResNet101 { get; } = ResNet(101, "44.5");
+
+    public static ModelDescriptor ResNet152 { get; } = ResNet(152, "60.2");
+
+    /// <summary>The bundled ResNet18's own preprocessing graph: RGB→BGR (Split + Concat), then Sub of a [1,3,224,224] mean image.</summary>
+    public static Preprocessing ResNet18Preprocessing()
     {
         var model = OnnxModelFile.Load(BundledFile("ResNetPrepOnnx", "ResNetPreprocess.onnx"));
         var mean = model.Graph.Initializer.FirstOrDefault(t => t.Name == "MeanImage")
@@ -36,6 +76,37 @@ public static class KnownModels
         using var values = OnnxTensors.ToTorch(mean);
         return Preprocessing.MeanImageBgr(values.data<float>().ToArray(), (int)mean.Dims[^1]);
     }
+
+    private static ModelDescriptor ResNet(int depth, string parameters) => FromFiles(
+        ResNetArchitecture(depth),
+        $"ResNet{depth} (ImageNet, {parameters} M parameters; Chainer's ResNet{depth}Layers names)",
+        "pool5",
+        ResNetLayout.Resolve,
+        $"ResNet-{depth}-model.npz (Chainer converts it from Kaiming He's ResNet-{depth}-model.caffemodel), torchvision's resnet{depth}-*.pth, or the ONNX model zoo's resnet{depth}-*.onnx");
+
+    /// <summary>The architecture behind a registry name that reads weight files (tests write random weights with it).</summary>
+    internal static Architecture ArchitectureOf(string name) => name switch
+    {
+        "vgg16" => Vgg16Architecture,
+        "googlenet" => GoogLeNetArchitecture,
+        _ when name.StartsWith("resnet", StringComparison.Ordinal) && int.TryParse(name[6..], out int depth) && ResNetBottleneck.Depths.ContainsKey(depth) => ResNetArchitecture(depth),
+        _ => throw new TenniException($"'{name}' is not built from weight files"),
+    };
+
+    private static Architecture ResNetArchitecture(int depth) => new(
+        $"resnet{depth}", (w, f, d) => ResNetBottleneck.Build(depth, w, f, d), [103.063f, 115.903f, 123.152f], WeightFamily.Torchvision, () => Preprocessing.Torchvision());
+
+    private static ModelDescriptor FromFiles(Architecture architecture, string description, string defaultLayer, Func<OnnxGraph, IReadOnlyList<LayerAlias>> aliases, string where) => new()
+    {
+        Name = architecture.Name,
+        Description = description,
+        License = "that of the weights file you supply",
+        LocateWeights = () => throw new TenniException($"{architecture.Name} has no bundled weights; pass a weights file with --weights FILE: {where} (see the README, \"Using VGG16 as in the chapter\")"),
+        ReadWeights = (path, options) => architecture.Read(path, options.WidthDivisor),
+        PreprocessingFor = family => architecture.PreprocessingFor(family ?? architecture.OnnxFamily),
+        ResolveAliases = aliases,
+        DefaultLayer = defaultLayer,
+    };
 
     private static string BundledFile(string folder, string file)
     {

@@ -15,11 +15,14 @@ public sealed record ModelDescriptor
 
     public required string License { get; init; }
 
-    /// <summary>Finds the weights file; throws <see cref="TenniException"/> with a way out when it is missing.</summary>
+    /// <summary>Finds the bundled weights file; throws <see cref="TenniException"/> with where to get one when there is none.</summary>
     public required Func<string> LocateWeights { get; init; }
 
-    /// <summary>The model's preprocessing (may read files beside the weights).</summary>
-    public required Func<Preprocessing> LoadPreprocessing { get; init; }
+    /// <summary>Reads a weights file of this model (its format found from its content) into the graph Tenni runs.</summary>
+    public required Func<string, SourceModelOptions, LoadedWeights> ReadWeights { get; init; }
+
+    /// <summary>The preprocessing of a weight family (null: the family of weights without one, the bundled file's).</summary>
+    public required Func<WeightFamily?, Preprocessing> PreprocessingFor { get; init; }
 
     /// <summary>Friendly layer names resolved from the graph's structure, in forward order.</summary>
     public required Func<OnnxGraph, IReadOnlyList<LayerAlias>> ResolveAliases { get; init; }

@@ -6,6 +6,11 @@ public static class ModelRegistry
     private static readonly Dictionary<string, ModelDescriptor> Entries = new(StringComparer.OrdinalIgnoreCase)
     {
         [KnownModels.ResNet18.Name] = KnownModels.ResNet18,
+        [KnownModels.Vgg16.Name] = KnownModels.Vgg16,
+        [KnownModels.GoogLeNet.Name] = KnownModels.GoogLeNet,
+        [KnownModels.ResNet50.Name] = KnownModels.ResNet50,
+        [KnownModels.ResNet101.Name] = KnownModels.ResNet101,
+        [KnownModels.ResNet152.Name] = KnownModels.ResNet152,
     };
 
     public static IReadOnlyList<string> Names => Entries.Keys.Order(StringComparer.Ordinal).ToArray();

@@ -31,6 +31,17 @@ public sealed class SourceModel : IDisposable
     /// <summary>The weights file this model was loaded from.</summary>
     public string WeightsPath { get; private init; } = "";
 
+    /// <summary>The weights file's format in words ("ONNX", "Chainer .npz", "PyTorch checkpoint", "safetensors").</summary>
+    public string WeightsFormat { get; private init; } = "";
+
+    /// <summary>The ONNX IR version and default-domain opset of the graph (the exporter keeps at least these).</summary>
+    internal long IrVersion { get; private init; }
+
+    internal long Opset { get; private init; }
+
+    /// <summary>The preprocessing family asked for instead of the weight file's own (saved with trained models).</summary>
+    internal WeightFamily? PreprocessingOverride { get; private init; }
+
     /// <summary>SHA-256 of the weights file (hex), the source model's identity in caches and saved models.</summary>
     public string WeightsHash => _weightsHash ??= IO.UserFiles.Sha256(WeightsPath);
 
@@ -50,8 +61,17 @@ public sealed class SourceModel : IDisposable
         TorchNative.EnsureLoaded();
         ModelDescriptor descriptor = ModelRegistry.Get(name);
         string weights = options.WeightsPath ?? descriptor.LocateWeights();
-        var graph = OnnxGraph.Load(weights, options.ChannelsLast);
-        var model = new SourceModel(descriptor, graph, descriptor.LoadPreprocessing()) { WeightsPath = Path.GetFullPath(weights) };
+        LoadedWeights loaded = descriptor.ReadWeights(weights, options);
+        var graph = OnnxGraph.FromModel(loaded.Model, options.ChannelsLast);
+        var preprocessing = descriptor.PreprocessingFor(options.Preprocessing ?? loaded.Family);
+        var model = new SourceModel(descriptor, graph, preprocessing)
+        {
+            WeightsPath = Path.GetFullPath(weights),
+            WeightsFormat = loaded.Format,
+            IrVersion = loaded.Model.IrVersion,
+            Opset = OnnxModelFile.DefaultOpset(loaded.Model),
+            PreprocessingOverride = options.Preprocessing,
+        };
         model.SetTrainable(false);
         graph.eval();
         return model;

@@ -11,4 +11,13 @@ public sealed record SourceModelOptions
     /// 1.3–1.7× the NCHW throughput for ResNet18 at batch 32 on 2 cores here (docs/benchmarks.md).
     /// </summary>
     public bool ChannelsLast { get; init; } = true;
+
+    /// <summary>
+    /// Whose preprocessing to use; null: the weight file's own family (Chainer .npz → Caffe, torchvision
+    /// checkpoints → torchvision, ONNX files → from their producer, else the model's usual origin).
+    /// </summary>
+    public WeightFamily? Preprocessing { get; init; }
+
+    /// <summary>Divides every layer width of the architectures Tenni writes (tests run reduced networks with the real structure).</summary>
+    internal int WidthDivisor { get; init; } = 1;
 }

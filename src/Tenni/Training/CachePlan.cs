@@ -25,10 +25,13 @@ public sealed record CachePlan(string? Tensor, string? Layer, string Reason)
         }
 
         var source = model.Source;
-        LayerAlias? best = null;
+        (LayerAlias Alias, string Tensor)? best = null;
         foreach (LayerAlias alias in source.Aliases.Append(model.Cut).DistinctBy(a => a.Tensor))
         {
-            var nodes = source.Graph.NodesUpTo(alias.Tensor).ToList();
+            // A layer ending in dropout (Chainer's fc6, fc7) is cached before it: the dropout then runs
+            // on the fly every step, as it would in the whole network.
+            string tensor = BeforeDropout(source, alias.Tensor);
+            var nodes = source.Graph.NodesUpTo(tensor).ToList();
             bool frozen = source.Graph.Layers.Where(l => nodes.Any(n => n.LayerName == l.GetName()))
                 .All(l => l.parameters().All(p => !p.requires_grad) && !l.UsesBatchStatistics);
             bool deterministic = nodes.All(n => n.OpType != "Dropout");
@@ -37,9 +40,9 @@ public sealed record CachePlan(string? Tensor, string? Layer, string Reason)
                 break;
             }
 
-            if (source.Graph.IsComputableFrom(alias.Tensor, model.Cut.Tensor))
+            if (source.Graph.IsComputableFrom(tensor, model.Cut.Tensor))
             {
-                best = alias;
+                best = (alias, tensor);
             }
 
             if (alias.Tensor == model.Cut.Tensor)
@@ -48,10 +51,19 @@ public sealed record CachePlan(string? Tensor, string? Layer, string Reason)
             }
         }
 
-        return best is null
-            ? new(null, null, "the first layers train, so no activation is fixed")
-            : new(best.Tensor, best.Name, best.Tensor == model.Cut.Tensor
-                ? $"everything up to the cut ({best.Name}) is frozen: its output is computed once per image"
-                : $"layers up to {best.Name} are frozen: its output is computed once per image, the trained layers after it run every step");
+        if (best is not var (layer, cached))
+        {
+            return new(null, null, "the first layers train, so no activation is fixed");
+        }
+
+        string where = cached == layer.Tensor ? layer.Name : $"{layer.Name} (before its dropout, which runs every step)";
+        return new(cached, layer.Name, cached == model.Cut.Tensor
+            ? $"everything up to the cut ({where}) is frozen: its output is computed once per image"
+            : $"layers up to {where} are frozen: its output is computed once per image, the layers after it run every step");
     }
+
+    private static string BeforeDropout(SourceModel source, string tensor) =>
+        source.Graph.NodesUpTo(tensor).LastOrDefault() is { OpType: "Dropout" } dropout && dropout.Proto.Output[0] == tensor
+            ? dropout.Proto.Input[0]
+            : tensor;
 }

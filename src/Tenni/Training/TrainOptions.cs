@@ -1,4 +1,5 @@
 using Tenni.Data;
+using Tenni.Models;
 
 namespace Tenni.Training;
 
@@ -10,6 +11,12 @@ public sealed record TrainOptions
 
     /// <summary>Weights file instead of the registry's.</summary>
     public string? Weights { get; init; }
+
+    /// <summary>Whose preprocessing to use instead of the weight file's own (see <see cref="SourceModelOptions.Preprocessing"/>).</summary>
+    public WeightFamily? Preprocessing { get; init; }
+
+    /// <summary>Reduced architecture widths (tests; see <see cref="SourceModelOptions"/>).</summary>
+    internal int WidthDivisor { get; init; } = 1;
 
     /// <summary>Cut layer whose output feeds the new head; null: the model's default feature layer.</summary>
     public string? Layer { get; init; }

@@ -21,6 +21,8 @@ public static class TrainedModelDescription
             ["format_version"] = FormatVersion,
             ["source_model"] = model.Source.Descriptor.Name,
             ["source_sha256"] = model.Source.WeightsHash,
+            ["source_weights"] = model.Source.WeightsPath,
+            ["source_preprocessing"] = model.Source.PreprocessingOverride?.ToString(),
             ["layer"] = model.CutLayer,
             ["classes"] = new JsonArray(classes.Select(c => (JsonNode?)JsonValue.Create(c)).ToArray()),
             ["preprocessing"] = new JsonObject { ["kind"] = p.Kind, ["size"] = p.Size, ["resize_shorter_side"] = p.ResizeShorterSide, ["filter"] = p.Filter.ToString() },

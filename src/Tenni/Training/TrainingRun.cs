@@ -71,7 +71,7 @@ public static class TrainingRun
         output.WriteLine($"split: {split.Method}: {split.Train.Count} training, {split.Validation.Count} validation images");
 
         // Model: source cut at a layer, new head, frozen but the chosen layers.
-        using var source = SourceModel.Load(options.Model, new SourceModelOptions { WeightsPath = options.Weights });
+        using var source = SourceModel.Load(options.Model, new SourceModelOptions { WeightsPath = options.Weights, Preprocessing = options.Preprocessing, WidthDivisor = options.WidthDivisor });
         string layer = options.Layer ?? source.Descriptor.DefaultLayer;
         ApplyFreezing(source, options);
         using var model = new ClassifierModel(source, layer, split.Classes.Count, options.Seed);

@@ -47,7 +47,7 @@ public sealed class PreprocessingTests
     public void ResNet18MeanImage_MatchesThePackagesOwnPreprocessingGraphInOnnxRuntime()
     {
         // Given a real photo resized to 224×224 and the package's ResNetPreprocess.onnx (RGB 0..255 in)
-        var preprocessing = KnownModels.ResNet18.LoadPreprocessing();
+        var preprocessing = KnownModels.ResNet18Preprocessing();
         var fitted = preprocessing.Fit(ImageDecoder.Decode(TestData.Photos("Dog", 1)[0]));
         float[] rgbPlanes = RgbImage.Planar([fitted]);
 

@@ -4,6 +4,9 @@ namespace Tenni.Tests.Support;
 internal static class Categories
 {
     public const string RealModel = "RealModel";
+
+    /// <summary>Full-size networks (a 553 MB random VGG16): the slowest checks, still run by CI.</summary>
+    public const string FullSize = "FullSize";
 }
 
 /// <summary>Tests that touch global torch state (thread count, seeds) or the shared ResNet18 run one at a time.</summary>

@@ -1,0 +1,18 @@
+namespace Tenni.Models;
+
+/// <summary>
+/// Where a set of pretrained weights comes from, which fixes the exact architecture variant and the
+/// preprocessing the weights expect.
+/// </summary>
+public enum WeightFamily
+{
+    /// <summary>
+    /// Caffe's original models as Chainer converts them (<c>VGG_ILSVRC_16_layers.npz</c>,
+    /// <c>bvlc_googlenet.npz</c>, <c>ResNet-152-model.npz</c>) and other Caffe-derived files: BGR input
+    /// minus a per-channel mean, resized to 224×224 without crop (Chainer's <c>prepare</c>).
+    /// </summary>
+    Caffe,
+
+    /// <summary>torchvision's checkpoints (<c>.pth</c>, <c>.safetensors</c>): RGB/255 normalized with ImageNet mean and std.</summary>
+    Torchvision,
+}
