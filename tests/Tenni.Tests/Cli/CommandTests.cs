@@ -82,8 +82,8 @@ public sealed class CommandTests
     [InlineData("unknown layer 'fc7'", "extract", "{photo}", "--layer", "fc7")]
     [InlineData("does not exist", "extract", "/no/such/folder")]
     [InlineData("does not exist", "show", "/no/such/image.jpg")]
-    [InlineData("not a readable ONNX model", "layers", "--weights", "{photo}")]
-    [InlineData("model file '/no/such/model.onnx' does not exist", "layers", "--weights", "/no/such/model.onnx")]
+    [InlineData("is not a weight file Tenni can read", "layers", "--weights", "{photo}")]
+    [InlineData("weight file '/no/such/model.onnx' does not exist", "layers", "--weights", "/no/such/model.onnx")]
     [InlineData("Unrecognized command or argument '--bogus'", "layers", "--bogus")]
     public void BadInput_OneLineMessageAndExitCode2(string message, params string[] args)
     {
@@ -117,7 +117,7 @@ public sealed class CommandTests
         var (code, _, error) = CliRunner.Run("layers", "--weights", weights);
 
         Assert.Equal(2, code);
-        Assert.Contains("not a readable ONNX model", error);
+        Assert.Contains("is truncated or damaged", error);
         Assert.Single(error.Trim().Split('\n'));
     }
 }
