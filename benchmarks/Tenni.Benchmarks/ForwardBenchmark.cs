@@ -32,10 +32,10 @@ internal static class ForwardBenchmark
 
         var variants = new (string Name, Func<float[]> Run)[]
         {
-            ("Tenni graph, NCHW", () => Torch(() => graphNchw.Features(input, "pool5"))),
-            ("Tenni graph, channels_last", () => Torch(() => graphNhwc.Features(input, "pool5"))),
-            ("plain TorchSharp, NCHW", () => Torch(() => plain.forward(input).flatten(1))),
-            ("plain TorchSharp, channels_last", () => Torch(() => plain.forward(inputNhwc).flatten(1))),
+            ("Tenni graph, NCHW", () => RoundRobin.Torch(() => graphNchw.Features(input, "pool5"))),
+            ("Tenni graph, channels_last", () => RoundRobin.Torch(() => graphNhwc.Features(input, "pool5"))),
+            ("plain TorchSharp, NCHW", () => RoundRobin.Torch(() => plain.forward(input).flatten(1))),
+            ("plain TorchSharp, channels_last", () => RoundRobin.Torch(() => plain.forward(inputNhwc).flatten(1))),
             ("ONNX Runtime", () => Ort(ort, inputName, inputValues, batch)),
         };
 
@@ -48,34 +48,17 @@ internal static class ForwardBenchmark
             Console.WriteLine($"# {name}: max abs diff vs Tenni NCHW = {diff:G3}");
         }
 
-        var seconds = variants.ToDictionary(v => v.Name, _ => new List<double>());
-        for (int round = 0; round < rounds; round++)
-        {
-            // Rotate the order each round so no variant always runs first (or right after the slowest).
-            foreach (var (name, run) in variants.Skip(round % variants.Length).Concat(variants.Take(round % variants.Length)))
-            {
-                var clock = Stopwatch.StartNew();
-                run();
-                seconds[name].Add(clock.Elapsed.TotalSeconds);
-            }
-        }
+        var seconds = RoundRobin.Time(variants, rounds);
 
-        double plainRate = batch / Median(seconds["plain TorchSharp, NCHW"]);
+        double plainRate = batch / RoundRobin.Median(seconds["plain TorchSharp, NCHW"]);
         Console.WriteLine($"\nResNet18 forward, batch {batch}, {threads} threads, {rounds} rounds (median):\n");
         Console.WriteLine("| variant | images/s | vs plain TorchSharp NCHW |");
         Console.WriteLine("|---|---:|---:|");
         foreach (var (name, times) in seconds)
         {
-            double rate = batch / Median(times);
+            double rate = batch / RoundRobin.Median(times);
             Console.WriteLine($"| {name} | {rate:F1} | {rate / plainRate:F2}× |");
         }
-    }
-
-    private static float[] Torch(Func<Tensor> forward)
-    {
-        using var scope = NewDisposeScope();
-        using var noGrad = no_grad();
-        return forward().contiguous().data<float>().ToArray();
     }
 
     private static float[] Ort(InferenceSession session, string inputName, float[] input, int batch)
@@ -133,11 +116,5 @@ internal static class ForwardBenchmark
         }
 
         return plain;
-    }
-
-    private static double Median(List<double> values)
-    {
-        var sorted = values.Order().ToArray();
-        return sorted.Length % 2 == 1 ? sorted[sorted.Length / 2] : (sorted[(sorted.Length / 2) - 1] + sorted[sorted.Length / 2]) / 2;
     }
 }

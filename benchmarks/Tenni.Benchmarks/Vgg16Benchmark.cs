@@ -49,11 +49,11 @@ internal static class Vgg16Benchmark
         float[] values = input.data<float>().ToArray();
         var variants = new (string Name, Func<float[]> Run)[]
         {
-            ("Tenni graph, NCHW", () => Torch(() => nchw.Features(input, "fc8"))),
-            ("Tenni graph, channels_last", () => Torch(() => nhwc.Features(input, "fc8"))),
+            ("Tenni graph, NCHW", () => RoundRobin.Torch(() => nchw.Features(input, "prob"))),
+            ("Tenni graph, channels_last", () => RoundRobin.Torch(() => nhwc.Features(input, "prob"))),
             ("ONNX Runtime", () =>
             {
-                using var results = ort.Run([NamedOnnxValue.CreateFromTensor("data", new DenseTensor(values, [batch, 3, 224, 224]))], ["fc8"]);
+                using var results = ort.Run([NamedOnnxValue.CreateFromTensor("data", new DenseTensor(values, [batch, 3, 224, 224]))], ["prob"]);
                 return results.First().AsTensor<float>().ToArray();
             }),
         };
@@ -63,27 +63,18 @@ internal static class Vgg16Benchmark
         {
             float[] output = run();
             double scale = reference.Max(v => Math.Abs(v));
-            Console.WriteLine($"# {name}: fc8 max abs diff vs ONNX Runtime = {output.Zip(reference, (a, b) => Math.Abs(a - b)).Max():G3} (largest |value| {scale:G3})");
+            Console.WriteLine($"# {name}: prob max abs diff vs ONNX Runtime = {output.Zip(reference, (a, b) => Math.Abs(a - b)).Max():G3} (largest |value| {scale:G3})");
         }
 
-        var seconds = variants.ToDictionary(v => v.Name, _ => new List<double>());
-        for (int round = 0; round < rounds; round++)
-        {
-            foreach (var (name, run) in variants.Skip(round % variants.Length).Concat(variants.Take(round % variants.Length)))
-            {
-                var clock = Stopwatch.StartNew();
-                run();
-                seconds[name].Add(clock.Elapsed.TotalSeconds);
-            }
-        }
+        var seconds = RoundRobin.Time(variants, rounds);
 
-        double ortRate = batch / Median(seconds["ONNX Runtime"]);
-        Console.WriteLine($"\nVGG16 forward to fc8, batch {batch}, {threads} threads, {rounds} rounds (median):\n");
+        double ortRate = batch / RoundRobin.Median(seconds["ONNX Runtime"]);
+        Console.WriteLine($"\nVGG16 forward to prob, batch {batch}, {threads} threads, {rounds} rounds (median):\n");
         Console.WriteLine("| variant | images/s | vs ONNX Runtime |");
         Console.WriteLine("|---|---:|---:|");
         foreach (var (name, times) in seconds)
         {
-            double rate = batch / Median(times);
+            double rate = batch / RoundRobin.Median(times);
             Console.WriteLine($"| {name} | {rate:F2} | {rate / ortRate:F2}× |");
         }
     }
@@ -120,17 +111,4 @@ internal static class Vgg16Benchmark
 
     private static double LastElapsed(string log) =>
         JsonDocument.Parse(File.ReadAllText(log)).RootElement.EnumerateArray().Last().GetProperty("elapsed_time").GetDouble();
-
-    private static float[] Torch(Func<Tensor> forward)
-    {
-        using var scope = NewDisposeScope();
-        using var noGrad = no_grad();
-        return forward().contiguous().data<float>().ToArray();
-    }
-
-    private static double Median(List<double> values)
-    {
-        var sorted = values.Order().ToArray();
-        return sorted.Length % 2 == 1 ? sorted[sorted.Length / 2] : (sorted[(sorted.Length / 2) - 1] + sorted[sorted.Length / 2]) / 2;
-    }
 }
