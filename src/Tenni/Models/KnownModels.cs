@@ -16,7 +16,7 @@ public static class KnownModels
         "vgg16", Architectures.Vgg16.Build, [103.939f, 116.779f, 123.68f], WeightFamily.Torchvision, () => Preprocessing.Torchvision(), m => ChainerDropout.AddToFirstFullyConnected(m, 2, 0.5f));
 
     private static readonly Architecture GoogLeNetArchitecture = new(
-        "googlenet", Architectures.GoogLeNet.Build, [104f, 117f, 123f], WeightFamily.Caffe, () => Preprocessing.Torchvision(mean: [0.5f, 0.5f, 0.5f], std: [0.5f, 0.5f, 0.5f]));
+        "googlenet", Architectures.GoogLeNet.Build, [104f, 117f, 123f], WeightFamily.Caffe, () => Preprocessing.Torchvision(mean: [0.5f, 0.5f, 0.5f], std: [0.5f, 0.5f, 0.5f]), TorchvisionInputTransform.Remove);
 
     /// <summary>
     /// ImageNet ResNet18 as shipped in the NuGet package Microsoft.ML.DnnImageFeaturizer.ResNet18 0.23.1

@@ -76,11 +76,7 @@ public sealed class ArchitectureWeightsTests : IDisposable
         foreach (var alias in source.Aliases)
         {
             float[] values = actual[alias.Tensor].contiguous().data<float>().ToArray();
-            float[] reference = expected[alias.Tensor];
-            double scale = Math.Max(1e-6, reference.Max(v => Math.Abs(v)));
-            double worst = reference.Zip(values, (e, a) => Math.Abs(e - a)).Max();
-            Assert.True(worst <= 1e-4 * scale, $"{model} {format} {alias.Name}: max |diff| {worst:G3} > 1e-4 × {scale:G3}");
-            Assert.All(values, v => Assert.True(float.IsFinite(v)));
+            TensorAssert.WithinScale(expected[alias.Tensor], values, 1e-4, $"{model} {format} {alias.Name}");
         }
     }
 
@@ -112,11 +108,8 @@ public sealed class ArchitectureWeightsTests : IDisposable
             var outputs = model.Forward(tensor(input, shape), VggLayers.Where(l => l != "prob").ToArray());
             foreach (var (layer, value) in outputs)
             {
-                float[] reference = ort[Undropped(expected[layer])];
                 float[] actual = value.contiguous().data<float>().ToArray();
-                double scale = Math.Max(1e-6, reference.Max(v => Math.Abs(v)));
-                double worst = reference.Zip(actual, (e, a) => Math.Abs(e - a)).Max();
-                Assert.True(worst <= 1e-4 * scale, $"{style} {model.WeightsFormat} {layer}: max |diff| {worst:G3} > 1e-4 × {scale:G3}");
+                TensorAssert.WithinScale(ort[Undropped(expected[layer])], actual, 1e-4, $"{style} {model.WeightsFormat} {layer}");
             }
         }
 

@@ -44,11 +44,8 @@ public sealed class FullSizeVgg16Tests : IDisposable
         var actual = source.Forward(tensor(input, shape), layers);
         foreach (string layer in layers)
         {
-            float[] reference = expected[source.Resolve(layer).Tensor];
             float[] values = actual[layer].contiguous().data<float>().ToArray();
-            double scale = Math.Max(1e-6, reference.Max(v => Math.Abs(v)));
-            double worst = reference.Zip(values, (e, a) => Math.Abs(e - a)).Max();
-            Assert.True(worst <= 1e-4 * scale, $"{layer}: max |diff| {worst:G3} > 1e-4 × {scale:G3}");
+            TensorAssert.WithinScale(expected[source.Resolve(layer).Tensor], values, 1e-4, layer);
         }
     }
 

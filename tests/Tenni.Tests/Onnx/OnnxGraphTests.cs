@@ -24,6 +24,26 @@ public sealed class OnnxGraphTests
     }
 
     [Fact]
+    public void BatchNormalization_SpatialZeroWithPerActivationStatistics_NamesTheNodeAndShape()
+    {
+        // Per-channel statistics with spatial=0 run (MXNet's files); per-activation ones [C, H, W] are refused.
+        float[] ones = Enumerable.Repeat(1f, 2 * 3 * 3).ToArray();
+        var builder = new OnnxGraphBuilder(7, "x", 1, 2, 3, 3);
+        foreach (string name in new[] { "scale", "bias", "mean", "var" })
+        {
+            builder.Initializer(name, ones, 2, 3, 3);
+        }
+
+        var model = builder.Node("BatchNormalization", ["x", "scale", "bias", "mean", "var"], ["y"], "bn_per_activation", Int("spatial", 0)).Output("y").Build();
+        using var graph = OnnxGraph.FromModel(model);
+
+        var error = Assert.Throws<TenniException>(() => graph.Run(zeros(1, 2, 3, 3), ["y"]));
+
+        Assert.Contains("'bn_per_activation'", error.Message);
+        Assert.Contains("[2, 3, 3]", error.Message);
+    }
+
+    [Fact]
     public void Run_EarlyTensorRequested_DoesNotRunLaterNodes()
     {
         // Given a graph whose last node cannot run on this input (648 values do not reshape to 7 rows)

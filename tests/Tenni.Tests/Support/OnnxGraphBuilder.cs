@@ -53,9 +53,10 @@ internal sealed class OnnxGraphBuilder
         return this;
     }
 
-    public ModelProto Build()
+    /// <summary>The model; <paramref name="producer"/> is what its exporter would write (Tenni reads the weight family from it).</summary>
+    public ModelProto Build(string producer = "tenni-tests")
     {
-        var model = new ModelProto { IrVersion = _opset >= 13 ? 7 : 4, ProducerName = "tenni-tests", Graph = _graph };
+        var model = new ModelProto { IrVersion = _opset >= 13 ? 7 : _opset >= 7 ? 4 : 3, ProducerName = producer, Graph = _graph };
         model.OpsetImport.Add(new OperatorSetIdProto { Domain = "", Version = _opset });
         return model;
     }

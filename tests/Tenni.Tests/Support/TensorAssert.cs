@@ -19,4 +19,14 @@ internal static class TensorAssert
 
         return worst;
     }
+
+    /// <summary>Asserts max |actual − expected| ≤ <paramref name="fraction"/> × max |expected| (a whole tensor's tolerance) and that every value is finite.</summary>
+    public static void WithinScale(float[] expected, float[] actual, double fraction, string label)
+    {
+        Assert.Equal(expected.Length, actual.Length);
+        double scale = Math.Max(1e-6, expected.Max(v => Math.Abs(v)));
+        double worst = expected.Zip(actual, (e, a) => Math.Abs(e - a)).Max();
+        Assert.True(worst <= fraction * scale, $"{label}: max |diff| {worst:G3} > {fraction:G2} × {scale:G3}");
+        Assert.All(actual, v => Assert.True(float.IsFinite(v), $"{label}: non-finite value"));
+    }
 }

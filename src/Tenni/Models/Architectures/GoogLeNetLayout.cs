@@ -18,7 +18,9 @@ internal static class GoogLeNetLayout
         string[] stem = ["conv1", "conv2_reduce", "conv2"];
         var relus = s.Nodes.Where(n => n.OpType == "Relu").Take(3).ToList();
         var pools = s.Nodes.Where(n => n.OpType == "MaxPool" && GraphStructure.Strides(n).Any(v => v > 1)).ToList();
-        var concats = s.Nodes.Where(n => n.OpType == "Concat").ToList();
+        // Concatenations before pool2 are not inception modules (torchvision's transform_input is one).
+        int afterStem = pools.Count > 1 ? s.IndexOf(pools[1]) : 0;
+        var concats = s.Nodes.Skip(afterStem).Where(n => n.OpType == "Concat").ToList();
         if (relus.Count < 3 || pools.Count != 4 || concats.Count != Inceptions.Length)
         {
             throw new TenniException($"the graph does not look like GoogLeNet: it has {pools.Count} max poolings with stride 2 and {concats.Count} concatenations (expected 4 and 9)");

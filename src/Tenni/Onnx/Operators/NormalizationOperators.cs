@@ -8,10 +8,10 @@ internal static class NormalizationOperators
 {
     public static OnnxKernel BatchNormalization(OnnxNode node)
     {
-        if (node.Opset < 9 && node.Int("spatial", 1) != 1)
-        {
-            throw node.Error("spatial=0 (per-activation statistics) is not supported; only spatial=1");
-        }
+        // spatial=0 (before opset 9) means statistics per activation, shaped [C, H, W]. MXNet's exporter wrote
+        // spatial=0 with per-channel [C] statistics (the ONNX model zoo's first ResNet v1 files): those are
+        // per-channel, as MXNet computed them, so they run as spatial=1. ONNX Runtime refuses such files.
+        bool perActivation = node.Opset < 9 && node.Int("spatial", 1) == 0;
 
         if (node.Proto.Output.Skip(1).Any(o => o.Length > 0))
         {
@@ -23,7 +23,9 @@ internal static class NormalizationOperators
         // ONNX: running = running * momentum + batch * (1 - momentum); torch's momentum is the other weight.
         double torchMomentum = 1.0 - node.Float("momentum", 0.9f);
         return (inputs, mode) =>
-            [F.batch_norm(inputs[0]!, inputs[3]!, inputs[4]!, inputs[1], inputs[2], mode.LayerTrainable, torchMomentum, epsilon)];
+            perActivation && inputs[1]!.dim() != 1
+                ? throw node.Error($"spatial=0 with per-activation statistics of shape [{string.Join(", ", inputs[1]!.shape)}] is not supported; only per-channel statistics (shape [C])")
+                : [F.batch_norm(inputs[0]!, inputs[3]!, inputs[4]!, inputs[1], inputs[2], mode.LayerTrainable, torchMomentum, epsilon)];
     }
 
     /// <summary>LRN (spec: operators.md#LRN): sum of squares over channels [c - floor((size-1)/2), c + ceil((size-1)/2)].</summary>
