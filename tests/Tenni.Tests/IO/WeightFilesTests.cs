@@ -19,6 +19,8 @@ public sealed class WeightFilesTests
         NpzStored,
         TorchZip,
         TorchLegacy,
+        TorchLegacyPython2,
+        TorchTar,
         Safetensors,
     }
 
@@ -27,6 +29,8 @@ public sealed class WeightFilesTests
     [InlineData(Kind.NpzStored, nameof(WeightFormat.NumpyNpz))]
     [InlineData(Kind.TorchZip, nameof(WeightFormat.TorchZip))]
     [InlineData(Kind.TorchLegacy, nameof(WeightFormat.TorchLegacy))]
+    [InlineData(Kind.TorchLegacyPython2, nameof(WeightFormat.TorchLegacy))]
+    [InlineData(Kind.TorchTar, nameof(WeightFormat.TorchTar))]
     [InlineData(Kind.Safetensors, nameof(WeightFormat.Safetensors))]
     public void ReadArrays_EachFormat_RoundTripsNamesShapesAndValuesBitExact(Kind kind, string format)
     {
@@ -272,6 +276,8 @@ public sealed class WeightFilesTests
     [InlineData(Kind.NpzStored)]
     [InlineData(Kind.TorchZip)]
     [InlineData(Kind.TorchLegacy)]
+    [InlineData(Kind.TorchLegacyPython2)]
+    [InlineData(Kind.TorchTar)]
     [InlineData(Kind.Safetensors)]
     public void ReadArrays_TruncatedFile_SaysTruncatedAndNamesIt(Kind kind)
     {
@@ -283,6 +289,20 @@ public sealed class WeightFilesTests
         var e = Assert.Throws<TenniException>(() => WeightFiles.ReadArrays(path));
 
         Assert.StartsWith($"'{path}' is truncated or damaged (", e.Message);
+    }
+
+    [Fact]
+    public void Detect_TarThatIsNotACheckpoint_NamesItsMembersAndWhatACheckpointHolds()
+    {
+        string path = Temp("photos.tar");
+        using (var tar = new System.Formats.Tar.TarWriter(File.Create(path), System.Formats.Tar.TarEntryFormat.Pax))
+        {
+            tar.WriteEntry(new System.Formats.Tar.PaxTarEntry(System.Formats.Tar.TarEntryType.RegularFile, "cat.jpg") { DataStream = new MemoryStream([1, 2, 3]) });
+        }
+
+        var e = Assert.Throws<TenniException>(() => WeightFiles.Detect(path));
+
+        Assert.Equal($"'{path}' is a tar archive but not a PyTorch checkpoint (members: cat.jpg; a checkpoint of torch before 0.1.10 holds pickle, tensors, storages); {Expected}", e.Message);
     }
 
     [Fact]
@@ -434,6 +454,8 @@ public sealed class WeightFilesTests
             case Kind.NpzStored: WriteNpz(path, arrays, compressed: false); break;
             case Kind.TorchZip: WriteTorchZip(path, arrays); break;
             case Kind.TorchLegacy: WriteTorchLegacy(path, arrays); break;
+            case Kind.TorchLegacyPython2: WriteTorchLegacyPython2(path, arrays); break;
+            case Kind.TorchTar: WriteTorchTar(path, arrays); break;
             case Kind.Safetensors: WriteSafetensors(path, arrays); break;
         }
 

@@ -41,6 +41,10 @@ public sealed class ArchitectureWeightsTests : IDisposable
         }
 
         data.Add("vgg16", "safetensors-f16");
+
+        // torchvision's first ResNet files (resnet50-19c8e357.pth …) are torch's tar format.
+        data.Add("resnet50", "pth-tar");
+        data.Add("resnet152", "pth-tar");
         return data;
     }
 

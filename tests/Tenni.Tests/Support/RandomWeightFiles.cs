@@ -14,7 +14,7 @@ internal sealed record RandomWeightFiles(ModelProto Reference, string Path, Weig
     public static WeightFamily FamilyOf(string format) =>
         format is "npz" or "onnx-caffe" ? WeightFamily.Caffe : WeightFamily.Torchvision;
 
-    /// <summary>Writes <paramref name="model"/> (reduced by <paramref name="divisor"/>) with random weights as <paramref name="format"/>: npz, pth, pth-legacy, safetensors, safetensors-f16, onnx-caffe, onnx-torch.</summary>
+    /// <summary>Writes <paramref name="model"/> (reduced by <paramref name="divisor"/>) with random weights as <paramref name="format"/>: npz, pth, pth-legacy, pth-tar, safetensors, safetensors-f16, onnx-caffe, onnx-torch.</summary>
     public static RandomWeightFiles Write(string model, string format, string folder, int divisor, int seed = 7)
     {
         var family = FamilyOf(format);
@@ -45,6 +45,9 @@ internal sealed record RandomWeightFiles(ModelProto Reference, string Path, Weig
                 break;
             case "pth-legacy":
                 WeightFileWriter.WriteTorchLegacy(path, arrays);
+                break;
+            case "pth-tar":
+                WeightFileWriter.WriteTorchTar(path, arrays);
                 break;
             case "safetensors":
                 WeightFileWriter.WriteSafetensors(path, arrays, "F32", counters);

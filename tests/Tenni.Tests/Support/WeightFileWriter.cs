@@ -39,6 +39,12 @@ internal static class WeightFileWriter
 
     public sealed record Dict(IReadOnlyList<(object Key, object? Value)> Items);
 
+    /// <summary>A class named in a pickle without being called (torch.FloatStorage, torch.FloatTensor).</summary>
+    public sealed record Class(string Module, string Name);
+
+    /// <summary>A persistent id as the tar format's pickle writes it: the tensor's key as a string.</summary>
+    public sealed record PersistentId(string Key);
+
     /// <summary>A call the pickle asks the loader to make, e.g. os.system("...").</summary>
     public sealed record Call(string Module, string Name, params object?[] Args);
 
@@ -94,6 +100,69 @@ internal static class WeightFileWriter
         file.Write(pickler.Dump(root));
         var storages = pickler.Storages.OrderBy(s => s.Key, StringComparer.Ordinal).ToList();
         file.Write(new Pickler(legacy: true).Dump(storages.Select(s => (object?)s.Key).ToList()));
+        foreach (var storage in storages)
+        {
+            file.Write(BitConverter.GetBytes(storage.Count));
+            file.Write(storage.Bytes);
+        }
+    }
+
+    /// <summary>
+    /// torch.save before 0.1.10 (torch/serialization.py's tar _save, as legacy_load reads it back) under Python 2:
+    /// a PAX tar of sys_info, pickle (the state dict; tensors as persistent ids str(key)), tensors and storages.
+    /// Keys are the C pointers torch used, large ints pickled as text (Python 2's INT opcode).
+    /// </summary>
+    public static void WriteTorchTar(string path, IEnumerable<(string Name, long[] Shape, float[] Values)> tensors)
+    {
+        var list = tensors.ToList();
+        static long TensorKey(int i) => 94_100_000_000 + (64L * i);
+        static long StorageKey(int i) => 94_900_000_000 + (64L * i);
+        var items = list.Select((t, i) => ((object)t.Name, (object?)new PersistentId(TensorKey(i).ToString(System.Globalization.CultureInfo.InvariantCulture)))).ToList();
+        var typeSizes = new Dict([("short", 2L), ("int", 4L), ("long", 8L)]);
+        byte[] sysInfo = new Pickler(legacy: true, python2: true).Dump(new Dict([("protocol_version", 1000L), ("little_endian", true), ("type_sizes", typeSizes)]));
+        byte[] pickle = new Pickler(legacy: true, python2: true).Dump(new OrderedDict(items));
+
+        var tensorSection = new MemoryStream();
+        tensorSection.Write(new Pickler(legacy: true, python2: true).Dump((long)list.Count));
+        for (int i = 0; i < list.Count; i++)
+        {
+            long[] shape = list[i].Shape;
+            tensorSection.Write(new Pickler(legacy: true, python2: true).Dump(new object?[] { TensorKey(i), StorageKey(i), new Class("torch", "FloatTensor") }));
+            tensorSection.Write(BitConverter.GetBytes((long)shape.Length)); // ndim: an int32 and 4 bytes legacy_load skips
+            foreach (long d in shape.Concat(ContiguousStrides(shape)).Append(0L))
+            {
+                tensorSection.Write(BitConverter.GetBytes(d));
+            }
+        }
+
+        var storageSection = new MemoryStream();
+        storageSection.Write(new Pickler(legacy: true, python2: true).Dump((long)list.Count));
+        for (int i = 0; i < list.Count; i++)
+        {
+            storageSection.Write(new Pickler(legacy: true, python2: true).Dump(new object?[] { StorageKey(i), "cpu", new Class("torch", "FloatStorage") }));
+            storageSection.Write(BitConverter.GetBytes((long)list[i].Values.Length));
+            storageSection.Write(MemoryMarshal.AsBytes(list[i].Values.AsSpan()));
+        }
+
+        storageSection.Write(new Pickler(legacy: true, python2: true).Dump(new List<object?>()));
+        using var tar = new System.Formats.Tar.TarWriter(File.Create(path), System.Formats.Tar.TarEntryFormat.Pax);
+        foreach (var (name, bytes) in new[] { ("sys_info", sysInfo), ("pickle", pickle), ("tensors", tensorSection.ToArray()), ("storages", storageSection.ToArray()) })
+        {
+            tar.WriteEntry(new System.Formats.Tar.PaxTarEntry(System.Formats.Tar.TarEntryType.RegularFile, name) { DataStream = new MemoryStream(bytes) });
+        }
+    }
+
+    /// <summary>The legacy format (&lt; 1.6) as Python 2 pickled it: OrderedDict.__reduce__ gives [[key, value], …], keys are byte strings.</summary>
+    public static void WriteTorchLegacyPython2(string path, IEnumerable<(string Name, long[] Shape, float[] Values)> tensors)
+    {
+        using var file = File.Create(path);
+        file.Write(new Pickler(legacy: true, python2: true).Dump(TorchMagic));
+        file.Write(new Pickler(legacy: true, python2: true).Dump(1001L));
+        file.Write(new Pickler(legacy: true, python2: true).Dump(new Dict([("protocol_version", 1001L), ("little_endian", true)])));
+        var pickler = new Pickler(legacy: true, python2: true);
+        file.Write(pickler.Dump(StateDict(tensors, null) with { Metadata = false }));
+        var storages = pickler.Storages.OrderBy(s => s.Key, StringComparer.Ordinal).ToList();
+        file.Write(new Pickler(legacy: true, python2: true).Dump(storages.Select(s => (object?)s.Key).ToList()));
         foreach (var storage in storages)
         {
             file.Write(BitConverter.GetBytes(storage.Count));
@@ -222,8 +291,12 @@ internal static class WeightFileWriter
 
     private sealed record StorageWithView(Storage Root, (string Key, long Offset, long Count) View);
 
-    /// <summary>CPython's pickle._Pickler at protocol 2, with torch.save's persistent_id for storages.</summary>
-    private sealed class Pickler(bool legacy)
+    /// <summary>
+    /// CPython's pickle._Pickler at protocol 2, with torch.save's persistent_id for storages; with
+    /// <paramref name="python2"/>, Python 2.7's: str as byte strings, ints beyond 32 bits as text,
+    /// OrderedDict reduced to its [key, value] pairs.
+    /// </summary>
+    private sealed class Pickler(bool legacy, bool python2 = false)
     {
         private readonly MemoryStream _out = new();
         private readonly Dictionary<object, int> _memo = new(ReferenceEqualityComparer.Instance);
@@ -269,6 +342,21 @@ internal static class WeightFileWriter
                 case string s when _strings.TryGetValue(s, out int index):
                     Get(index);
                     break;
+                case string s when python2:
+                    byte[] raw = Encoding.Latin1.GetBytes(s);
+                    if (raw.Length < 256)
+                    {
+                        _out.Write([(byte)'U', (byte)raw.Length]); // SHORT_BINSTRING
+                    }
+                    else
+                    {
+                        _out.WriteByte((byte)'T'); // BINSTRING
+                        _out.Write(BitConverter.GetBytes(raw.Length));
+                    }
+
+                    _out.Write(raw);
+                    _strings[s] = Memoize(s);
+                    break;
                 case string s:
                     byte[] utf8 = Encoding.UTF8.GetBytes(s);
                     _out.WriteByte((byte)'X'); // BINUNICODE
@@ -289,6 +377,11 @@ internal static class WeightFileWriter
                     Memoize(dict);
                     Batch(dict.Items.Select(kv => new[] { kv.Key, kv.Value }).ToList(), 's', 'u');
                     break;
+                case OrderedDict ordered when python2:
+                    // Python 2.7's OrderedDict.__reduce__: (OrderedDict, ([[key, value], …],)).
+                    var pairs = ordered.Items.Select(kv => (object?)new List<object?> { kv.Key, kv.Value }).ToList();
+                    SaveReduce("collections", "OrderedDict", [pairs], ordered, null, null);
+                    break;
                 case OrderedDict ordered:
                     // OrderedDict.__reduce__: (OrderedDict, (), vars(self) or None, None, iter(items))
                     var metadata = new OrderedDict([("", new Dict([("version", 1L)]))]);
@@ -305,6 +398,13 @@ internal static class WeightFileWriter
                     break;
                 case Call call:
                     SaveReduce(call.Module, call.Name, call.Args, call, null, null);
+                    break;
+                case Class cls:
+                    SaveGlobal(cls.Module, cls.Name);
+                    break;
+                case PersistentId pid:
+                    Save(pid.Key);
+                    _out.WriteByte((byte)'Q'); // BINPERSID
                     break;
                 default:
                     throw new ArgumentException($"cannot pickle {obj.GetType().Name}");
@@ -437,6 +537,10 @@ internal static class WeightFileWriter
             {
                 _out.WriteByte((byte)'J'); // BININT
                 _out.Write(BitConverter.GetBytes((int)value));
+            }
+            else if (python2 && value >= long.MinValue && value <= long.MaxValue)
+            {
+                _out.Write(Encoding.ASCII.GetBytes($"I{value}\n")); // INT: Python 2's save_int beyond 4 bytes
             }
             else
             {

@@ -21,6 +21,13 @@ internal sealed class TorchUnpickler
         ["torch.BoolStorage"] = "BOOL", ["torch.UntypedStorage"] = "U8", ["torch.storage.UntypedStorage"] = "U8",
     };
 
+    // Tensor classes: the tar format (torch before 0.1.10) names each tensor's class next to its storage.
+    private static readonly HashSet<string> TensorTypes = new(StringComparer.Ordinal)
+    {
+        "torch.FloatTensor", "torch.DoubleTensor", "torch.HalfTensor", "torch.LongTensor", "torch.IntTensor",
+        "torch.ShortTensor", "torch.CharTensor", "torch.ByteTensor",
+    };
+
     private static readonly HashSet<string> Callables = new(StringComparer.Ordinal)
     {
         "collections.OrderedDict",
@@ -32,17 +39,24 @@ internal sealed class TorchUnpickler
     private readonly Stream _stream;
     private readonly string _path;
     private readonly Dictionary<string, TorchStorage> _storages;
+    private readonly Func<object?, object?>? _persistentLoad;
     private readonly List<object?> _stack = [];
     private readonly Stack<int> _marks = new();
     private readonly Dictionary<long, object?> _memo = [];
 
     /// <param name="storages">Storages by key, shared by the pickles of one file.</param>
-    public TorchUnpickler(Stream stream, string path, Dictionary<string, TorchStorage> storages)
+    /// <param name="persistentLoad">Resolves persistent ids instead of the storage tuples of later formats (the tar format's tensor keys).</param>
+    public TorchUnpickler(Stream stream, string path, Dictionary<string, TorchStorage> storages, Func<object?, object?>? persistentLoad = null)
     {
         _stream = stream;
         _path = path;
         _storages = storages;
+        _persistentLoad = persistentLoad;
     }
+
+    /// <summary>The element type of a storage class (torch.FloatStorage → F32), or null.</summary>
+    public static string? StorageDType(object? storageClass) =>
+        storageClass is PyGlobal g ? StorageTypes.GetValueOrDefault(g.ToString()) : null;
 
     /// <summary>Runs one pickle up to its STOP and returns its object; the stream is left just after it.</summary>
     public object? Load()
@@ -103,6 +117,10 @@ internal sealed class TorchUnpickler
                 // BUILD: the state of an allowed object (an OrderedDict's _metadata) carries no tensors.
                 case 0x62: Pop(); break;
                 case 0x51: Push(PersistentLoad(Pop())); break;               // BINPERSID
+                case 0x50: Push(PersistentLoad(ReadLine())); break;          // PERSID
+                // Python 2 writes ints beyond 32 bits as text: INT "123\n" ("01"/"00" are True/False), LONG "123L\n".
+                case 0x49: Push(ParseInt(ReadLine())); break;                // INT
+                case 0x4c: Push(ParseInt(ReadLine().TrimEnd('L'))); break;   // LONG
                 default:
                     throw new FormatException($"pickle opcode 0x{op:x2} at byte {_stream.Position - 1} is not one torch.save writes");
             }
@@ -112,7 +130,7 @@ internal sealed class TorchUnpickler
     private PyGlobal Global(string module, string name)
     {
         string qualified = $"{module}.{name}";
-        if (!Callables.Contains(qualified) && !StorageTypes.ContainsKey(qualified))
+        if (!Callables.Contains(qualified) && !StorageTypes.ContainsKey(qualified) && !TensorTypes.Contains(qualified))
         {
             throw new TenniException(
                 $"'{_path}' asks to run Python code ({qualified}); Tenni reads tensors only — save the state_dict (torch.save(model.state_dict(), path))");
@@ -127,9 +145,10 @@ internal sealed class TorchUnpickler
         {
             case "collections.OrderedDict":
                 var dict = new PyDict();
+                // Python 3 passes no items (they follow as SETITEMS); Python 2 passes [[key, value], …].
                 if (args.Length == 1 && args[0] is List<object?> pairs)
                 {
-                    SetItems(dict, pairs.SelectMany(p => As<object?[]>(p)).ToList());
+                    SetItems(dict, pairs.SelectMany(p => p is List<object?> list ? list.ToArray() : As<object?[]>(p)).ToList());
                 }
 
                 return dict;
@@ -145,8 +164,13 @@ internal sealed class TorchUnpickler
 
     // Persistent ids: ('storage', storage_type, key, location, numel) in zip files; legacy files add
     // view_metadata, None or (view_key, offset, view_size) for a view into the root storage `key`.
-    private TorchStorageSlice PersistentLoad(object? pid)
+    private object? PersistentLoad(object? pid)
     {
+        if (_persistentLoad is not null)
+        {
+            return _persistentLoad(pid);
+        }
+
         var id = As<object?[]>(pid);
         if (id.Length < 5 || id[0] as string != "storage")
         {
@@ -183,14 +207,23 @@ internal sealed class TorchUnpickler
         }
     }
 
-    private static T As<T>(object? value) =>
+    public static T As<T>(object? value) =>
         value is T t ? t : throw new FormatException($"expected a {typeof(T).Name} in the pickle, found {value ?? "None"}");
 
-    private static long AsLong(object? value) => value switch
+    public static long AsLong(object? value) => value switch
     {
         long l => l,
         bool b => b ? 1 : 0,
         _ => throw new FormatException($"expected an int in the pickle, found {value ?? "None"}"),
+    };
+
+    private static object ParseInt(string text) => text switch
+    {
+        "01" => true,
+        "00" => false,
+        _ when BigInteger.TryParse(text, System.Globalization.NumberStyles.AllowLeadingSign, System.Globalization.CultureInfo.InvariantCulture, out var value) =>
+            value >= long.MinValue && value <= long.MaxValue ? (long)value : value,
+        _ => throw new FormatException($"'{text}' is not an int"),
     };
 
     private static long[] AsLongs(object? value) => As<object?[]>(value).Select(AsLong).ToArray();

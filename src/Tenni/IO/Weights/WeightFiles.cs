@@ -36,7 +36,7 @@ internal static class WeightFiles
             throw new TenniException($"'{path}' is empty; {Expected}");
         }
 
-        var head = new byte[32];
+        var head = new byte[512];
         head = head[..stream.ReadAtLeast(head, head.Length, throwOnEndOfStream: false)];
         if (head.AsSpan().StartsWith(ZipLocalHeader) || head.AsSpan().StartsWith(ZipEmptyArchive))
         {
@@ -46,6 +46,11 @@ internal static class WeightFiles
         if (IsLegacyTorch(head))
         {
             return WeightFormat.TorchLegacy;
+        }
+
+        if (IsTar(head))
+        {
+            return DetectTar(path, stream);
         }
 
         if (NpyReader.StartsWithMagic(head))
@@ -80,6 +85,7 @@ internal static class WeightFiles
             {
                 WeightFormat.TorchZip => TorchZipReader.Read(path),
                 WeightFormat.TorchLegacy => TorchLegacyReader.Read(path),
+                WeightFormat.TorchTar => TorchTarReader.Read(path),
                 WeightFormat.Safetensors => SafetensorsReader.Read(path),
                 WeightFormat.NumpyNpz => NpzReader.Read(path),
                 _ => throw new TenniException($"'{path}' is an ONNX model; its weights are read by the ONNX importer, not as a weight file"),
@@ -134,6 +140,28 @@ internal static class WeightFiles
         throw new TenniException(
             $"'{path}' is a zip archive but neither a PyTorch checkpoint (no FOLDER/data.pkl) nor a NumPy .npz (members other than .npy: {(others.Length > 0 ? others : "none, it is empty")}); {Expected}");
     }
+
+    private static WeightFormat DetectTar(string path, FileStream stream)
+    {
+        List<string> members;
+        try
+        {
+            stream.Position = 0;
+            members = TorchTarReader.MemberNames(stream);
+        }
+        catch (Exception e) when (e is InvalidDataException or FormatException or EndOfStreamException)
+        {
+            throw Damaged(path, $"tar archive: {e.Message}", e);
+        }
+
+        return TorchTarReader.IsCheckpoint(members)
+            ? WeightFormat.TorchTar
+            : throw new TenniException(
+                $"'{path}' is a tar archive but not a PyTorch checkpoint (members: {string.Join(", ", members.Take(4))}; a checkpoint of torch before 0.1.10 holds {string.Join(", ", TorchTarReader.Members)}); {Expected}");
+    }
+
+    // POSIX and GNU tar headers carry "ustar" at byte 257.
+    private static bool IsTar(ReadOnlySpan<byte> head) => head.Length >= 262 && head[257..262].SequenceEqual("ustar"u8);
 
     // PROTO n, an optional FRAME (protocol 4+), then the magic number.
     private static bool IsLegacyTorch(ReadOnlySpan<byte> head)

@@ -12,6 +12,9 @@ internal enum WeightFormat
     /// <summary>A PyTorch checkpoint written before 1.6: pickles followed by raw storages (torchvision's older files).</summary>
     TorchLegacy,
 
+    /// <summary>A PyTorch checkpoint written before 0.1.10: a tar of pickles and raw storages (torchvision's first ResNet files).</summary>
+    TorchTar,
+
     /// <summary>A <c>.safetensors</c> file: a JSON header and raw little-endian data.</summary>
     Safetensors,
 

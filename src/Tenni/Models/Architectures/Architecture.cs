@@ -44,6 +44,7 @@ internal sealed record Architecture(
             WeightFormat.NumpyNpz => "Chainer .npz",
             WeightFormat.Safetensors => "safetensors",
             WeightFormat.TorchLegacy => "PyTorch checkpoint (legacy format)",
+            WeightFormat.TorchTar => "PyTorch checkpoint (tar format)",
             _ => "PyTorch checkpoint",
         });
     }
