@@ -19,7 +19,7 @@ internal static class CommonOptions
 
     public static Option<WeightFamily?> Preprocessing() => new("--preprocessing")
     {
-        Description = "Preprocessing of another weight family than the file's own: Caffe (BGR minus mean, Chainer's prepare) or Torchvision (RGB normalized)",
+        Description = "Preprocessing of another weight family than the file's own: Caffe (BGR minus mean, Chainer's prepare), Torchvision (RGB normalized) or Caffe2 (BGR normalized, Caffe2's ResNet-50)",
     };
 
     public static SourceModel LoadModel(ParseResult parsed, Option<string> model, Option<string?> weights, Option<WeightFamily?> preprocessing) =>

@@ -68,6 +68,10 @@ public sealed record Preprocessing
         Std = std ?? [0.229f, 0.224f, 0.225f],
     };
 
+    /// <summary>Caffe2's ImageNet models: torchvision's transform with the channels in BGR order (mean and std given B, G, R).</summary>
+    internal static Preprocessing Caffe2() =>
+        Torchvision(mean: [0.406f, 0.456f, 0.485f], std: [0.225f, 0.224f, 0.229f]) with { Kind = "caffe2", Bgr = true };
+
     /// <summary>Resizes (and crops) a decoded image to the network's Size×Size, as this mode prescribes.</summary>
     public RgbImage Fit(RgbImage image)
     {

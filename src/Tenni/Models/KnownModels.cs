@@ -36,6 +36,7 @@ public static class KnownModels
         {
             null => ResNet18Preprocessing(),
             WeightFamily.Caffe => Preprocessing.Caffe(224, [103.063f, 115.903f, 123.152f]),
+            WeightFamily.Caffe2 => Preprocessing.Caffe2(),
             _ => Preprocessing.Torchvision(),
         },
         ResolveAliases = ResNetLayout.Resolve,
@@ -94,7 +95,7 @@ public static class KnownModels
     };
 
     private static Architecture ResNetArchitecture(int depth) => new(
-        $"resnet{depth}", (w, f, d) => ResNetBottleneck.Build(depth, w, f, d), [103.063f, 115.903f, 123.152f], WeightFamily.Torchvision, () => Preprocessing.Torchvision());
+        $"resnet{depth}", (w, f, d) => ResNetBottleneck.Build(depth, w, f, d), [103.063f, 115.903f, 123.152f], WeightFamily.Torchvision, () => Preprocessing.Torchvision(), Caffe2Files: WeightFamily.Caffe2);
 
     private static ModelDescriptor FromFiles(Architecture architecture, string description, string defaultLayer, Func<OnnxGraph, IReadOnlyList<LayerAlias>> aliases, string where) => new()
     {

@@ -15,4 +15,10 @@ public enum WeightFamily
 
     /// <summary>torchvision's checkpoints (<c>.pth</c>, <c>.safetensors</c>): RGB/255 normalized with ImageNet mean and std.</summary>
     Torchvision,
+
+    /// <summary>
+    /// Models trained in Caffe2 (the ONNX model zoo's <c>resnet50-caffe2-v1-*</c>): BGR input normalized with
+    /// ImageNet's mean and std, (p − [103.53, 116.28, 123.675]) / [57.375, 57.12, 58.395], resized and cropped as torchvision does.
+    /// </summary>
+    Caffe2,
 }

@@ -46,8 +46,25 @@ public sealed class ForeignExportTests : IDisposable
         var (foreign, reference, expected) = ForeignResNet.Build(style, file.Arrays);
         float[] input = RandomPixels(11).Select(p => (p * 4) - 2).ToArray();
         using var fromOnnx = Load(model, foreign, style);
-        Assert.Equal(format == "npz" ? "caffe" : "torch", fromOnnx.Preprocessing.Kind);
+        Assert.Equal(style == "caffe2" ? "caffe2" : "torch", fromOnnx.Preprocessing.Kind);
         AssertMatches(fromOnnx, file, 16, expected, reference, input, input, style);
+    }
+
+    [Fact]
+    public void A_caffe2_resnet_gets_caffe2s_preprocessing_bgr_normalized_with_imagenet_statistics()
+    {
+        // The zoo's resnet50-caffe2 takes BGR, (p − [103.53, 116.28, 123.675]) / [57.375, 57.12, 58.395]
+        // (OpenVINO's model card for it); Chainer's mean subtraction alone would be ~57× too large.
+        var file = RandomWeightFiles.Write("resnet50", "npz", _folder, 16);
+        using var source = Load("resnet50", ForeignResNet.Build("caffe2", file.Arrays).Model, "caffe2-preprocessing");
+        byte[] pixels = Enumerable.Range(0, 224 * 224).SelectMany(_ => new byte[] { 200, 100, 50 }).ToArray();
+        float[] input = new float[3 * 224 * 224];
+
+        source.Preprocessing.Normalize(new Tenni.Imaging.RgbImage(224, 224, pixels), input);
+
+        Assert.Equal((50 - 103.53f) / 57.375f, input[0], 1e-5f);
+        Assert.Equal((100 - 116.28f) / 57.12f, input[224 * 224], 1e-5f);
+        Assert.Equal((200 - 123.675f) / 58.395f, input[2 * 224 * 224], 1e-5f);
     }
 
     public void Dispose() => Directory.Delete(_folder, recursive: true);

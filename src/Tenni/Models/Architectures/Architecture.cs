@@ -15,16 +15,22 @@ namespace Tenni.Models.Architectures;
 /// <param name="OnnxFamily">The family assumed for ONNX files whose producer does not say (the ONNX model zoo's origin).</param>
 /// <param name="TorchvisionPreprocessing">torchvision's preprocessing for this network's weights.</param>
 /// <param name="NormalizeOnnx">Brings an ONNX file to Chainer's semantics (VGG16: dropout after fc6 and fc7).</param>
+/// <param name="Caffe2Files">The family of ONNX files Caffe2 wrote: Caffe for models Caffe2 converted from Caffe (BVLC's GoogLeNet), Caffe2 for those it trained (ResNet-50).</param>
 internal sealed record Architecture(
     string Name,
     Func<WeightBinder, WeightFamily, int, ModelProto> Build,
     float[] CaffeMean,
     WeightFamily OnnxFamily,
     Func<Preprocessing> TorchvisionPreprocessing,
-    Func<ModelProto, ModelProto>? NormalizeOnnx = null)
+    Func<ModelProto, ModelProto>? NormalizeOnnx = null,
+    WeightFamily Caffe2Files = WeightFamily.Caffe)
 {
-    public Preprocessing PreprocessingFor(WeightFamily family) =>
-        family == WeightFamily.Caffe ? Preprocessing.Caffe(224, CaffeMean) : TorchvisionPreprocessing();
+    public Preprocessing PreprocessingFor(WeightFamily family) => family switch
+    {
+        WeightFamily.Caffe => Preprocessing.Caffe(224, CaffeMean),
+        WeightFamily.Caffe2 => Preprocessing.Caffe2(),
+        _ => TorchvisionPreprocessing(),
+    };
 
     /// <summary>Reads a weights file of any supported format, found from its content.</summary>
     public LoadedWeights Read(string path, int divisor = 1)
@@ -52,7 +58,8 @@ internal sealed record Architecture(
     private WeightFamily FamilyOf(ModelProto model)
     {
         string producer = model.ProducerName.ToLowerInvariant();
-        return producer.Contains("caffe", StringComparison.Ordinal) || producer.Contains("chainer", StringComparison.Ordinal) ? WeightFamily.Caffe
+        return producer.Contains("caffe2", StringComparison.Ordinal) ? Caffe2Files
+            : producer.Contains("caffe", StringComparison.Ordinal) || producer.Contains("chainer", StringComparison.Ordinal) ? WeightFamily.Caffe
             : producer.Contains("pytorch", StringComparison.Ordinal) ? WeightFamily.Torchvision
             : OnnxFamily;
     }
