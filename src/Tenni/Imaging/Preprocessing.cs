@@ -34,7 +34,7 @@ public sealed record Preprocessing
     /// <summary>A mean image [3, Size, Size] in the model's channel order (the bundled ResNet18's), or null.</summary>
     public float[]? MeanImage { get; init; }
 
-    /// <summary>A short name for listings: "caffe", "mean-image", "torch".</summary>
+    /// <summary>A short name for listings: "caffe", "mean-image", "torch", "caffe2".</summary>
     public required string Kind { get; init; }
 
     /// <summary>Values per image: 3 × Size × Size.</summary>

@@ -291,6 +291,34 @@ public sealed class WeightFilesTests
         Assert.StartsWith($"'{path}' is truncated or damaged (", e.Message);
     }
 
+    [Theory]
+    [InlineData(true, false)]
+    [InlineData(false, true)]
+    public void ReadArrays_TorchTarWithStorageViewsOrSavedFromGpu_ReadsEveryTensor(bool sharedStorage, bool cuda)
+    {
+        // Views: each tensor's storage starts at an offset into one root storage, which wins over the view's own copy.
+        var arrays = SampleArrays(seed: 4);
+        string path = Temp("views.pth");
+        WriteTorchTar(path, arrays, sharedStorage, cuda);
+
+        AssertArrays(arrays, WeightFiles.ReadArrays(path));
+    }
+
+    [Fact]
+    public void Detect_TarWithADamagedHeader_SaysDamagedAndNamesIt()
+    {
+        // The first header's size field (bytes 124–135, octal) made unreadable.
+        string path = Temp("damaged.pth");
+        WriteTorchTar(path, SampleArrays(seed: 5));
+        byte[] bytes = File.ReadAllBytes(path);
+        "zzzzzzzzzzz"u8.CopyTo(bytes.AsSpan(124));
+        File.WriteAllBytes(path, bytes);
+
+        var e = Assert.Throws<TenniException>(() => WeightFiles.ReadArrays(path));
+
+        Assert.StartsWith($"'{path}' is truncated or damaged (", e.Message);
+    }
+
     [Fact]
     public void Detect_TarThatIsNotACheckpoint_NamesItsMembersAndWhatACheckpointHolds()
     {

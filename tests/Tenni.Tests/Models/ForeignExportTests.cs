@@ -51,6 +51,21 @@ public sealed class ForeignExportTests : IDisposable
     }
 
     [Fact]
+    public void An_input_prefix_from_another_tool_than_pytorch_is_kept()
+    {
+        // Only PyTorch's export carries torchvision's transform_input; the same nodes from another producer stay.
+        var file = RandomWeightFiles.Write("googlenet", "pth", _folder, 8);
+        var (model, _, _) = ForeignGoogLeNet.Build("pytorch", file.Arrays);
+        model.ProducerName = "some-converter";
+        using var fromPyTorch = Load("googlenet", ForeignGoogLeNet.Build("pytorch", file.Arrays).Model, "pytorch-prefix");
+        using var fromOther = Load("googlenet", model, "other-prefix");
+
+        Assert.False(fromPyTorch.Graph.HasTensor("/Concat_output_0"));
+        Assert.True(fromOther.Graph.HasTensor("/Concat_output_0"));
+        Assert.Equal(fromPyTorch.AvailableLayers, fromOther.AvailableLayers);
+    }
+
+    [Fact]
     public void A_caffe2_resnet_gets_caffe2s_preprocessing_bgr_normalized_with_imagenet_statistics()
     {
         // The zoo's resnet50-caffe2 takes BGR, (p − [103.53, 116.28, 123.675]) / [57.375, 57.12, 58.395]

@@ -110,24 +110,29 @@ internal static class WeightFileWriter
     /// <summary>
     /// torch.save before 0.1.10 (torch/serialization.py's tar _save, as legacy_load reads it back) under Python 2:
     /// a PAX tar of sys_info, pickle (the state dict; tensors as persistent ids str(key)), tensors and storages.
-    /// Keys are the C pointers torch used, large ints pickled as text (Python 2's INT opcode).
+    /// Keys are the C pointers torch used, large ints pickled as text (Python 2's INT opcode). With
+    /// <paramref name="sharedStorage"/>, every tensor's storage is a view into one root storage: _save writes the
+    /// root and each view (with its own copy of the elements), then the list (view, root, offset, count).
+    /// With <paramref name="cuda"/>, a GPU state dict: tensor classes torch.cuda.*, location "cuda:0".
     /// </summary>
-    public static void WriteTorchTar(string path, IEnumerable<(string Name, long[] Shape, float[] Values)> tensors)
+    public static void WriteTorchTar(string path, IEnumerable<(string Name, long[] Shape, float[] Values)> tensors, bool sharedStorage = false, bool cuda = false)
     {
         var list = tensors.ToList();
         static long TensorKey(int i) => 94_100_000_000 + (64L * i);
         static long StorageKey(int i) => 94_900_000_000 + (64L * i);
+        const long RootKey = 95_500_000_000;
+        static Pickler Py2() => new(legacy: true, python2: true);
         var items = list.Select((t, i) => ((object)t.Name, (object?)new PersistentId(TensorKey(i).ToString(System.Globalization.CultureInfo.InvariantCulture)))).ToList();
         var typeSizes = new Dict([("short", 2L), ("int", 4L), ("long", 8L)]);
-        byte[] sysInfo = new Pickler(legacy: true, python2: true).Dump(new Dict([("protocol_version", 1000L), ("little_endian", true), ("type_sizes", typeSizes)]));
-        byte[] pickle = new Pickler(legacy: true, python2: true).Dump(new OrderedDict(items));
+        byte[] sysInfo = Py2().Dump(new Dict([("protocol_version", 1000L), ("little_endian", true), ("type_sizes", typeSizes)]));
+        byte[] pickle = Py2().Dump(new OrderedDict(items));
 
         var tensorSection = new MemoryStream();
-        tensorSection.Write(new Pickler(legacy: true, python2: true).Dump((long)list.Count));
+        tensorSection.Write(Py2().Dump((long)list.Count));
         for (int i = 0; i < list.Count; i++)
         {
             long[] shape = list[i].Shape;
-            tensorSection.Write(new Pickler(legacy: true, python2: true).Dump(new object?[] { TensorKey(i), StorageKey(i), new Class("torch", "FloatTensor") }));
+            tensorSection.Write(Py2().Dump(new object?[] { TensorKey(i), StorageKey(i), new Class(cuda ? "torch.cuda" : "torch", "FloatTensor") }));
             tensorSection.Write(BitConverter.GetBytes((long)shape.Length)); // ndim: an int32 and 4 bytes legacy_load skips
             foreach (long d in shape.Concat(ContiguousStrides(shape)).Append(0L))
             {
@@ -135,16 +140,30 @@ internal static class WeightFileWriter
             }
         }
 
-        var storageSection = new MemoryStream();
-        storageSection.Write(new Pickler(legacy: true, python2: true).Dump((long)list.Count));
-        for (int i = 0; i < list.Count; i++)
+        var storages = list.Select((t, i) => (Key: StorageKey(i), t.Values)).ToList();
+        var views = new List<object?>();
+        if (sharedStorage)
         {
-            storageSection.Write(new Pickler(legacy: true, python2: true).Dump(new object?[] { StorageKey(i), "cpu", new Class("torch", "FloatStorage") }));
-            storageSection.Write(BitConverter.GetBytes((long)list[i].Values.Length));
-            storageSection.Write(MemoryMarshal.AsBytes(list[i].Values.AsSpan()));
+            long offset = 0;
+            foreach (var (key, values) in storages)
+            {
+                views.Add(new object?[] { key, RootKey, offset, (long)values.Length });
+                offset += values.Length;
+            }
+
+            storages.Add((RootKey, list.SelectMany(t => t.Values).ToArray()));
         }
 
-        storageSection.Write(new Pickler(legacy: true, python2: true).Dump(new List<object?>()));
+        var storageSection = new MemoryStream();
+        storageSection.Write(Py2().Dump((long)storages.Count));
+        foreach (var (key, values) in storages)
+        {
+            storageSection.Write(Py2().Dump(new object?[] { key, cuda ? "cuda:0" : "cpu", new Class("torch", "FloatStorage") }));
+            storageSection.Write(BitConverter.GetBytes((long)values.Length));
+            storageSection.Write(MemoryMarshal.AsBytes(values.AsSpan()));
+        }
+
+        storageSection.Write(Py2().Dump(views));
         using var tar = new System.Formats.Tar.TarWriter(File.Create(path), System.Formats.Tar.TarEntryFormat.Pax);
         foreach (var (name, bytes) in new[] { ("sys_info", sysInfo), ("pickle", pickle), ("tensors", tensorSection.ToArray()), ("storages", storageSection.ToArray()) })
         {

@@ -57,8 +57,9 @@ internal static class TorchTarReader
         using var file = File.OpenRead(path);
         using var tar = new TarReader(file);
         var members = new Dictionary<string, MemoryStream>(StringComparer.Ordinal);
-        while (tar.GetNextEntry(copyData: true) is { } entry)
+        while (tar.GetNextEntry() is { } entry)
         {
+            // Copied once, while the reader is at this entry: the members are read in another order than stored.
             string name = entry.Name.TrimStart('.', '/');
             if (entry.DataStream is { } data && (Members.Contains(name) || name == "sys_info"))
             {

@@ -21,11 +21,14 @@ internal sealed class TorchUnpickler
         ["torch.BoolStorage"] = "BOOL", ["torch.UntypedStorage"] = "U8", ["torch.storage.UntypedStorage"] = "U8",
     };
 
-    // Tensor classes: the tar format (torch before 0.1.10) names each tensor's class next to its storage.
+    // Tensor classes: the tar format (torch before 0.1.10) names each tensor's class next to its storage
+    // (a GPU-saved file keeps torch.cuda.*; storages were normalized to CPU classes when saved).
     private static readonly HashSet<string> TensorTypes = new(StringComparer.Ordinal)
     {
         "torch.FloatTensor", "torch.DoubleTensor", "torch.HalfTensor", "torch.LongTensor", "torch.IntTensor",
         "torch.ShortTensor", "torch.CharTensor", "torch.ByteTensor",
+        "torch.cuda.FloatTensor", "torch.cuda.DoubleTensor", "torch.cuda.HalfTensor", "torch.cuda.LongTensor", "torch.cuda.IntTensor",
+        "torch.cuda.ShortTensor", "torch.cuda.CharTensor", "torch.cuda.ByteTensor",
     };
 
     private static readonly HashSet<string> Callables = new(StringComparer.Ordinal)
@@ -304,7 +307,7 @@ internal sealed class TorchUnpickler
         {
             if (line.Count > 1024)
             {
-                throw new FormatException("a pickle GLOBAL name runs past 1024 bytes");
+                throw new FormatException("a pickle text line (GLOBAL name, INT, LONG or PERSID) runs past 1024 bytes");
             }
 
             line.Add((byte)b);

@@ -92,7 +92,7 @@ internal static class WeightFiles
             };
         }
         catch (Exception e) when (e is FormatException or EndOfStreamException or InvalidDataException or JsonException
-            or InvalidOperationException or OverflowException or ArgumentException or IndexOutOfRangeException)
+            or InvalidOperationException or OverflowException or ArgumentException or IndexOutOfRangeException or NotSupportedException)
         {
             // InvalidOperationException and ArgumentException come from System.Text.Json nodes of the
             // wrong kind and from spans over damaged lengths; all of these mean the bytes are not as declared.
@@ -149,15 +149,17 @@ internal static class WeightFiles
             stream.Position = 0;
             members = TorchTarReader.MemberNames(stream);
         }
-        catch (Exception e) when (e is InvalidDataException or FormatException or EndOfStreamException)
+        catch (Exception e) when (e is InvalidDataException or FormatException or EndOfStreamException
+            or InvalidOperationException or OverflowException or NotSupportedException or ArgumentException)
         {
+            // .NET's tar reader reports damaged headers with all of these.
             throw Damaged(path, $"tar archive: {e.Message}", e);
         }
 
         return TorchTarReader.IsCheckpoint(members)
             ? WeightFormat.TorchTar
             : throw new TenniException(
-                $"'{path}' is a tar archive but not a PyTorch checkpoint (members: {string.Join(", ", members.Take(4))}; a checkpoint of torch before 0.1.10 holds {string.Join(", ", TorchTarReader.Members)}); {Expected}");
+                $"'{path}' is a tar archive but not a PyTorch checkpoint (members: {(members.Count > 0 ? string.Join(", ", members.Take(4)) : "none, it is empty")}; a checkpoint of torch before 0.1.10 holds {string.Join(", ", TorchTarReader.Members)}); {Expected}");
     }
 
     // POSIX and GNU tar headers carry "ustar" at byte 257.

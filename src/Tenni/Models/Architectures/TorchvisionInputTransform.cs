@@ -21,7 +21,10 @@ internal static class TorchvisionInputTransform
         var initializers = graph.Initializer.Select(t => t.Name).ToHashSet(StringComparer.Ordinal);
         string? input = graph.Input.Select(i => i.Name).FirstOrDefault(n => !initializers.Contains(n));
         var firstConv = graph.Node.FirstOrDefault(n => n.OpType == "Conv");
-        if (input is null || firstConv is null || firstConv.Input[0] == input)
+
+        // Only PyTorch's export holds torchvision's transform; another tool's prefix (a channel swap, a mean) stays.
+        bool fromPyTorch = model.ProducerName.Contains("pytorch", StringComparison.OrdinalIgnoreCase);
+        if (!fromPyTorch || input is null || firstConv is null || firstConv.Input[0] == input)
         {
             return model;
         }
