@@ -55,10 +55,11 @@ public sealed class ForeignExportTests : IDisposable
     {
         // Only PyTorch's export carries torchvision's transform_input; the same nodes from another producer stay.
         var file = RandomWeightFiles.Write("googlenet", "pth", _folder, 8);
-        var (model, _, _) = ForeignGoogLeNet.Build("pytorch", file.Arrays);
-        model.ProducerName = "some-converter";
-        using var fromPyTorch = Load("googlenet", ForeignGoogLeNet.Build("pytorch", file.Arrays).Model, "pytorch-prefix");
-        using var fromOther = Load("googlenet", model, "other-prefix");
+        var (pytorch, _, _) = ForeignGoogLeNet.Build("pytorch", file.Arrays);
+        var other = pytorch.Clone();
+        other.ProducerName = "some-converter";
+        using var fromPyTorch = Load("googlenet", pytorch, "pytorch-prefix");
+        using var fromOther = Load("googlenet", other, "other-prefix");
 
         Assert.False(fromPyTorch.Graph.HasTensor("/Concat_output_0"));
         Assert.True(fromOther.Graph.HasTensor("/Concat_output_0"));

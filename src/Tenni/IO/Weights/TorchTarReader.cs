@@ -26,7 +26,7 @@ internal static class TorchTarReader
         var names = new List<string>();
         while (tar.GetNextEntry() is { } entry)
         {
-            names.Add(entry.Name.TrimStart('.', '/'));
+            names.Add(MemberName(entry));
         }
 
         return names;
@@ -60,7 +60,7 @@ internal static class TorchTarReader
         while (tar.GetNextEntry() is { } entry)
         {
             // Copied once, while the reader is at this entry: the members are read in another order than stored.
-            string name = entry.Name.TrimStart('.', '/');
+            string name = MemberName(entry);
             if (entry.DataStream is { } data && (Members.Contains(name) || name == "sys_info"))
             {
                 var copy = new MemoryStream();
@@ -80,14 +80,12 @@ internal static class TorchTarReader
     {
         var result = new Dictionary<string, LoadedStorage>(StringComparer.Ordinal);
         long count = TorchUnpickler.AsLong(Unpickle(stream, path));
-        Span<byte> countBytes = stackalloc byte[8];
         for (long i = 0; i < count; i++)
         {
             var args = TorchUnpickler.As<object?[]>(Unpickle(stream, path));
             string key = Key(args.ElementAtOrDefault(0));
             string dtype = TorchUnpickler.StorageDType(args.ElementAtOrDefault(2)) ?? throw new FormatException($"storage '{key}' has no storage class");
-            stream.ReadExactly(countBytes);
-            long elements = bigEndian ? BinaryPrimitives.ReadInt64BigEndian(countBytes) : BinaryPrimitives.ReadInt64LittleEndian(countBytes);
+            long elements = ReadInt64(stream, bigEndian, 8);
             if (elements < 0 || elements * ElementTypes.Size(dtype) > stream.Length - stream.Position)
             {
                 throw new EndOfStreamException($"storage '{key}' declares {elements} elements, more than the member holds");
@@ -150,6 +148,9 @@ internal static class TorchTarReader
             ? bigEndian ? BinaryPrimitives.ReadInt32BigEndian(raw) : BinaryPrimitives.ReadInt32LittleEndian(raw)
             : bigEndian ? BinaryPrimitives.ReadInt64BigEndian(raw) : BinaryPrimitives.ReadInt64LittleEndian(raw);
     }
+
+    // torch wrote "./pickle" or "pickle" depending on the tar module's version.
+    private static string MemberName(TarEntry entry) => entry.Name.TrimStart('.', '/');
 
     private static object? Unpickle(Stream stream, string path) => new TorchUnpickler(stream, path, []).Load();
 

@@ -91,11 +91,8 @@ internal static class WeightFiles
                 _ => throw new TenniException($"'{path}' is an ONNX model; its weights are read by the ONNX importer, not as a weight file"),
             };
         }
-        catch (Exception e) when (e is FormatException or EndOfStreamException or InvalidDataException or JsonException
-            or InvalidOperationException or OverflowException or ArgumentException or IndexOutOfRangeException or NotSupportedException)
+        catch (Exception e) when (MeansDamaged(e))
         {
-            // InvalidOperationException and ArgumentException come from System.Text.Json nodes of the
-            // wrong kind and from spans over damaged lengths; all of these mean the bytes are not as declared.
             throw Damaged(path, e.Message, e);
         }
     }
@@ -149,10 +146,8 @@ internal static class WeightFiles
             stream.Position = 0;
             members = TorchTarReader.MemberNames(stream);
         }
-        catch (Exception e) when (e is InvalidDataException or FormatException or EndOfStreamException
-            or InvalidOperationException or OverflowException or NotSupportedException or ArgumentException)
+        catch (Exception e) when (MeansDamaged(e))
         {
-            // .NET's tar reader reports damaged headers with all of these.
             throw Damaged(path, $"tar archive: {e.Message}", e);
         }
 
@@ -193,6 +188,13 @@ internal static class WeightFiles
             ? $"text starting \"{System.Text.Encoding.ASCII.GetString(head[..Math.Min(head.Length, 16)]).ReplaceLineEndings(" ")}\""
             : $"starts with bytes {Convert.ToHexString(head[..Math.Min(head.Length, 8)])}";
     }
+
+    // InvalidOperationException and ArgumentException come from System.Text.Json nodes of the wrong kind, from
+    // spans over damaged lengths and (with OverflowException and NotSupportedException) from .NET's tar reader
+    // on damaged headers; all of these mean the bytes are not as declared.
+    private static bool MeansDamaged(Exception e) =>
+        e is FormatException or EndOfStreamException or InvalidDataException or JsonException or InvalidOperationException
+            or OverflowException or ArgumentException or IndexOutOfRangeException or NotSupportedException;
 
     private static TenniException Damaged(string path, string detail, Exception? inner) =>
         inner is null
