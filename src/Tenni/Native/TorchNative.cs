@@ -1,6 +1,5 @@
 using System.Reflection;
 using System.Runtime.InteropServices;
-using System.Security.Cryptography;
 using TorchSharp;
 
 namespace Tenni.Native;
@@ -16,9 +15,9 @@ namespace Tenni.Native;
 /// stream initialisation; nothing calls it and no relocation refers to it. Debian 12's libstdc++
 /// stops at <c>GLIBCXX_3.4.30</c>, so the loader refuses the file. The fix: when (and only when) the
 /// normal load fails, write a private copy of the library with that one version requirement marked
-/// weak (<see cref="ElfVersionPatcher"/>), next to links to its sibling libraries, in a per-user cache
-/// folder, and point TorchSharp's <c>DllImport</c>s at it. No root, no environment variable, no
-/// manual step; on systems with a new enough libstdc++ the original file loads and nothing is written.
+/// weak (<see cref="ElfVersionPatcher"/>), next to links to its sibling libraries, in a folder private
+/// to the user and checked before every load (<see cref="PatchedGlueCache"/>), and point TorchSharp's
+/// <c>DllImport</c>s at it. No root, no environment variable, no manual step; on systems with a new enough libstdc++ the original file loads and nothing is written.
 /// </remarks>
 public static class TorchNative
 {
@@ -65,6 +64,11 @@ public static class TorchNative
 
     private static IntPtr GlueHandle()
     {
+        if (!OperatingSystem.IsLinux())
+        {
+            return IntPtr.Zero;
+        }
+
         lock (Gate)
         {
             if (_glue is null)
@@ -77,6 +81,7 @@ public static class TorchNative
     }
 
     /// <summary>The handle of the glue to use, or zero to let .NET's default probing (and its error message) take over.</summary>
+    [System.Runtime.Versioning.SupportedOSPlatform("linux")]
     private static IntPtr PrepareLinuxGlue()
     {
         string? original = FindGlue();
@@ -116,52 +121,29 @@ public static class TorchNative
         }
     }
 
+    [System.Runtime.Versioning.SupportedOSPlatform("linux")]
     private static string WritePatchedCopy(string original, byte[] patched)
     {
+        uint user = UnixFileStatus.CurrentUser();
         try
         {
-            return WritePatchedCopy(original, patched, IO.UserFiles.CacheRoot());
+            return PatchedGlueCache.Install(original, patched, IO.UserFiles.CacheRoot(), user);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            // A read-only home (containers, CI sandboxes): the temp folder will do.
-            return WritePatchedCopy(original, patched, Path.Combine(Path.GetTempPath(), $"tenni-{Environment.UserName}"));
+            // A read-only home (containers, CI sandboxes): a folder of the user's own in the temp folder.
         }
-    }
 
-    private static string WritePatchedCopy(string original, byte[] patched, string root)
-    {
-        // Keyed by content and by the folder it came from, so the sibling links always point at live files.
-        byte[] key = [.. SHA256.HashData(patched), .. System.Text.Encoding.UTF8.GetBytes(Path.GetDirectoryName(original)!)];
-        string hash = Convert.ToHexString(SHA256.HashData(key))[..16].ToLowerInvariant();
-        string folder = Path.Combine(root, "native", hash);
-        string target = Path.Combine(folder, GlueName);
-        if (File.Exists(target))
+        try
         {
-            return target;
+            return PatchedGlueCache.Install(original, patched, Path.Combine(Path.GetTempPath(), $"tenni-{user}"), user);
         }
-
-        Directory.CreateDirectory(folder);
-        foreach (string sibling in Directory.EnumerateFiles(Path.GetDirectoryName(original)!, "*.so*"))
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            string link = Path.Combine(folder, Path.GetFileName(sibling));
-            if (Path.GetFileName(sibling) != GlueName && !File.Exists(link))
-            {
-                try
-                {
-                    File.CreateSymbolicLink(link, sibling);
-                }
-                catch (IOException)
-                {
-                    // Another process made the same link first.
-                }
-            }
+            // Someone else made that folder first (it is checked, never trusted): a fresh random one,
+            // which .NET creates with mode 0700.
+            return PatchedGlueCache.Install(original, patched, Directory.CreateTempSubdirectory("tenni-").FullName, user);
         }
-
-        string temp = $"{target}.{Environment.ProcessId}.tmp";
-        File.WriteAllBytes(temp, patched);
-        File.Move(temp, target, overwrite: true);
-        return target;
     }
 
     private static string? FindGlue()
