@@ -14,6 +14,8 @@ public static class TenniCommandLine
 
     public static int Run(string[] args, TextWriter output, TextWriter error)
     {
+        output = new ControlCharacterWriter(output);
+        error = new ControlCharacterWriter(error);
         var verbose = new Option<bool>("--verbose") { Description = "Show stack traces for errors", Recursive = true };
         var context = new CommandContext(output, error, verbose);
         var root = new RootCommand("Tenni: transfer learning on images with ImageNet models, in .NET")

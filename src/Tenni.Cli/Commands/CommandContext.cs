@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Tenni.IO;
 
 namespace Tenni.Cli.Commands;
 
@@ -19,7 +20,8 @@ public sealed class CommandContext(TextWriter output, TextWriter error, Option<b
         }
         catch (TenniException e)
         {
-            Error.WriteLine($"error: {e.Message}");
+            // One line, whatever names the message quotes.
+            Error.WriteLine($"error: {TextEscaping.ForDisplay(e.Message)}");
             if (showTrace)
             {
                 Error.WriteLine(e);
@@ -27,9 +29,15 @@ public sealed class CommandContext(TextWriter output, TextWriter error, Option<b
 
             return TenniCommandLine.BadInput;
         }
-        catch (Exception e) when (!showTrace)
+        catch (Exception e)
         {
-            Error.WriteLine($"error: unexpected {e.GetType().Name}: {e.Message.Split('\n')[0]} (run with --verbose for details)");
+            string first = TextEscaping.ForDisplay(e.Message.Split('\n')[0]);
+            Error.WriteLine(showTrace ? $"error: unexpected {e.GetType().Name}: {first}" : $"error: unexpected {e.GetType().Name}: {first} (run with --verbose for details)");
+            if (showTrace)
+            {
+                Error.WriteLine(e);
+            }
+
             return TenniCommandLine.Failure;
         }
     }

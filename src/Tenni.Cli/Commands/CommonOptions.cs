@@ -22,6 +22,10 @@ internal static class CommonOptions
         Description = "Preprocessing of another weight family than the file's own: Caffe (BGR minus mean, Chainer's prepare), Torchvision (RGB normalized) or Caffe2 (BGR normalized, Caffe2's ResNet-50)",
     };
 
+    /// <summary>A count option's value, or the one-line error that says what is valid.</summary>
+    public static int Positive(int value, string name) =>
+        value > 0 ? value : throw new TenniException($"{name} must be at least 1, got {value}");
+
     public static SourceModel LoadModel(ParseResult parsed, Option<string> model, Option<string?> weights, Option<WeightFamily?> preprocessing) =>
         SourceModel.Load(parsed.GetValue(model)!, new SourceModelOptions { WeightsPath = parsed.GetValue(weights), Preprocessing = parsed.GetValue(preprocessing) });
 }

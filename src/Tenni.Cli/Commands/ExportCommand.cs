@@ -16,8 +16,15 @@ internal static class ExportCommand
         var command = new Command("export", "Write a trained model as ONNX (source graph with fine-tuned weights + head + softmax)") { run, onnx, preprocessing, weights };
         command.SetAction(parsed => context.Execute(parsed, () =>
         {
-            using var classifier = TrainedClassifier.Load(parsed.GetValue(run)!, parsed.GetValue(weights));
+            string runFolder = parsed.GetValue(run)!;
             string path = parsed.GetValue(onnx)!;
+            if (Directory.Exists(runFolder))
+            {
+                // A new file beside the run's is fine; replacing one of them is not.
+                OutputGuard.Check(path, "--onnx", Directory.EnumerateFiles(runFolder, "*", SearchOption.AllDirectories));
+            }
+
+            using var classifier = TrainedClassifier.Load(runFolder, parsed.GetValue(weights));
             bool pre = parsed.GetValue(preprocessing);
             OnnxExporter.Export(classifier, path, pre);
             int size = classifier.Preprocessing.Size;

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using Tenni.Features;
 using Tenni.Imaging;
+using Tenni.IO;
 
 namespace Tenni.Cli.Commands;
 
@@ -19,16 +20,20 @@ internal static class ExtractCommand
         var command = new Command("extract", "Write a layer's output for each image to a float32 .npy file") { paths, model, weights, preprocessing, layer, output, batch };
         command.SetAction(parsed => context.Execute(parsed, () =>
         {
-            var files = ImageFiles.Expand(parsed.GetValue(paths)!);
+            string[] inputs = parsed.GetValue(paths)!;
+            string target = parsed.GetValue(output)!;
+            OutputGuard.Check(target, "--out", inputs);
+            OutputGuard.Check(FeatureExtractor.FileListPath(target), "--out's file list", inputs);
+            int batchSize = CommonOptions.Positive(parsed.GetValue(batch), "--batch");
+            var files = ImageFiles.Expand(inputs);
             using var source = CommonOptions.LoadModel(parsed, model, weights, preprocessing);
             string layerName = parsed.GetValue(layer) ?? source.Descriptor.DefaultLayer;
             _ = source.Forward(TorchSharp.torch.zeros(1, 3, source.Preprocessing.Size, source.Preprocessing.Size), [layerName]); // unknown layer: fail before any work
-            string target = parsed.GetValue(output)!;
-            var extractor = new FeatureExtractor(source, layerName, parsed.GetValue(batch));
+            var extractor = new FeatureExtractor(source, layerName, batchSize);
             var result = ProgressDisplay.Run(context.Error, "extract", files.Count, progress => extractor.ExtractToNpy(files, target, progress));
             foreach (var skip in result.Skipped)
             {
-                context.Error.WriteLine($"skipped: {skip.Reason}");
+                context.Error.WriteLine($"skipped: {TextEscaping.ForDisplay(skip.Reason)}");
             }
 
             context.Output.WriteLine($"wrote {target}: float32 ({result.Files.Count}, {string.Join(", ", result.RowShape)}), layer {layerName} of {source.Descriptor.Name}; file list: {FeatureExtractor.FileListPath(target)}; skipped {result.Skipped.Count}");

@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text.Json;
 using Tenni.Imaging;
 using Tenni.Inference;
+using Tenni.IO;
 
 namespace Tenni.Cli.Commands;
 
@@ -21,10 +22,19 @@ internal static class PredictCommand
         var command = new Command("predict", "Classify images with a trained model") { run, paths, top, json, csv, batch, weights };
         command.SetAction(parsed => context.Execute(parsed, () =>
         {
-            var files = ImageFiles.Expand(parsed.GetValue(paths)!);
+            string[] inputs = parsed.GetValue(paths)!;
+            int batchSize = CommonOptions.Positive(parsed.GetValue(batch), "--batch");
+            CommonOptions.Positive(parsed.GetValue(top), "--top");
+
+            var files = ImageFiles.Expand(inputs);
+            if (files.Count == 0)
+            {
+                throw new TenniException($"no files found in {string.Join(", ", inputs.Select(p => $"'{p}'"))}; expected image files or folders that hold some");
+            }
+
             using var classifier = TrainedClassifier.Load(parsed.GetValue(run)!, parsed.GetValue(weights));
             int k = Math.Clamp(parsed.GetValue(top), 1, classifier.Classes.Count);
-            var results = classifier.PredictFiles(files, parsed.GetValue(batch)).ToList();
+            var results = classifier.PredictFiles(files, batchSize).ToList();
             var output = context.Output;
             if (parsed.GetValue(json))
             {
@@ -43,27 +53,28 @@ internal static class PredictCommand
                 {
                     if (r.Problem is not null)
                     {
-                        output.WriteLine($"{Csv(r.Path)},,,,{Csv(r.Problem)}");
+                        output.WriteLine($"{TextEscaping.ForCsv(r.Path)},,,,{TextEscaping.ForCsv(r.Problem)}");
                         continue;
                     }
 
                     int rank = 1;
                     foreach (var (c, p) in r.Top(k))
                     {
-                        output.WriteLine($"{Csv(r.Path)},{Csv(classifier.Classes[c])},{p.ToString("0.######", CultureInfo.InvariantCulture)},{rank++},");
+                        output.WriteLine($"{TextEscaping.ForCsv(r.Path)},{TextEscaping.ForCsv(classifier.Classes[c])},{p.ToString("0.######", CultureInfo.InvariantCulture)},{rank++},");
                     }
                 }
             }
             else
             {
-                int width = Math.Max(4, results.Max(r => r.Path.Length));
+                string[] shown = results.Select(r => TextEscaping.ForDisplay(r.Path)).ToArray();
+                int width = Math.Max(4, shown.Max(p => p.Length));
                 output.WriteLine($"{"file".PadRight(width)}  prediction");
-                foreach (var r in results)
+                foreach (var (r, name) in results.Zip(shown))
                 {
                     string text = r.Problem is not null
-                        ? $"unreadable: {r.Problem}"
+                        ? $"unreadable: {TextEscaping.ForDisplay(r.Problem)}"
                         : string.Join(", ", r.Top(k).Select(t => $"{classifier.Classes[t.Class]} {t.Probability.ToString("0.000", CultureInfo.InvariantCulture)}"));
-                    output.WriteLine($"{r.Path.PadRight(width)}  {text}");
+                    output.WriteLine($"{name.PadRight(width)}  {text}");
                 }
             }
 
@@ -73,6 +84,4 @@ internal static class PredictCommand
         }));
         return command;
     }
-
-    private static string Csv(string text) => text.Contains(',') || text.Contains('"') ? $"\"{text.Replace("\"", "\"\"")}\"" : text;
 }

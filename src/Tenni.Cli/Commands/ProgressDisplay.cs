@@ -12,7 +12,7 @@ internal static class ProgressDisplay
 {
     public static T Run<T>(TextWriter error, string label, int total, Func<IProgress<ExtractionProgress>, T> work)
     {
-        bool interactive = ReferenceEquals(error, Console.Error) && !Console.IsErrorRedirected && AnsiConsole.Profile.Capabilities.Interactive;
+        bool interactive = ReferenceEquals(error is ControlCharacterWriter safe ? safe.Inner : error, Console.Error) && !Console.IsErrorRedirected && AnsiConsole.Profile.Capabilities.Interactive;
         if (!interactive)
         {
             return work(Lines(error, label));

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Tenni.Imaging;
+using Tenni.IO;
 
 namespace Tenni.Cli.Commands;
 
@@ -17,14 +18,15 @@ internal static class ShowCommand
         command.SetAction(parsed => context.Execute(parsed, () =>
         {
             string path = parsed.GetValue(image)!;
+            string target = parsed.GetValue(output)!;
+            OutputGuard.Check(target, "--out", [path]);
             RgbImage decoded = ImageDecoder.Decode(path);
             using var source = CommonOptions.LoadModel(parsed, model, weights, preprocessing);
             using var tensor = source.Preprocessing.ToTensor(decoded);
-            string target = parsed.GetValue(output)!;
             PreprocessedImageView.WritePng(tensor, target);
             context.Output.WriteLine($"dtype: float32");
             context.Output.WriteLine($"shape: ({string.Join(", ", tensor.shape)})");
-            context.Output.WriteLine($"wrote {target} ({source.Preprocessing.Kind} preprocessing of {path}, {decoded.Width}×{decoded.Height}; mean subtracted, so dark areas look inverted)");
+            context.Output.WriteLine($"wrote {target} ({source.Preprocessing.Kind} preprocessing of {TextEscaping.ForDisplay(path)}, {decoded.Width}×{decoded.Height}; mean subtracted, so dark areas look inverted)");
             return 0;
         }));
         return command;

@@ -51,8 +51,8 @@ internal static class TrainCommand
                 Preprocessing = parsed.GetValue(preprocessing),
                 Layer = parsed.GetValue(layer),
                 TrainLayers = List(parsed.GetValue(trainLayers)),
-                Epochs = Positive(parsed.GetValue(epochs), "--epochs"),
-                BatchSize = Positive(parsed.GetValue(batch), "--batch"),
+                Epochs = CommonOptions.Positive(parsed.GetValue(epochs), "--epochs"),
+                BatchSize = CommonOptions.Positive(parsed.GetValue(batch), "--batch"),
                 LearningRate = parsed.GetValue(lr),
                 HeadLearningRateScale = parsed.GetValue(headScale),
                 TrainFraction = parsed.GetValue(split),
@@ -71,6 +71,7 @@ internal static class TrainCommand
                 InitialModel = parsed.GetValue(from),
             };
             string runFolder = parsed.GetValue(output) ?? Path.Combine("runs", $"train-{DateTime.Now.ToString("yyyyMMdd-HHmmss", CultureInfo.InvariantCulture)}");
+            OutputGuard.Check(runFolder, "--out", [parsed.GetValue(data)!]);
             TrainingRun.Train(parsed.GetValue(data)!, runFolder, options, context.Output, parsed.GetValue(resume), ProgressDisplay.Lines(context.Error, "cache"));
             return 0;
         }));
@@ -79,9 +80,6 @@ internal static class TrainCommand
 
     private static IReadOnlyList<string> List(string? text) =>
         text?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) ?? [];
-
-    private static int Positive(int value, string name) =>
-        value > 0 ? value : throw new TenniException($"{name} must be at least 1, got {value}");
 
     private static Augmentation ParseAugmentation(string? text)
     {

@@ -26,10 +26,16 @@ internal static class VerifyCommand
                 Classes = parsed.GetValue(classes)?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
                 PerClass = parsed.GetValue(perClass),
             };
-            var scanned = ImageFolder.Scan(parsed.GetValue(folder)!, options);
+            string root = parsed.GetValue(folder)!;
             if (parsed.GetValue(report) is { } path)
             {
-                AtomicFile.WriteAllText(path, scanned.Report.ToJson());
+                OutputGuard.Check(path, "--report", [root]);
+            }
+
+            var scanned = ImageFolder.Scan(root, options);
+            if (parsed.GetValue(report) is { } reportPath)
+            {
+                AtomicFile.WriteAllText(reportPath, scanned.Report.ToJson());
             }
 
             if (parsed.GetValue(json))
@@ -40,12 +46,12 @@ internal static class VerifyCommand
             {
                 foreach (string line in scanned.Report.Summary())
                 {
-                    context.Output.WriteLine(line);
+                    context.Output.WriteLine(TextEscaping.ForDisplay(line));
                 }
 
                 foreach (var skip in scanned.Report.Skipped)
                 {
-                    context.Output.WriteLine($"  skipped ({skip.Reason}): {skip.Message}");
+                    context.Output.WriteLine($"  skipped ({skip.Reason}): {TextEscaping.ForDisplay(skip.Message)}");
                 }
             }
 

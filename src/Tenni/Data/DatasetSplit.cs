@@ -112,6 +112,7 @@ public sealed class DatasetSplit
     }
 
     /// <summary>Reads a saved split back (sizes and formats are not stored: the loader re-reads the files).</summary>
+    /// <exception cref="TenniException">A list is missing or a line is not what <see cref="Save"/> writes.</exception>
     public static DatasetSplit Load(string folder, IReadOnlyList<string> classes)
     {
         IReadOnlyList<ImageSample> Read(string file)
@@ -122,14 +123,65 @@ public sealed class DatasetSplit
                 throw new TenniException($"split list '{path}' does not exist");
             }
 
-            return File.ReadLines(path).Skip(1).Where(l => l.Length > 0).Select(l => l.Split('\t')).Select(f => new ImageSample(f[3], int.Parse(f[0]), f[2], 0, 0, "")).ToArray();
+            var samples = new List<ImageSample>();
+            int number = 1;
+            foreach (string line in File.ReadLines(path).Skip(1))
+            {
+                number++;
+                if (line.Length > 0)
+                {
+                    samples.Add(ParseLine(line, classes, $"line {number} of '{path}'"));
+                }
+            }
+
+            return samples;
         }
 
         return new DatasetSplit(classes, Read(TrainFile), Read(ValidationFile), $"loaded from {folder}");
     }
 
+    // Class and path are escaped (TextEscaping.ToListField): a tab or newline in a file name keeps its line whole.
     private string Lines(IEnumerable<ImageSample> samples) =>
-        "label\tclass\tsha256\tpath\n" + string.Concat(samples.Select(s => $"{s.Label}\t{Classes[s.Label]}\t{s.ContentHash}\t{s.Path}\n"));
+        "label\tclass\tsha256\tpath\n" + string.Concat(samples.Select(s =>
+            $"{s.Label}\t{TextEscaping.ToListField(Classes[s.Label])}\t{s.ContentHash}\t{TextEscaping.ToListField(s.Path)}\n"));
+
+    private static ImageSample ParseLine(string line, IReadOnlyList<string> classes, string where)
+    {
+        string[] fields = line.Split('\t');
+        if (fields.Length != 4)
+        {
+            throw new TenniException($"{where} has {fields.Length} tab-separated fields; expected 4 (label, class, sha256, path)");
+        }
+
+        if (!int.TryParse(fields[0], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int label) || label >= classes.Count)
+        {
+            throw new TenniException($"{where} has label '{TextEscaping.ForDisplay(fields[0])}'; expected 0 to {classes.Count - 1}");
+        }
+
+        if (Unescape(fields[1], where) != classes[label])
+        {
+            throw new TenniException($"{where} names class '{TextEscaping.ForDisplay(fields[1])}' for label {label}; this data has '{classes[label]}' there");
+        }
+
+        if (fields[2].Length != 64 || !fields[2].All(char.IsAsciiHexDigitLower))
+        {
+            throw new TenniException($"{where} has hash '{TextEscaping.ForDisplay(fields[2])}'; expected 64 lower-case hex digits (SHA-256)");
+        }
+
+        return new ImageSample(Unescape(fields[3], where), label, fields[2], 0, 0, "");
+    }
+
+    private static string Unescape(string field, string where)
+    {
+        try
+        {
+            return TextEscaping.FromListField(field);
+        }
+        catch (TenniException e)
+        {
+            throw new TenniException($"{where}: {e.Message}");
+        }
+    }
 
     private static List<ImageSample> Order(List<ImageSample> samples) =>
         samples.OrderBy(s => s.Label).ThenBy(s => s.Path, StringComparer.Ordinal).ToList();

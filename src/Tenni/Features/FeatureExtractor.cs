@@ -55,7 +55,8 @@ public sealed class FeatureExtractor(SourceModel model, string layer, int batchS
         }
 
         writer.Commit();
-        AtomicFile.WriteAllText(FileListPath(npyPath), string.Join('\n', kept) + "\n");
+        // One name per line, escaped as in the run's lists, so row i of the .npy is line i whatever the names hold.
+        AtomicFile.WriteAllText(FileListPath(npyPath), string.Concat(kept.Select(p => TextEscaping.ToListField(p) + "\n")));
         return new ExtractionResult(kept, rowShape, skipped);
     }
 

@@ -4,7 +4,7 @@ using Tenni.Models;
 namespace Tenni.Training;
 
 /// <summary>Everything that defines a training run; the defaults are the chapter's recipe.</summary>
-public sealed record TrainOptions
+public sealed partial record TrainOptions
 {
     /// <summary>Source model name in the registry.</summary>
     public string Model { get; init; } = "resnet18";

@@ -31,6 +31,23 @@ public static class TrainingRun
     /// <param name="finished">Called with the trained model before it is disposed (inspection, tests).</param>
     public static TrainingResult Train(string dataFolder, string runFolder, TrainOptions options, TextWriter output, bool resume = false, IProgress<ExtractionProgress>? extraction = null, Action<ClassifierModel>? finished = null)
     {
+        options.Validate();
+        bool fresh = !resume && !Directory.Exists(runFolder);
+        try
+        {
+            return TrainInFolder(dataFolder, runFolder, options, output, resume, extraction, finished);
+        }
+        catch when (fresh && !Snapshot.Exists(runFolder) && Directory.Exists(runFolder))
+        {
+            // A run that failed before its first snapshot cannot be resumed: leave no half-written folder
+            // behind (only one this call created; nothing of the user's is in it).
+            Directory.Delete(runFolder, recursive: true);
+            throw;
+        }
+    }
+
+    private static TrainingResult TrainInFolder(string dataFolder, string runFolder, TrainOptions options, TextWriter output, bool resume, IProgress<ExtractionProgress>? extraction, Action<ClassifierModel>? finished)
+    {
         var clock = Stopwatch.StartNew();
         PrepareFolder(runFolder, resume);
 

@@ -1,0 +1,58 @@
+namespace Tenni.Training;
+
+/// <summary>The checks every option passes before a run writes anything (a bad value never leaves half a run folder).</summary>
+public sealed partial record TrainOptions
+{
+    // Names the run folder uses for its own files: a log of the same name would overwrite one of them.
+    private static readonly HashSet<string> RunFileNames = new(StringComparer.OrdinalIgnoreCase)
+    {
+        "config.json", "model.json", "model.safetensors", "train.tsv", "val.tsv", "data-report.json", "data-report-val.json",
+        "accuracy.png", "loss.png", "snapshot", "best", "report.html",
+    };
+
+    /// <summary>Throws <see cref="TenniException"/> naming the first option that is out of range and what is valid.</summary>
+    public void Validate()
+    {
+        Require(!string.IsNullOrWhiteSpace(Model), "model must be named, e.g. resnet18");
+        Require(Epochs >= 1, $"epochs must be at least 1, got {Epochs}");
+        Require(BatchSize >= 1, $"batch size must be at least 1, got {BatchSize}");
+        Require(double.IsFinite(LearningRate) && LearningRate > 0, $"learning rate must be a positive number, got {LearningRate}");
+        Require(double.IsFinite(HeadLearningRateScale) && HeadLearningRateScale > 0, $"head learning-rate scale must be a positive number, got {HeadLearningRateScale}");
+        foreach (var (name, rate) in LayerLearningRates)
+        {
+            Require(double.IsFinite(rate) && rate > 0, $"learning rate of layer '{name}' must be a positive number, got {rate}");
+        }
+
+        Require(double.IsFinite(Momentum) && Momentum is >= 0 and < 1, $"momentum must be in [0, 1), got {Momentum}");
+        Require(double.IsFinite(WeightDecay) && WeightDecay >= 0, $"weight decay must be a number of at least 0, got {WeightDecay}");
+        Require(double.IsFinite(TrainFraction) && TrainFraction is > 0 and < 1, $"train fraction (--split) must be between 0 and 1 (exclusive), got {TrainFraction}");
+        Require(PerClass is null or >= 1, $"images per class must be at least 1, got {PerClass}");
+        Require(EarlyStoppingPatience is null or >= 1, $"early-stopping patience must be at least 1 epoch, got {EarlyStoppingPatience}");
+        Require(StopAfterEpoch is null or >= 1, $"stop-after epoch must be at least 1, got {StopAfterEpoch}");
+        Require(Enum.IsDefined(Optimizer), $"unknown optimizer {Optimizer}; valid: {string.Join(", ", Enum.GetNames<OptimizerKind>())}");
+        Require(Enum.IsDefined(Schedule), $"unknown schedule {Schedule}; valid: {string.Join(", ", Enum.GetNames<LearningRateSchedule>())}");
+        Require(Enum.IsDefined(FrozenBatchNorm), $"unknown frozen-BatchNorm mode {FrozenBatchNorm}; valid: {string.Join(", ", Enum.GetNames<FrozenBatchNorm>())}");
+        Require(double.IsFinite(Augmentation.MinScale) && double.IsFinite(Augmentation.MaxScale) && Augmentation.MinScale > 0 && Augmentation.MinScale <= Augmentation.MaxScale && Augmentation.MaxScale <= 1,
+            $"crop scale must satisfy 0 < min ≤ max ≤ 1, got [{Augmentation.MinScale}, {Augmentation.MaxScale}]");
+        Require(IsPlainName(LogName) && !RunFileNames.Contains(LogName), $"log name '{LogName}' must be a plain file name (no folder, not one of the run's own files: {string.Join(", ", RunFileNames)})");
+        if (Classes is not null)
+        {
+            foreach (string name in Classes)
+            {
+                // Class names become paths under the data folder: a separator or '..' would read outside it.
+                Require(IsPlainName(name), $"class '{name}' must be the name of a sub-folder of the data folder (no path separators, not '.' or '..')");
+            }
+        }
+    }
+
+    private static bool IsPlainName(string name) =>
+        !string.IsNullOrWhiteSpace(name) && name is not ("." or "..") && name.IndexOfAny(['/', '\\', '\0']) < 0 && !name.Any(IO.TextEscaping.IsControl);
+
+    private static void Require(bool condition, string message)
+    {
+        if (!condition)
+        {
+            throw new TenniException(message);
+        }
+    }
+}
