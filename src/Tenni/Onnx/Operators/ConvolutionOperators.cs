@@ -38,11 +38,12 @@ internal static class ConvolutionOperators
                 padding = new long[rank];
             }
 
-            Tensor y = rank switch
+            Tensor? bias = inputs.Length > 2 ? inputs[2] : null;
+            Tensor y = (rank == 2 ? PointwiseConvolution.TryChannelsLast(padded, w, bias, strides, padding, group) : null) ?? rank switch
             {
-                1 => F.conv2d(padded.unsqueeze(-2), w.unsqueeze(-2), inputs.Length > 2 ? inputs[2] : null, [1, strides[0]], [0, padding[0]], [1, dilations[0]], group).squeeze(-2),
-                2 => F.conv2d(padded, w, inputs.Length > 2 ? inputs[2] : null, strides, padding, dilations, group),
-                3 => F.conv3d(padded, w, inputs.Length > 2 ? inputs[2] : null, strides, padding, dilations, group),
+                1 => F.conv2d(padded.unsqueeze(-2), w.unsqueeze(-2), bias, [1, strides[0]], [0, padding[0]], [1, dilations[0]], group).squeeze(-2),
+                2 => F.conv2d(padded, w, bias, strides, padding, dilations, group),
+                3 => F.conv3d(padded, w, bias, strides, padding, dilations, group),
                 _ => throw node.Error($"weight of rank {w.dim()} is not supported; expected 3, 4 or 5"),
             };
             return [y];
