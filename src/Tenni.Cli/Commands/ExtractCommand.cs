@@ -19,7 +19,13 @@ internal static class ExtractCommand
         var command = new Command("extract", "Write a layer's output for each image to a float32 .npy file") { paths, model, weights, preprocessing, layer, output, batch };
         command.SetAction(parsed => context.Execute(parsed, () =>
         {
-            var files = ImageFiles.Expand(parsed.GetValue(paths)!);
+            var notFollowed = new List<Data.SkippedImage>();
+            var files = ImageFiles.Expand(parsed.GetValue(paths)!, notFollowed);
+            foreach (var skip in notFollowed)
+            {
+                context.Error.WriteLine($"skipped ({skip.Reason}): {skip.Message}");
+            }
+
             using var source = CommonOptions.LoadModel(parsed, model, weights, preprocessing);
             string layerName = parsed.GetValue(layer) ?? source.Descriptor.DefaultLayer;
             _ = source.Forward(TorchSharp.torch.zeros(1, 3, source.Preprocessing.Size, source.Preprocessing.Size), [layerName]); // unknown layer: fail before any work

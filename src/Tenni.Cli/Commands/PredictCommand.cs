@@ -21,7 +21,13 @@ internal static class PredictCommand
         var command = new Command("predict", "Classify images with a trained model") { run, paths, top, json, csv, batch, weights };
         command.SetAction(parsed => context.Execute(parsed, () =>
         {
-            var files = ImageFiles.Expand(parsed.GetValue(paths)!);
+            var notFollowed = new List<Data.SkippedImage>();
+            var files = ImageFiles.Expand(parsed.GetValue(paths)!, notFollowed);
+            foreach (var skip in notFollowed)
+            {
+                context.Error.WriteLine($"skipped ({skip.Reason}): {skip.Message}");
+            }
+
             using var classifier = TrainedClassifier.Load(parsed.GetValue(run)!, parsed.GetValue(weights));
             int k = Math.Clamp(parsed.GetValue(top), 1, classifier.Classes.Count);
             var results = classifier.PredictFiles(files, parsed.GetValue(batch)).ToList();

@@ -88,17 +88,20 @@ public sealed class DataLoader(IReadOnlyList<ImageSample> samples, Preprocessing
                     var sample = samples[order[position]];
                     batch[i] = sample;
                     labels[i] = sample.Label;
-                    var (decoded, problem) = ImageReader.Read(sample.Path);
-                    if (decoded is null)
+                    // Preprocessed while the decode budget still counts the full-size image.
+                    var (done, problem) = ImageReader.Read(sample.Path, ImageReader.DefaultMaxPixels, ImageReader.DefaultMaxFileBytes, decoded =>
+                    {
+                        var rng = new Random(Mix(_options.Seed, epoch, position));
+                        RgbImage fitted = _options.Augmentation.IsEnabled
+                            ? _options.Augmentation.Apply(decoded.Image, preprocessing, rng)
+                            : preprocessing.Fit(decoded.Image);
+                        preprocessing.Normalize(fitted, images.AsSpan(i * preprocessing.Length, preprocessing.Length));
+                        return decoded.Format;
+                    });
+                    if (done is null)
                     {
                         throw new TenniException($"{problem!.Message} (it was readable when the dataset was scanned; has it changed?)");
                     }
-
-                    var rng = new Random(Mix(_options.Seed, epoch, position));
-                    RgbImage fitted = _options.Augmentation.IsEnabled
-                        ? _options.Augmentation.Apply(decoded.Image, preprocessing, rng)
-                        : preprocessing.Fit(decoded.Image);
-                    preprocessing.Normalize(fitted, images.AsSpan(i * preprocessing.Length, preprocessing.Length));
                 });
                 await writer.WriteAsync((images, labels, batch), stop).ConfigureAwait(false);
             }
