@@ -74,9 +74,10 @@ public sealed class ImageFolder
             Parallel.For(0, results.Length, i =>
             {
                 string path = files[start + i];
-                var (sample, problem) = ImageReader.Read(path, options.MaxPixels, options.MaxFileBytes, image =>
-                    new ImageSample(path, label, image.ContentHash, image.Image.Width, image.Image.Height, image.Format));
-                results[i] = sample is null ? (null, new SkippedImage(path, problem!.Kind, problem.Message)) : (sample, null);
+                var (facts, problem) = ImageReader.Inspect(path, options.MaxPixels, options.MaxFileBytes);
+                results[i] = facts is null
+                    ? (null, new SkippedImage(path, problem!.Kind, problem.Message))
+                    : (new ImageSample(path, label, facts.ContentHash, facts.Width, facts.Height, facts.Format), null);
             });
             foreach (var (sample, skip) in results)
             {

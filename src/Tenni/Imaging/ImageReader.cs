@@ -38,6 +38,23 @@ public static class ImageReader
     /// <paramref name="use"/> returns (a preprocessed row, a sample), so full-size images never pile up.
     /// </summary>
     internal static (T? Result, ImageProblem? Problem) Read<T>(string path, long maxPixels, long maxFileBytes, Func<DecodedImage, T> use)
+        where T : class =>
+        ReadCore(path, maxPixels, maxFileBytes, (codec, rgba, hash) =>
+            use(new DecodedImage(ImageOrientation.FromPixels(rgba.GetPixelSpan(), 4, rgba.Width, rgba.Height, codec.EncodedOrigin), FormatOf(codec), hash)));
+
+    /// <summary>
+    /// Checks that a file decodes completely and returns its size (orientation applied), format and
+    /// hash, without a managed copy of the pixels: a folder scan keeps nothing else, and full-size RGB
+    /// arrays would only be garbage waiting for a collection.
+    /// </summary>
+    internal static (ImageFacts? Facts, ImageProblem? Problem) Inspect(string path, long maxPixels, long maxFileBytes) =>
+        ReadCore(path, maxPixels, maxFileBytes, (codec, rgba, hash) => codec.EncodedOrigin >= SKEncodedOrigin.LeftTop
+            ? new ImageFacts(rgba.Height, rgba.Width, FormatOf(codec), hash)
+            : new ImageFacts(rgba.Width, rgba.Height, FormatOf(codec), hash));
+
+    // Reads, checks and decodes to RGBA in Skia's native memory, then lets finish make the result
+    // while the pixels are counted in the decode budget; the RGBA is freed on return.
+    private static (T? Result, ImageProblem? Problem) ReadCore<T>(string path, long maxPixels, long maxFileBytes, Func<SKCodec, SKBitmap, string, T> finish)
         where T : class
     {
         string name = Path.GetFileName(path);
@@ -82,14 +99,17 @@ public static class ImageReader
             }
 
             using var lease = DecodeBudget.Shared.Acquire(pixels);
-            var (image, problem) = Decode(codec, path);
-            if (image is null)
+            var (rgba, problem) = Decode(codec, path);
+            using (rgba)
             {
-                return (null, problem);
-            }
+                if (rgba is null)
+                {
+                    return (null, problem);
+                }
 
-            string hash = Convert.ToHexString(SHA256.HashData(bytes.AsSpan(0, length))).ToLowerInvariant();
-            return (use(new DecodedImage(image, codec.EncodedFormat.ToString().ToUpperInvariant(), hash)), null);
+                string hash = Convert.ToHexString(SHA256.HashData(bytes.AsSpan(0, length))).ToLowerInvariant();
+                return (finish(codec, rgba, hash), null);
+            }
         }
         finally
         {
@@ -97,30 +117,31 @@ public static class ImageReader
         }
     }
 
-    private static (RgbImage?, ImageProblem?) Decode(SKCodec codec, string path)
+    // RGBA in Skia's native memory, freed by the caller as soon as it is used (not left to the garbage collector).
+    private static (SKBitmap?, ImageProblem?) Decode(SKCodec codec, string path)
     {
-        // RGBA in Skia's native memory, freed as soon as the RGB copy exists (not left to the garbage collector).
         var info = new SKImageInfo(codec.Info.Width, codec.Info.Height, SKColorType.Rgba8888, SKAlphaType.Unpremul);
-        using var bitmap = new SKBitmap();
+        var bitmap = new SKBitmap();
         if (!bitmap.TryAllocPixels(info))
         {
+            bitmap.Dispose();
             return (null, new ImageProblem(ImageProblemKind.TooLarge, $"'{path}': no memory for {info.Width}×{info.Height} pixels"));
         }
 
         // Frame 0 only: the first frame of a GIF or animated WebP.
         var result = codec.GetPixels(info, bitmap.GetPixels(), new SKCodecOptions(0));
-        if (result == SKCodecResult.IncompleteInput)
+        if (result == SKCodecResult.Success)
         {
-            return (null, new ImageProblem(ImageProblemKind.Truncated, $"'{path}' is truncated: the {codec.EncodedFormat} data ends early"));
+            return (bitmap, null);
         }
 
-        if (result != SKCodecResult.Success)
-        {
-            return (null, new ImageProblem(ImageProblemKind.Corrupt, $"'{path}' is a damaged {codec.EncodedFormat} image ({result})"));
-        }
-
-        return (ImageOrientation.FromPixels(bitmap.GetPixelSpan(), 4, info.Width, info.Height, codec.EncodedOrigin), null);
+        bitmap.Dispose();
+        return result == SKCodecResult.IncompleteInput
+            ? (null, new ImageProblem(ImageProblemKind.Truncated, $"'{path}' is truncated: the {codec.EncodedFormat} data ends early"))
+            : (null, new ImageProblem(ImageProblemKind.Corrupt, $"'{path}' is a damaged {codec.EncodedFormat} image ({result})"));
     }
+
+    private static string FormatOf(SKCodec codec) => codec.EncodedFormat.ToString().ToUpperInvariant();
 
     private static string Describe(ReadOnlySpan<byte> bytes)
     {
