@@ -40,7 +40,7 @@ public sealed class ImageFolder
         var outsideLinks = new List<string>();
         for (int label = 0; label < classes.Count; label++)
         {
-            var listing = FolderWalker.Walk(Path.Combine(root, classes[label]), skipHidden: true);
+            var listing = FolderWalker.Walk(Path.Combine(root, classes[label]), skipHidden: true, boundary: root);
             skipped.AddRange(listing.Skipped);
             outsideLinks.AddRange(listing.OutsideLinks);
             fileCounts[classes[label]] = listing.Files.Count;

@@ -13,10 +13,14 @@ namespace Tenni.Imaging;
 /// </summary>
 internal static class FolderWalker
 {
-    /// <summary>Files in ordinal path order, links not followed (with the reason), links leading outside <paramref name="root"/>.</summary>
-    public static FolderListing Walk(string root, bool skipHidden)
+    /// <summary>
+    /// Files in ordinal path order, links not followed (with the reason), and links leading outside
+    /// <paramref name="boundary"/> (the data folder; default: <paramref name="root"/>).
+    /// </summary>
+    public static FolderListing Walk(string root, bool skipHidden, string? boundary = null)
     {
         string fullRoot = Path.GetFullPath(root);
+        string fullBoundary = Path.GetFullPath(boundary ?? root);
         var files = new List<string>();
         var skipped = new List<SkippedImage>();
         var outside = new List<string>();
@@ -129,7 +133,7 @@ internal static class FolderWalker
                 return; // a chain of links that loops: the reader reports it
             }
 
-            if (target is not null && !IsAncestor(fullRoot, target))
+            if (target is not null && !IsAncestor(fullBoundary, target))
             {
                 outside.Add($"{link} -> {target}");
             }

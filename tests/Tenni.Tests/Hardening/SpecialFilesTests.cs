@@ -157,14 +157,15 @@ public sealed class SpecialFilesTests
         File.CreateSymbolicLink(Path.Combine(root, "Cat", "more"), outside);
         File.CreateSymbolicLink(Path.Combine(root, "Cat", "more2"), outside);
         File.CreateSymbolicLink(Path.Combine(root, "Dog", "o.png"), Path.Combine(outside, "o.png"));
+        File.CreateSymbolicLink(Path.Combine(root, "Dog", "cat.png"), Path.Combine(root, "Cat", "0000.png")); // inside: not reported
 
         var folder = ImageFolder.Scan(root);
 
-        // Then the outside folder is read once (through the first link), the file link too, and both are reported
+        // Then the outside folder is read once (through the first link), the file link too, and both (only) are reported
         Assert.Equal([Path.Combine(root, "Cat", "0000.png"), Path.Combine(root, "Cat", "more", "o.png")], folder.Samples.Where(s => s.Label == 0).Select(s => s.Path));
         Assert.Contains(folder.Samples, s => s.Path == Path.Combine(root, "Dog", "o.png"));
         Assert.Equal(ImageProblemKind.LinkLoop, Assert.Single(folder.Report.Skipped).Reason);
-        Assert.Equal(2, folder.Report.OutsideLinks.Count);
+        Assert.Equal([$"{Path.Combine(root, "Cat", "more")} -> {outside}", $"{Path.Combine(root, "Dog", "o.png")} -> {Path.Combine(outside, "o.png")}"], folder.Report.OutsideLinks);
         Assert.Contains(folder.Report.Summary(), l => l.Contains("links leading outside the folder (followed)"));
     }
 }
