@@ -90,7 +90,7 @@ public static class ImageReader
             long pixels = (long)width * height;
             if (pixels > maxPixels || width <= 0 || height <= 0)
             {
-                return Fail<T>(ImageProblemKind.TooLarge, $"'{path}' claims {width}×{height} = {pixels:N0} pixels, over the limit of {maxPixels:N0}");
+                return Fail<T>(ImageProblemKind.TooLarge, $"'{path}' claims {width}×{height} = {pixels:N0} pixels, over the limit of {maxPixels:N0} (ImageFolderOptions.MaxPixels)");
             }
 
             if (pixels * 4 > Array.MaxLength)
