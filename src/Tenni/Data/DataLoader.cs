@@ -89,7 +89,7 @@ public sealed class DataLoader(IReadOnlyList<ImageSample> samples, Preprocessing
                     batch[i] = sample;
                     labels[i] = sample.Label;
                     // Preprocessed while the decode budget still counts the full-size image.
-                    var (done, problem) = ImageReader.Read(sample.Path, ImageReader.DefaultMaxPixels, ImageReader.DefaultMaxFileBytes, decoded =>
+                    var (done, problem) = ImageReader.Read(sample.Path, _options.MaxPixels, _options.MaxFileBytes, decoded =>
                     {
                         var rng = new Random(Mix(_options.Seed, epoch, position));
                         RgbImage fitted = _options.Augmentation.IsEnabled
