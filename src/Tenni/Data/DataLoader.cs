@@ -36,6 +36,7 @@ public sealed class DataLoader(IReadOnlyList<ImageSample> samples, Preprocessing
     /// <summary>One pass over the samples. Dispose each batch when done with it.</summary>
     public IEnumerable<Batch> Epoch(int epoch = 0)
     {
+        ImageFileBytes.CheckLimit(_options.MaxFileBytes);
         int[] order = Order(epoch);
         var channel = Channel.CreateBounded<(float[] Images, long[] Labels, ImageSample[] Samples)>(
             new BoundedChannelOptions(Math.Max(1, _options.Prefetch)) { SingleReader = true, SingleWriter = true });

@@ -33,6 +33,7 @@ public sealed class ImageFolder
     public static ImageFolder Scan(string root, ImageFolderOptions? options = null)
     {
         options ??= new ImageFolderOptions();
+        ImageFileBytes.CheckLimit(options.MaxFileBytes);
         var classes = ClassFolders(root, options.Classes);
         var samples = new List<ImageSample>();
         var skipped = new List<SkippedImage>();

@@ -20,11 +20,7 @@ internal static class ImageFileBytes
     /// <summary>The file's bytes (the first <c>Length</c> of <c>Bytes</c>) or why they cannot be used.</summary>
     public static (byte[]? Bytes, int Length, ImageProblem? Problem) Read(string path, long maxBytes)
     {
-        if (maxBytes is < 1 or > int.MaxValue - 64)
-        {
-            throw new TenniException($"the file-size limit must be between 1 byte and 2 GiB, got {maxBytes:N0}");
-        }
-
+        CheckLimit(maxBytes);
         var status = FileStatus.Of(path);
         if (status.Kind != FileKind.Regular)
         {
@@ -62,6 +58,15 @@ internal static class ImageFileBytes
             {
                 return Fail(new ImageProblem(ImageProblemKind.Unreadable, $"'{path}' cannot be read ({e.Message})"));
             }
+        }
+    }
+
+    /// <summary>Throws <see cref="TenniException"/> for a limit no array can hold; callers check before starting parallel work.</summary>
+    public static void CheckLimit(long maxBytes)
+    {
+        if (maxBytes is < 1 or > int.MaxValue - 64)
+        {
+            throw new TenniException($"the file-size limit (MaxFileBytes) must be between 1 byte and 2 GiB, got {maxBytes:N0}");
         }
     }
 

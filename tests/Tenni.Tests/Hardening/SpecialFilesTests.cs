@@ -72,6 +72,16 @@ public sealed class SpecialFilesTests
     }
 
     [Fact]
+    public void Scan_ByteLimitNoArrayCanHold_OneTenniExceptionBeforeAnyRead()
+    {
+        string root = TempDataset.Create(("a", 1), ("b", 1));
+
+        var error = Assert.Throws<TenniException>(() => ImageFolder.Scan(root, new ImageFolderOptions { MaxFileBytes = 0 }));
+
+        Assert.Contains("MaxFileBytes", error.Message);
+    }
+
+    [Fact]
     public void Read_FileWhoseSizeIsNotKnownInAdvance_ReadNoFurtherThanTheLimit()
     {
         if (!SpecialFiles.Supported)
