@@ -98,6 +98,11 @@ public static class ImageReader
                 return Fail<T>(ImageProblemKind.TooLarge, $"'{path}' claims {width}×{height} = {pixels:N0} pixels, more than one buffer can hold");
             }
 
+            if (codec.EncodedFormat == SKEncodedImageFormat.Jpeg && JpegScans.Count(bytes.AsSpan(0, length)) > JpegScans.Limit)
+            {
+                return Fail<T>(ImageProblemKind.Corrupt, $"'{path}' is a JPEG with more than {JpegScans.Limit} scans (real ones have at most about 10; each costs a pass over the image)");
+            }
+
             using var lease = DecodeBudget.Shared.Acquire(pixels);
             var (rgba, problem) = Decode(codec, path);
             using (rgba)
