@@ -93,7 +93,8 @@ internal static class ImageFileBytes
         ImageProblemKind.TooLarge,
         $"'{path}' is {(size > maxBytes ? $"{size:N0} bytes" : $"more than {maxBytes:N0} bytes")}, over the limit of {maxBytes:N0} bytes for one image file (to read larger files, raise ImageFolderOptions.MaxFileBytes, or pass --max-file-mb to tenni verify)");
 
-    private static SafeFileHandle Open(string path)
+    /// <summary>Opens for reading without blocking on a FIFO (O_NONBLOCK on Linux); the caller checks the type of what it got.</summary>
+    internal static SafeFileHandle Open(string path)
     {
         if (!OperatingSystem.IsLinux())
         {

@@ -30,6 +30,27 @@ public sealed class SpecialFilesTests
     }
 
     [Fact]
+    public void Open_FifoSwappedInAfterTheTypeCheck_ReturnsAtOnceAndIsSeenAsAFifo()
+    {
+        if (!SpecialFiles.Supported)
+        {
+            return;
+        }
+
+        // The second line of defence: a FIFO that replaced a checked file before open(2) must not block it.
+        string fifo = Path.Combine(Directory.CreateTempSubdirectory("tenni-toctou").FullName, "x.jpg");
+        SpecialFiles.MakeFifo(fifo);
+
+        var kind = SpecialFiles.Within(Limit, () =>
+        {
+            using var handle = ImageFileBytes.Open(fifo);
+            return Tenni.IO.FileStatus.Of(handle).Kind;
+        }, fifo);
+
+        Assert.Equal(Tenni.IO.FileKind.Fifo, kind);
+    }
+
+    [Fact]
     public void Read_LinkToDevZero_SkippedWithoutReading()
     {
         if (!SpecialFiles.Supported)
