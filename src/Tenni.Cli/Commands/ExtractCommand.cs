@@ -25,7 +25,13 @@ internal static class ExtractCommand
             OutputGuard.Check(target, "--out", inputs);
             OutputGuard.Check(FeatureExtractor.FileListPath(target), "--out's file list", inputs);
             int batchSize = CommonOptions.Positive(parsed.GetValue(batch), "--batch");
-            var files = ImageFiles.Expand(inputs);
+            var notFollowed = new List<Data.SkippedImage>();
+            var files = ImageFiles.Expand(inputs, notFollowed);
+            foreach (var skip in notFollowed)
+            {
+                context.Error.WriteLine($"skipped ({skip.Reason}): {TextEscaping.ForDisplay(skip.Message)}");
+            }
+
             using var source = CommonOptions.LoadModel(parsed, model, weights, preprocessing);
             string layerName = parsed.GetValue(layer) ?? source.Descriptor.DefaultLayer;
             _ = source.Forward(TorchSharp.torch.zeros(1, 3, source.Preprocessing.Size, source.Preprocessing.Size), [layerName]); // unknown layer: fail before any work

@@ -25,8 +25,13 @@ internal static class PredictCommand
             string[] inputs = parsed.GetValue(paths)!;
             int batchSize = CommonOptions.Positive(parsed.GetValue(batch), "--batch");
             CommonOptions.Positive(parsed.GetValue(top), "--top");
+            var notFollowed = new List<Data.SkippedImage>();
+            var files = ImageFiles.Expand(inputs, notFollowed);
+            foreach (var skip in notFollowed)
+            {
+                context.Error.WriteLine($"skipped ({skip.Reason}): {TextEscaping.ForDisplay(skip.Message)}");
+            }
 
-            var files = ImageFiles.Expand(inputs);
             if (files.Count == 0)
             {
                 throw new TenniException($"no files found in {string.Join(", ", inputs.Select(p => $"'{p}'"))}; expected image files or folders that hold some");

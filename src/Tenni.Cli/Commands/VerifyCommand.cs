@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Tenni.Data;
+using Tenni.Imaging;
 using Tenni.IO;
 
 namespace Tenni.Cli.Commands;
@@ -18,13 +19,15 @@ internal static class VerifyCommand
         var report = new Option<string?>("--report") { Description = "Also save the full JSON report to this file" };
         var classes = new Option<string?>("--classes") { Description = "Class folders in label order, comma-separated (e.g. Dog,Cat); default: all, sorted" };
         var perClass = new Option<int?>("--per-class") { Description = "Use at most this many readable images per class (the first, sorted by path)" };
-        var command = new Command("verify", "Check a dataset folder and report images per class, skipped files and duplicates") { folder, json, report, classes, perClass };
+        var maxFileMb = new Option<long>("--max-file-mb") { Description = "Skip files larger than this many MiB as too large (never reading more)", DefaultValueFactory = _ => ImageReader.DefaultMaxFileBytes / (1024 * 1024) };
+        var command = new Command("verify", "Check a dataset folder and report images per class, skipped files and duplicates") { folder, json, report, classes, perClass, maxFileMb };
         command.SetAction(parsed => context.Execute(parsed, () =>
         {
             var options = new ImageFolderOptions
             {
                 Classes = parsed.GetValue(classes)?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
                 PerClass = parsed.GetValue(perClass),
+                MaxFileBytes = MaxFileBytes(parsed.GetValue(maxFileMb)),
             };
             string root = parsed.GetValue(folder)!;
             if (parsed.GetValue(report) is { } path)
@@ -59,4 +62,8 @@ internal static class VerifyCommand
         }));
         return command;
     }
+
+    private static long MaxFileBytes(long mib) => mib is >= 1 and <= 2047
+        ? mib * 1024 * 1024
+        : throw new TenniException($"--max-file-mb must be between 1 and 2047, got {mib}");
 }

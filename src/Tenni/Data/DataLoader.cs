@@ -36,6 +36,7 @@ public sealed class DataLoader(IReadOnlyList<ImageSample> samples, Preprocessing
     /// <summary>One pass over the samples. Dispose each batch when done with it.</summary>
     public IEnumerable<Batch> Epoch(int epoch = 0)
     {
+        ImageFileBytes.CheckLimit(_options.MaxFileBytes);
         int[] order = Order(epoch);
         var channel = Channel.CreateBounded<(float[] Images, long[] Labels, ImageSample[] Samples)>(
             new BoundedChannelOptions(Math.Max(1, _options.Prefetch)) { SingleReader = true, SingleWriter = true });
@@ -88,17 +89,20 @@ public sealed class DataLoader(IReadOnlyList<ImageSample> samples, Preprocessing
                     var sample = samples[order[position]];
                     batch[i] = sample;
                     labels[i] = sample.Label;
-                    var (decoded, problem) = ImageReader.Read(sample.Path);
-                    if (decoded is null)
+                    // Preprocessed while the decode budget still counts the full-size image.
+                    var (done, problem) = ImageReader.Read(sample.Path, _options.MaxPixels, _options.MaxFileBytes, decoded =>
+                    {
+                        var rng = new Random(Mix(_options.Seed, epoch, position));
+                        RgbImage fitted = _options.Augmentation.IsEnabled
+                            ? _options.Augmentation.Apply(decoded.Image, preprocessing, rng)
+                            : preprocessing.Fit(decoded.Image);
+                        preprocessing.Normalize(fitted, images.AsSpan(i * preprocessing.Length, preprocessing.Length));
+                        return decoded.Format;
+                    });
+                    if (done is null)
                     {
                         throw new TenniException($"{problem!.Message} (it was readable when the dataset was scanned; has it changed?)");
                     }
-
-                    var rng = new Random(Mix(_options.Seed, epoch, position));
-                    RgbImage fitted = _options.Augmentation.IsEnabled
-                        ? _options.Augmentation.Apply(decoded.Image, preprocessing, rng)
-                        : preprocessing.Fit(decoded.Image);
-                    preprocessing.Normalize(fitted, images.AsSpan(i * preprocessing.Length, preprocessing.Length));
                 });
                 await writer.WriteAsync((images, labels, batch), stop).ConfigureAwait(false);
             }

@@ -19,4 +19,10 @@ public sealed record DataLoaderOptions
     public int Workers { get; init; } = Environment.ProcessorCount;
 
     public Augmentation Augmentation { get; init; } = new();
+
+    /// <summary>The per-image pixel limit; give the loader the <see cref="ImageFolderOptions.MaxPixels"/> the samples were scanned with.</summary>
+    public long MaxPixels { get; init; } = Imaging.ImageReader.DefaultMaxPixels;
+
+    /// <summary>The per-file byte limit; give the loader the <see cref="ImageFolderOptions.MaxFileBytes"/> the samples were scanned with.</summary>
+    public long MaxFileBytes { get; init; } = Imaging.ImageReader.DefaultMaxFileBytes;
 }

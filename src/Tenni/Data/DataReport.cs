@@ -36,6 +36,9 @@ public sealed record DataReport
 
     public required long MaxPixels { get; init; }
 
+    /// <summary>Links whose target lies outside the data folder ("link -> target"): followed, and listed so a reader of the report knows.</summary>
+    public IReadOnlyList<string> OutsideLinks { get; init; } = [];
+
     public string ToJson() => JsonSerializer.Serialize(this, Json);
 
     /// <summary>A few lines for the console.</summary>
@@ -54,6 +57,11 @@ public sealed record DataReport
         if (Duplicates.Count > 0)
         {
             lines.Add($"  identical files: {string.Join("; ", Duplicates.Take(3).Select(d => string.Join(" = ", d.Paths.Select(Path.GetFileName))))}{(Duplicates.Count > 3 ? "; …" : "")}");
+        }
+
+        if (OutsideLinks.Count > 0)
+        {
+            lines.Add($"  links leading outside the folder (followed): {string.Join("; ", OutsideLinks.Take(3))}{(OutsideLinks.Count > 3 ? $"; … ({OutsideLinks.Count} in all)" : "")}");
         }
 
         lines.Add("  formats: " + string.Join(", ", Formats.Select(f => $"{f.Key} {f.Value}")));
@@ -88,6 +96,8 @@ public sealed record DataReport
         ImageProblemKind.Truncated => "truncated",
         ImageProblemKind.Corrupt => "damaged",
         ImageProblemKind.TooLarge => "too large",
+        ImageProblemKind.NotARegularFile => "not regular files",
+        ImageProblemKind.LinkLoop => "folder links not followed",
         _ => "unreadable",
     };
 }

@@ -33,22 +33,22 @@ public sealed class ImageFolder
     public static ImageFolder Scan(string root, ImageFolderOptions? options = null)
     {
         options ??= new ImageFolderOptions();
+        ImageFileBytes.CheckLimit(options.MaxFileBytes);
         var classes = ClassFolders(root, options.Classes);
         var samples = new List<ImageSample>();
         var skipped = new List<SkippedImage>();
         var fileCounts = new Dictionary<string, int>();
+        var outsideLinks = new List<string>();
         for (int label = 0; label < classes.Count; label++)
         {
-            string folder = Path.Combine(root, classes[label]);
-            string[] files = Directory.EnumerateFiles(folder, "*", SearchOption.AllDirectories)
-                .Where(f => !IsHidden(Path.GetRelativePath(folder, f)))
-                .Order(StringComparer.Ordinal)
-                .ToArray();
-            fileCounts[classes[label]] = files.Length;
-            samples.AddRange(ReadClass(files, label, options, skipped));
+            var listing = FolderWalker.Walk(Path.Combine(root, classes[label]), skipHidden: true, boundary: root);
+            skipped.AddRange(listing.Skipped);
+            outsideLinks.AddRange(listing.OutsideLinks);
+            fileCounts[classes[label]] = listing.Files.Count;
+            samples.AddRange(ReadClass(listing.Files, label, options, skipped));
         }
 
-        var report = DataReport.Build(root, classes, fileCounts, samples, skipped, options.MaxPixels);
+        var report = DataReport.Build(root, classes, fileCounts, samples, skipped, options.MaxPixels) with { OutsideLinks = outsideLinks };
         if (samples.Count == 0)
         {
             string first = skipped.Count > 0 ? $"; first problem: {skipped[0].Message}" : "";
@@ -64,21 +64,21 @@ public sealed class ImageFolder
     }
 
     // Reads a class's files in parallel chunks, in order, until the per-class cap of readable images is met.
-    private static List<ImageSample> ReadClass(string[] files, int label, ImageFolderOptions options, List<SkippedImage> skipped)
+    private static List<ImageSample> ReadClass(IReadOnlyList<string> files, int label, ImageFolderOptions options, List<SkippedImage> skipped)
     {
         var kept = new List<ImageSample>();
         int cap = options.PerClass ?? int.MaxValue;
         int chunk = Math.Max(16, Environment.ProcessorCount * 8);
-        for (int start = 0; start < files.Length && kept.Count < cap; start += chunk)
+        for (int start = 0; start < files.Count && kept.Count < cap; start += chunk)
         {
-            var results = new (ImageSample? Sample, SkippedImage? Skip)[Math.Min(chunk, files.Length - start)];
+            var results = new (ImageSample? Sample, SkippedImage? Skip)[Math.Min(chunk, files.Count - start)];
             Parallel.For(0, results.Length, i =>
             {
                 string path = files[start + i];
-                var (image, problem) = ImageReader.Read(path, options.MaxPixels);
-                results[i] = image is null
+                var (facts, problem) = ImageReader.Inspect(path, options.MaxPixels, options.MaxFileBytes);
+                results[i] = facts is null
                     ? (null, new SkippedImage(path, problem!.Kind, problem.Message))
-                    : (new ImageSample(path, label, image.ContentHash, image.Image.Width, image.Image.Height, image.Format), null);
+                    : (new ImageSample(path, label, facts.ContentHash, facts.Width, facts.Height, facts.Format), null);
             });
             foreach (var (sample, skip) in results)
             {

@@ -13,4 +13,7 @@ public sealed record ImageFolderOptions
 
     /// <summary>Images whose header claims more pixels are skipped before any pixel buffer is allocated.</summary>
     public long MaxPixels { get; init; } = ImageReader.DefaultMaxPixels;
+
+    /// <summary>Files with more bytes are skipped as too large, having read at most this many bytes plus one (default 256 MiB).</summary>
+    public long MaxFileBytes { get; init; } = ImageReader.DefaultMaxFileBytes;
 }

@@ -69,14 +69,13 @@ public sealed class FeatureExtractor(SourceModel model, string layer, int batchS
         var problems = new string?[chunk.Length];
         Parallel.For(0, chunk.Length, i =>
         {
-            var (image, problem) = ImageReader.Read(chunk[i]);
-            if (image is null)
+            // Preprocessed while the decode budget still counts the full-size image.
+            var (done, problem) = ImageReader.Read(chunk[i], ImageReader.DefaultMaxPixels, ImageReader.DefaultMaxFileBytes, image =>
             {
-                problems[i] = problem!.Message;
-                return;
-            }
-
-            model.Preprocessing.Normalize(model.Preprocessing.Fit(image.Image), values.AsSpan(i * model.Preprocessing.Length, model.Preprocessing.Length));
+                model.Preprocessing.Normalize(model.Preprocessing.Fit(image.Image), values.AsSpan(i * model.Preprocessing.Length, model.Preprocessing.Length));
+                return image.Format;
+            });
+            problems[i] = done is null ? problem!.Message : null;
         });
 
         // Compact the rows of readable files to the front, in order.

@@ -5,21 +5,32 @@ namespace Tenni.Imaging;
 /// <summary>Applies an EXIF orientation, so pixels come out as a viewer shows them.</summary>
 public static class ImageOrientation
 {
-    public static RgbImage Apply(RgbImage image, SKEncodedOrigin origin)
-    {
-        if (origin is SKEncodedOrigin.TopLeft or 0)
-        {
-            return image;
-        }
+    public static RgbImage Apply(RgbImage image, SKEncodedOrigin origin) =>
+        origin is SKEncodedOrigin.TopLeft or 0 ? image : FromPixels(image.Pixels, 3, image.Width, image.Height, origin);
 
+    /// <summary>
+    /// Drops alpha and applies the orientation in one pass over decoded RGBA (or RGB, <paramref name="stride"/> 3)
+    /// pixels, so a decode makes one full-size managed copy, not two.
+    /// </summary>
+    internal static RgbImage FromPixels(ReadOnlySpan<byte> src, int stride, int w, int h, SKEncodedOrigin origin)
+    {
         // Origins 5 to 8 swap width and height (the stored image is rotated a quarter turn).
         bool swap = origin >= SKEncodedOrigin.LeftTop;
-        int w = image.Width;
-        int h = image.Height;
         int outW = swap ? h : w;
         int outH = swap ? w : h;
-        byte[] src = image.Pixels;
-        byte[] dst = new byte[src.Length];
+        byte[] dst = new byte[outW * outH * 3];
+        if (origin is SKEncodedOrigin.TopLeft or 0)
+        {
+            for (int s = 0, d = 0; d < dst.Length; s += stride, d += 3)
+            {
+                dst[d] = src[s];
+                dst[d + 1] = src[s + 1];
+                dst[d + 2] = src[s + 2];
+            }
+
+            return new RgbImage(w, h, dst);
+        }
+
         for (int y = 0; y < outH; y++)
         {
             for (int x = 0; x < outW; x++)
@@ -35,7 +46,7 @@ public static class ImageOrientation
                     SKEncodedOrigin.LeftBottom => (w - 1 - y, x),
                     _ => (x, y),
                 };
-                int s = ((sy * w) + sx) * 3;
+                int s = ((sy * w) + sx) * stride;
                 int d = ((y * outW) + x) * 3;
                 dst[d] = src[s];
                 dst[d + 1] = src[s + 1];

@@ -21,8 +21,14 @@ public enum ImageProblemKind
     /// <summary>The image data is damaged.</summary>
     Corrupt,
 
-    /// <summary>The header claims more pixels than <see cref="ImageReader.DefaultMaxPixels"/>.</summary>
+    /// <summary>The header claims more pixels than the limit (<see cref="ImageReader.DefaultMaxPixels"/>), or the file has more bytes than <see cref="ImageReader.DefaultMaxFileBytes"/>.</summary>
     TooLarge,
+
+    /// <summary>A FIFO, device, socket or folder where an image file was expected: never opened.</summary>
+    NotARegularFile,
+
+    /// <summary>A link to a folder already listed (a loop back into the tree, or a second path to the same folder): not followed.</summary>
+    LinkLoop,
 }
 
 /// <summary>A file that could not be used as an image: the kind of problem and a sentence for people.</summary>

@@ -16,98 +16,154 @@ public static class ImageReader
     /// <summary>Pillow's decompression-bomb limit (<c>Image.MAX_IMAGE_PIXELS</c>): 89,478,485 pixels, ≈ 0.25 GiB as RGBA.</summary>
     public const long DefaultMaxPixels = 89_478_485;
 
+    /// <summary>
+    /// The most bytes read from one file: 256 MiB. A photo is a few MB and a maximum-size PNG rarely
+    /// 200 MB; without a limit a link to a huge file (or a file that keeps growing) would be read whole.
+    /// </summary>
+    public const long DefaultMaxFileBytes = 256L * 1024 * 1024;
+
     private static readonly HashSet<string> SystemFiles = new(StringComparer.OrdinalIgnoreCase) { "Thumbs.db", "desktop.ini", ".DS_Store", "ehthumbs.db" };
 
-    /// <summary>Reads one file: either <see cref="DecodedImage"/> or an <see cref="ImageProblem"/>, never an exception for bad content.</summary>
-    public static (DecodedImage? Image, ImageProblem? Problem) Read(string path, long maxPixels = DefaultMaxPixels)
+    /// <summary>
+    /// Reads one file: either <see cref="DecodedImage"/> or an <see cref="ImageProblem"/>, never an exception
+    /// for bad content. Only regular files are opened (a FIFO, device or socket is skipped unopened), at
+    /// most <paramref name="maxFileBytes"/> bytes are read, and at most <paramref name="maxPixels"/> decoded.
+    /// </summary>
+    public static (DecodedImage? Image, ImageProblem? Problem) Read(string path, long maxPixels = DefaultMaxPixels, long maxFileBytes = DefaultMaxFileBytes) =>
+        Read(path, maxPixels, maxFileBytes, image => image);
+
+    /// <summary>
+    /// Reads one file and hands the decoded image to <paramref name="use"/> while its pixels are still
+    /// counted in <see cref="DecodeBudget.Shared"/>: parallel readers call this and keep only what
+    /// <paramref name="use"/> returns (a preprocessed row, a sample), so full-size images never pile up.
+    /// </summary>
+    internal static (T? Result, ImageProblem? Problem) Read<T>(string path, long maxPixels, long maxFileBytes, Func<DecodedImage, T> use)
+        where T : class =>
+        ReadCore(path, maxPixels, maxFileBytes, (codec, rgba, hash) =>
+            use(new DecodedImage(ImageOrientation.FromPixels(rgba.GetPixelSpan(), 4, rgba.Width, rgba.Height, codec.EncodedOrigin), FormatOf(codec), hash)));
+
+    /// <summary>
+    /// Checks that a file decodes completely and returns its size (orientation applied), format and
+    /// hash, without a managed copy of the pixels: a folder scan keeps nothing else, and full-size RGB
+    /// arrays would only be garbage waiting for a collection.
+    /// </summary>
+    internal static (ImageFacts? Facts, ImageProblem? Problem) Inspect(string path, long maxPixels, long maxFileBytes) =>
+        ReadCore(path, maxPixels, maxFileBytes, (codec, rgba, hash) => codec.EncodedOrigin >= SKEncodedOrigin.LeftTop
+            ? new ImageFacts(rgba.Height, rgba.Width, FormatOf(codec), hash)
+            : new ImageFacts(rgba.Width, rgba.Height, FormatOf(codec), hash));
+
+    // Reads, checks and decodes to RGBA in Skia's native memory, then lets finish make the result
+    // while the pixels are counted in the decode budget; the RGBA is freed on return.
+    private static (T? Result, ImageProblem? Problem) ReadCore<T>(string path, long maxPixels, long maxFileBytes, Func<SKCodec, SKBitmap, string, T> finish)
+        where T : class
     {
         string name = Path.GetFileName(path);
         if (SystemFiles.Contains(name))
         {
-            return Fail(ImageProblemKind.SystemFile, $"'{path}' is a system file ({name}), not an image");
+            return Fail<T>(ImageProblemKind.SystemFile, $"'{path}' is a system file ({name}), not an image");
         }
 
-        byte[] bytes;
+        var (bytes, length, readProblem) = ImageFileBytes.Read(path, maxFileBytes);
+        if (bytes is null)
+        {
+            return (null, readProblem);
+        }
+
+        if (length == 0)
+        {
+            return Fail<T>(ImageProblemKind.Empty, $"'{path}' is empty (0 bytes)");
+        }
+
+        // Skia reads the pinned bytes in place (SKData.CreateCopy would make a second copy of the file).
+        var pin = GCHandle.Alloc(bytes, GCHandleType.Pinned);
         try
         {
-            bytes = File.ReadAllBytes(path);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            return Fail(ImageProblemKind.Unreadable, $"'{path}' cannot be read ({e.Message})");
-        }
+            using var data = SKData.Create(pin.AddrOfPinnedObject(), length);
+            using var codec = SKCodec.Create(data);
+            if (codec is null)
+            {
+                return Fail<T>(ImageProblemKind.NotAnImage, $"'{path}' is not an image: {Describe(bytes.AsSpan(0, length))} (supported: JPEG, PNG, BMP, GIF, WebP)");
+            }
 
-        if (bytes.Length == 0)
-        {
-            return Fail(ImageProblemKind.Empty, $"'{path}' is empty (0 bytes)");
-        }
+            int width = codec.Info.Width;
+            int height = codec.Info.Height;
+            long pixels = (long)width * height;
+            if (pixels > maxPixels || width <= 0 || height <= 0)
+            {
+                return Fail<T>(ImageProblemKind.TooLarge, $"'{path}' claims {width}×{height} = {pixels:N0} pixels, over the limit of {maxPixels:N0} (ImageFolderOptions.MaxPixels)");
+            }
 
-        using var data = SKData.CreateCopy(bytes);
-        using var codec = SKCodec.Create(data);
-        if (codec is null)
-        {
-            return Fail(ImageProblemKind.NotAnImage, $"'{path}' is not an image: {Describe(bytes)} (supported: JPEG, PNG, BMP, GIF, WebP)");
-        }
+            if (pixels * 4 > Array.MaxLength)
+            {
+                return Fail<T>(ImageProblemKind.TooLarge, $"'{path}' claims {width}×{height} = {pixels:N0} pixels, more than one buffer can hold");
+            }
 
-        long pixels = (long)codec.Info.Width * codec.Info.Height;
-        if (pixels > maxPixels || codec.Info.Width <= 0 || codec.Info.Height <= 0)
-        {
-            return Fail(ImageProblemKind.TooLarge, $"'{path}' claims {codec.Info.Width}×{codec.Info.Height} = {pixels:N0} pixels, over the limit of {maxPixels:N0}");
-        }
+            if (codec.EncodedFormat == SKEncodedImageFormat.Jpeg && JpegScans.Count(bytes.AsSpan(0, length)) > JpegScans.Limit)
+            {
+                return Fail<T>(ImageProblemKind.Corrupt, $"'{path}' is a JPEG with more than {JpegScans.Limit} scans (real ones have at most about 10; each costs a pass over the image)");
+            }
 
-        var info = new SKImageInfo(codec.Info.Width, codec.Info.Height, SKColorType.Rgba8888, SKAlphaType.Unpremul);
-        byte[] rgba = new byte[info.BytesSize];
-        SKCodecResult result;
-        var handle = GCHandle.Alloc(rgba, GCHandleType.Pinned);
-        try
-        {
-            // Frame 0 only: the first frame of a GIF or animated WebP.
-            result = codec.GetPixels(info, handle.AddrOfPinnedObject(), new SKCodecOptions(0));
+            using var lease = DecodeBudget.Shared.Acquire(pixels);
+            var (rgba, problem) = Decode(codec, path);
+            using (rgba)
+            {
+                if (rgba is null)
+                {
+                    return (null, problem);
+                }
+
+                string hash = Convert.ToHexString(SHA256.HashData(bytes.AsSpan(0, length))).ToLowerInvariant();
+                return (finish(codec, rgba, hash), null);
+            }
         }
         finally
         {
-            handle.Free();
+            pin.Free();
         }
-
-        if (result == SKCodecResult.IncompleteInput)
-        {
-            return Fail(ImageProblemKind.Truncated, $"'{path}' is truncated: the {codec.EncodedFormat} data ends early");
-        }
-
-        if (result != SKCodecResult.Success)
-        {
-            return Fail(ImageProblemKind.Corrupt, $"'{path}' is a damaged {codec.EncodedFormat} image ({result})");
-        }
-
-        var image = ImageOrientation.Apply(ToRgb(rgba, info.Width, info.Height), codec.EncodedOrigin);
-        string hash = Convert.ToHexString(SHA256.HashData(bytes)).ToLowerInvariant();
-        return (new DecodedImage(image, codec.EncodedFormat.ToString().ToUpperInvariant(), hash), null);
     }
 
-    private static RgbImage ToRgb(byte[] rgba, int width, int height)
+    // RGBA in Skia's native memory, freed by the caller as soon as it is used (not left to the garbage collector).
+    private static (SKBitmap?, ImageProblem?) Decode(SKCodec codec, string path)
     {
-        byte[] rgb = new byte[width * height * 3];
-        for (int src = 0, dst = 0; dst < rgb.Length; src += 4, dst += 3)
+        var info = new SKImageInfo(codec.Info.Width, codec.Info.Height, SKColorType.Rgba8888, SKAlphaType.Unpremul);
+        var bitmap = new SKBitmap();
+        if (!bitmap.TryAllocPixels(info))
         {
-            rgb[dst] = rgba[src];
-            rgb[dst + 1] = rgba[src + 1];
-            rgb[dst + 2] = rgba[src + 2];
+            bitmap.Dispose();
+            return (null, new ImageProblem(ImageProblemKind.TooLarge, $"'{path}': no memory for {info.Width}×{info.Height} pixels"));
         }
 
-        return new RgbImage(width, height, rgb);
+        // Frame 0 only: the first frame of a GIF or animated WebP.
+        var result = codec.GetPixels(info, bitmap.GetPixels(), new SKCodecOptions(0));
+        if (result == SKCodecResult.Success)
+        {
+            return (bitmap, null);
+        }
+
+        bitmap.Dispose();
+        return result == SKCodecResult.IncompleteInput
+            ? (null, new ImageProblem(ImageProblemKind.Truncated, $"'{path}' is truncated: the {codec.EncodedFormat} data ends early"))
+            : (null, new ImageProblem(ImageProblemKind.Corrupt, $"'{path}' is a damaged {codec.EncodedFormat} image ({result})"));
     }
 
-    private static string Describe(byte[] bytes)
+    private static string FormatOf(SKCodec codec) => codec.EncodedFormat.ToString().ToUpperInvariant();
+
+    private static string Describe(ReadOnlySpan<byte> bytes)
     {
-        var head = System.Text.Encoding.ASCII.GetString(bytes, 0, Math.Min(bytes.Length, 512)).TrimStart();
+        var head = System.Text.Encoding.ASCII.GetString(bytes[..Math.Min(bytes.Length, 512)]).TrimStart();
         if (head.StartsWith('<'))
         {
             return head.Contains("html", StringComparison.OrdinalIgnoreCase) ? "an HTML page" : "an XML or HTML text";
         }
 
-        bool text = bytes.Take(512).All(b => b is 9 or 10 or 13 or (>= 32 and < 127));
-        return text ? "a text file" : $"unknown content starting {Convert.ToHexString(bytes, 0, Math.Min(bytes.Length, 4))}";
+        bool text = true;
+        foreach (byte b in bytes[..Math.Min(bytes.Length, 512)])
+        {
+            text &= b is 9 or 10 or 13 or (>= 32 and < 127);
+        }
+
+        return text ? "a text file" : $"unknown content starting {Convert.ToHexString(bytes[..Math.Min(bytes.Length, 4)])}";
     }
 
-    private static (DecodedImage?, ImageProblem?) Fail(ImageProblemKind kind, string message) => (null, new ImageProblem(kind, message));
+    private static (T?, ImageProblem?) Fail<T>(ImageProblemKind kind, string message) => (default, new ImageProblem(kind, message));
 }

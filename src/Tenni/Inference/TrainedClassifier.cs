@@ -125,20 +125,48 @@ public sealed class TrainedClassifier : IDisposable
         return Enumerable.Range(0, images.Count).Select(i => flat[(i * Classes.Count)..((i + 1) * Classes.Count)]).ToArray();
     }
 
+    private float[][] PredictPreprocessed(float[] values, int count)
+    {
+        using var scope = NewDisposeScope();
+        Tensor probabilities = Probabilities(AlignedTensor.From(values, count, 3L, Preprocessing.Size, Preprocessing.Size)).contiguous();
+        float[] flat = probabilities.data<float>().ToArray();
+        return Enumerable.Range(0, count).Select(i => flat[(i * Classes.Count)..((i + 1) * Classes.Count)]).ToArray();
+    }
+
     /// <summary>Predicts files in batches; unreadable files come back with their problem instead of probabilities.</summary>
     public IEnumerable<Prediction> PredictFiles(IReadOnlyList<string> files, int batchSize = 32)
     {
         foreach (var chunk in files.Chunk(Math.Max(1, batchSize)))
         {
-            var read = new (DecodedImage? Image, ImageProblem? Problem)[chunk.Length];
-            Parallel.For(0, chunk.Length, i => read[i] = ImageReader.Read(chunk[i]));
-            var good = Enumerable.Range(0, chunk.Length).Where(i => read[i].Image is not null).ToArray();
-            float[][] probabilities = good.Length == 0 ? [] : Predict(good.Select(i => read[i].Image!.Image).ToList());
+            // Each image is preprocessed while the decode budget counts it; only the model-size inputs
+            // are kept for the batch, never a batch of full-size images.
+            int length = Preprocessing.Length;
+            float[] values = new float[chunk.Length * length];
+            var problems = new ImageProblem?[chunk.Length];
+            Parallel.For(0, chunk.Length, i =>
+            {
+                var (done, problem) = ImageReader.Read(chunk[i], ImageReader.DefaultMaxPixels, ImageReader.DefaultMaxFileBytes, image =>
+                {
+                    Preprocessing.Normalize(Preprocessing.Fit(image.Image), values.AsSpan(i * length, length));
+                    return image.Format;
+                });
+                problems[i] = done is null ? problem : null;
+            });
+            int good = 0;
+            for (int i = 0; i < chunk.Length; i++)
+            {
+                if (problems[i] is null)
+                {
+                    Array.Copy(values, i * length, values, good++ * length, length); // readable rows to the front, in order
+                }
+            }
+
+            float[][] probabilities = good == 0 ? [] : PredictPreprocessed(values[..(good * length)], good);
             int next = 0;
             for (int i = 0; i < chunk.Length; i++)
             {
-                yield return read[i].Image is null
-                    ? new Prediction(chunk[i], null, read[i].Problem!.Message)
+                yield return problems[i] is { } problem
+                    ? new Prediction(chunk[i], null, problem.Message)
                     : new Prediction(chunk[i], probabilities[next++], null);
             }
         }

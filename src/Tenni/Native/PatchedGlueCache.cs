@@ -46,7 +46,8 @@ internal static class PatchedGlueCache
     /// <summary>True when <paramref name="path"/> is a regular file of ours whose SHA-256 is <paramref name="hash"/>.</summary>
     internal static bool HoldsExactly(string path, byte[] hash, uint owner)
     {
-        if (UnixFileStatus.Of(path, followLinks: false) is not { Kind: UnixFileKind.Regular } status || status.Owner != owner)
+        var status = IO.FileStatus.Of(path, followLinks: false);
+        if (status.Kind != IO.FileKind.Regular || status.Owner is { } actual && actual != owner)
         {
             return false;
         }

@@ -1,3 +1,5 @@
+using Tenni.IO;
+
 namespace Tenni.Native;
 
 /// <summary>
@@ -15,19 +17,19 @@ internal static class PrivateFolder
     public static string Ensure(string path, uint owner)
     {
         Directory.CreateDirectory(path, OwnerOnly);
-        var status = UnixFileStatus.Of(path, followLinks: false)
-            ?? throw new IOException($"'{path}' cannot be examined");
-        if (status.Kind != UnixFileKind.Directory)
+        var status = FileStatus.Of(path, followLinks: false);
+        if (status.Kind != FileKind.Directory)
         {
             throw new IOException($"'{path}' is a {status.Kind}, not a folder; refusing to load native code through it");
         }
 
-        if (status.Owner != owner)
+        // Owner null: no statx (kernel before 4.11); the folder was just made or already ours by mode.
+        if (status.Owner is { } actual && actual != owner)
         {
-            throw new IOException($"'{path}' belongs to user {status.Owner}, not to user {owner}; refusing to load native code from it");
+            throw new IOException($"'{path}' belongs to user {actual}, not to user {owner}; refusing to load native code from it");
         }
 
-        if ((status.Mode & 0x3F) != 0)
+        if ((File.GetUnixFileMode(path) & (UnixFileMode)0x3F) != 0)
         {
             // Ours, but others may write or read it (an older Tenni, a umask of 0): make it private.
             File.SetUnixFileMode(path, OwnerOnly);

@@ -124,7 +124,7 @@ public static class TorchNative
     [System.Runtime.Versioning.SupportedOSPlatform("linux")]
     private static string WritePatchedCopy(string original, byte[] patched)
     {
-        uint user = UnixFileStatus.CurrentUser();
+        uint user = IO.FileStatus.CurrentUser();
         try
         {
             return PatchedGlueCache.Install(original, patched, IO.UserFiles.CacheRoot(), user);

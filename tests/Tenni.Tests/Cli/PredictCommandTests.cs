@@ -39,6 +39,25 @@ public sealed class PredictCommandTests(TrainedRunFixture run) : IClassFixture<T
     }
 
     [Fact]
+    public void Predict_FolderWithFifoDeviceLinkAndLoop_ExitsZeroWithEachReported()
+    {
+        if (!Hardening.SpecialFiles.Supported)
+        {
+            return;
+        }
+
+        var (root, fifo) = Hardening.SpecialFilesCliTests.OddDataset();
+
+        var (code, output, error) = Hardening.SpecialFiles.Within(TimeSpan.FromSeconds(60), () => CliRunner.Run("predict", "--run", run.Folder, root), fifo);
+
+        Assert.Equal(0, code);
+        Assert.Contains($"unreadable: '{fifo}' is a FIFO", output);
+        Assert.Contains("character device", output);
+        Assert.Contains("skipped (LinkLoop):", error);
+        Assert.Contains("predicted 4 images; 2 unreadable files", error);
+    }
+
+    [Fact]
     public void PredictAndExport_BadInput_ExitCode2()
     {
         Assert.Equal(2, CliRunner.Run("predict", "--run", run.Folder, "/no/such/image.jpg").ExitCode);

@@ -25,6 +25,18 @@ public sealed class DataLoaderTests
     }
 
     [Fact]
+    public void Epoch_FileOverTheLoadersByteLimit_StopsWithTheLimitInTheMessage()
+    {
+        // The loader reads with its own limits (give it the scan's); here one far below the files' size.
+        var folder = ImageFolder.Scan(TempDataset.Create(("a", 2), ("b", 2)));
+        var loader = new DataLoader(folder.Samples, Small, new DataLoaderOptions { BatchSize = 4, MaxFileBytes = 10 });
+
+        var error = Assert.Throws<TenniException>(() => loader.Epoch().ToList());
+
+        Assert.Contains("over the limit of 10 bytes", error.Message);
+    }
+
+    [Fact]
     public void Epoch_Shuffled_ReproducibleAndDifferentEachEpoch()
     {
         var folder = ImageFolder.Scan(TempDataset.Create(("a", 10), ("b", 10)));

@@ -1,4 +1,5 @@
 using System.Security.Cryptography;
+using Tenni.IO;
 using Tenni.Native;
 
 namespace Tenni.Tests.Native;
@@ -13,7 +14,7 @@ public sealed class PatchedGlueCacheTests : IDisposable
     private readonly string _root = Directory.CreateTempSubdirectory("tenni-glue-test-").FullName;
     private readonly string _libraries;
     private readonly byte[] _patched = RandomNumberGenerator.GetBytes(4096);
-    private readonly uint _user = UnixFileStatus.CurrentUser();
+    private readonly uint _user = FileStatus.CurrentUser();
 
     public PatchedGlueCacheTests()
     {
@@ -122,15 +123,16 @@ public sealed class PatchedGlueCacheTests : IDisposable
     [Fact]
     public void Of_FileAndFolder_ReportsKindOwnerAndIdentity()
     {
-        var file = UnixFileStatus.Of(Original, followLinks: false);
-        var folder = UnixFileStatus.Of(_libraries, followLinks: false);
+        var file = FileStatus.Of(Original, followLinks: false);
+        var folder = FileStatus.Of(_libraries, followLinks: false);
 
-        Assert.Equal(UnixFileKind.Regular, file!.Value.Kind);
-        Assert.Equal(3, file.Value.Size);
-        Assert.Equal(_user, file.Value.Owner);
-        Assert.Equal(UnixFileKind.Directory, folder!.Value.Kind);
-        Assert.NotEqual(file.Value.Inode, folder.Value.Inode);
-        Assert.Null(UnixFileStatus.Of(Path.Combine(_root, "missing"), followLinks: false));
+        Assert.Equal(FileKind.Regular, file.Kind);
+        Assert.Equal(3, file.Size);
+        Assert.Equal(_user, file.Owner);
+        Assert.Equal(0x1A4, file.Mode & 0x1FF & ~0x12); // rw-r--r-- less what a umask may take
+        Assert.Equal(FileKind.Directory, folder.Kind);
+        Assert.NotEqual(file.Identity, folder.Identity);
+        Assert.Equal(FileKind.Missing, FileStatus.Of(Path.Combine(_root, "missing"), followLinks: false).Kind);
     }
 
     private string Original => Path.Combine(_libraries, "libLibTorchSharp.so");

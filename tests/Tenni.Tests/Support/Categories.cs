@@ -7,6 +7,9 @@ internal static class Categories
 
     /// <summary>Full-size networks (a 553 MB random VGG16): the slowest checks, still run by CI.</summary>
     public const string FullSize = "FullSize";
+
+    /// <summary>The real <c>tenni</c> process on hostile files (issue 12's acceptance set): minutes, still run by CI.</summary>
+    public const string Hostile = "Hostile";
 }
 
 /// <summary>Tests that touch global torch state (thread count, seeds) or the shared ResNet18 run one at a time.</summary>
