@@ -146,24 +146,29 @@ public static class TrainingRun
 
     private static void LoadParent(ClassifierModel model, string parent, string layer, IReadOnlyList<string> classes)
     {
-        string description = Path.Combine(parent, "model.json");
-        if (!File.Exists(description))
+        if (!File.Exists(Path.Combine(parent, TrainedModelDescription.FileName)))
         {
             throw new TenniException($"'{parent}' holds no trained model (model.json) to continue from");
         }
 
-        var json = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(description))!;
-        string parentClasses = string.Join(", ", json["classes"]!.AsArray().Select(c => c!.GetValue<string>()));
-        if (json["source_sha256"]!.GetValue<string>() != model.Source.WeightsHash || json["layer"]!.GetValue<string>() != layer || parentClasses != string.Join(", ", classes))
+        var info = TrainedModelDescription.Read(parent);
+        string parentClasses = string.Join(", ", info.Classes);
+        if (info.SourceSha256 != model.Source.WeightsHash || info.Layer != layer || parentClasses != string.Join(", ", classes))
         {
-            throw new TenniException($"'{parent}' was trained with another source, cut layer or classes ({json["source_model"]}, {json["layer"]}, [{parentClasses}]); continuing needs the same (now {model.Source.Descriptor.Name}, {layer}, [{string.Join(", ", classes)}])");
+            throw new TenniException($"'{parent}' was trained with another source, cut layer or classes ({info.SourceModel}, {info.Layer}, [{parentClasses}]); continuing needs the same (now {model.Source.Descriptor.Name}, {layer}, [{string.Join(", ", classes)}])");
         }
 
-        var (tensors, _) = TensorFile.Load(Path.Combine(parent, json["weights"]!.GetValue<string>()));
-        model.LoadState(tensors);
-        foreach (var t in tensors.Values)
+        var (tensors, _) = TensorFile.Load(info.WeightsPath);
+        try
         {
-            t.Dispose();
+            model.LoadState(tensors);
+        }
+        finally
+        {
+            foreach (var t in tensors.Values)
+            {
+                t.Dispose();
+            }
         }
     }
 
