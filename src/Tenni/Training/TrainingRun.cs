@@ -86,7 +86,7 @@ public static class TrainingRun
         output.WriteLine($"cache: {(cache.Enabled ? "on" : "off")}: {cache.Reason}");
         WriteConfig(runFolder, dataFolder, options, layer, split, cache, source);
 
-        var (train, validation, stores) = Batches(model, split, options, cache, runFolder, extraction);
+        var (train, validation, stores) = Batches(model, split, options, cache, runFolder, extraction, output);
         try
         {
             var optimizer = CreateOptimizer(model, options, out var baseRates);
@@ -211,7 +211,7 @@ public static class TrainingRun
         }
     }
 
-    private static (BatchSource Train, BatchSource Validation, List<FeatureStore> Stores) Batches(ClassifierModel model, DatasetSplit split, TrainOptions options, CachePlan cache, string runFolder, IProgress<ExtractionProgress>? extraction)
+    private static (BatchSource Train, BatchSource Validation, List<FeatureStore> Stores) Batches(ClassifierModel model, DatasetSplit split, TrainOptions options, CachePlan cache, string runFolder, IProgress<ExtractionProgress>? extraction, TextWriter output)
     {
         var preprocessing = model.Source.Preprocessing;
         var trainLoader = new DataLoader(split.Train, preprocessing, new DataLoaderOptions { BatchSize = options.BatchSize, Shuffle = true, Seed = options.Seed, Augmentation = options.Augmentation });
@@ -225,8 +225,8 @@ public static class TrainingRun
         var features = new FeatureCache(model, cache.Tensor!, options.CacheFolder ?? FeatureCache.DefaultRoot());
         var stores = new List<FeatureStore>
         {
-            features.Load(split.Train, extraction, Path.Combine(runFolder, "cache")),
-            features.Load(split.Validation, extraction, Path.Combine(runFolder, "cache")),
+            features.Load(split.Train, extraction, Path.Combine(runFolder, "cache"), output),
+            features.Load(split.Validation, extraction, Path.Combine(runFolder, "cache"), output),
         };
         return (
             new CachedBatchSource(stores[0], split.Train, trainLoader, cache.Tensor!, options.BatchSize),
