@@ -45,6 +45,12 @@ internal sealed class JsonFields
 
     public static JsonFields Parse(byte[] bytes, string file, string damaged)
     {
+        // The parser checks strings' UTF-8 only when they are read: check all of it here, once.
+        if (!System.Text.Unicode.Utf8.IsValid(bytes))
+        {
+            throw new TenniException($"'{file}' is not valid UTF-8 text; {damaged}");
+        }
+
         try
         {
             // Duplicate names would otherwise pass the parse and throw on first access.

@@ -43,6 +43,12 @@ public static class TrainedModelDescription
             WeightsName,
             UserFiles.Sha256(Path.Combine(folder, WeightsName)),
             Path.Combine(folder, WeightsName));
+        Write(folder, info);
+    }
+
+    /// <summary>Writes model.json for <paramref name="info"/> (its weights file already in the folder).</summary>
+    internal static void Write(string folder, TrainedModelInfo info)
+    {
         var json = Fields(info);
         json["integrity"] = Integrity(info);
         AtomicFile.WriteAllText(Path.Combine(folder, FileName), json.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
@@ -111,7 +117,7 @@ public static class TrainedModelDescription
     }
 
     /// <summary>The integrity checksum: SHA-256 of the canonical (compact, fixed-order) JSON of every field.</summary>
-    private static string Integrity(TrainedModelInfo info) =>
+    internal static string Integrity(TrainedModelInfo info) =>
         Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(Fields(info).ToJsonString()))).ToLowerInvariant();
 
     private static JsonObject Fields(TrainedModelInfo info) => new()
