@@ -29,10 +29,11 @@ internal sealed class TinyRun
 
     public TrainOptions Options => new() { Model = "resnet50", Weights = Weights, WidthDivisor = 16, Epochs = 2, BatchSize = 4, CacheFolder = CacheFolder };
 
-    public string Train(TrainOptions options, bool resume = false)
+    /// <summary>Trains into <see cref="Folder"/> (or <paramref name="folder"/>); returns what the run printed.</summary>
+    public string Train(TrainOptions options, bool resume = false, string? folder = null)
     {
         var output = new StringWriter();
-        TrainingRun.Train(Data, Folder, options, output, resume);
+        TrainingRun.Train(Data, folder ?? Folder, options, output, resume);
         return output.ToString();
     }
 }
