@@ -79,18 +79,7 @@ public sealed class TrainedClassifier : IDisposable
                 throw new TenniException($"model.json records a head of [{string.Join(", ", info.HeadShape)}], but '{info.SourceModel}' cut at '{info.Layer}' gives [{string.Join(", ", model.Head.weight.shape)}]");
             }
 
-            var (tensors, _) = TensorFile.Load(info.WeightsPath);
-            try
-            {
-                model.LoadState(tensors);
-            }
-            finally
-            {
-                foreach (var t in tensors.Values)
-                {
-                    t.Dispose();
-                }
-            }
+            model.LoadStateFrom(info.WeightsPath);
 
             return model;
         }

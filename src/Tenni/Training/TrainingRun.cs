@@ -158,18 +158,7 @@ public static class TrainingRun
             throw new TenniException($"'{parent}' was trained with another source, cut layer or classes ({info.SourceModel}, {info.Layer}, [{parentClasses}]); continuing needs the same (now {model.Source.Descriptor.Name}, {layer}, [{string.Join(", ", classes)}])");
         }
 
-        var (tensors, _) = TensorFile.Load(info.WeightsPath);
-        try
-        {
-            model.LoadState(tensors);
-        }
-        finally
-        {
-            foreach (var t in tensors.Values)
-            {
-                t.Dispose();
-            }
-        }
+        model.LoadStateFrom(info.WeightsPath);
     }
 
     private static void PrepareFolder(string runFolder, bool resume)

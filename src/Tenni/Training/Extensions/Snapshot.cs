@@ -110,18 +110,7 @@ public sealed class Snapshot(ClassifierModel model, OptimizerHelper optimizer, L
             throw new TenniException($"the snapshot in '{folder}' was taken with optimizer {state.Optimizer}, this run uses {optimizer.GetType().Name}; resume with the options the run started with");
         }
 
-        var (tensors, _) = TensorFile.Load(Path.Combine(folder, SnapshotFiles.Model));
-        try
-        {
-            model.LoadState(tensors);
-        }
-        finally
-        {
-            foreach (var t in tensors.Values)
-            {
-                t.Dispose();
-            }
-        }
+        model.LoadStateFrom(Path.Combine(folder, SnapshotFiles.Model));
 
         LoadOptimizer(Path.Combine(folder, SnapshotFiles.Optimizer));
         trainer.Updater.Epoch = state.Epoch;
