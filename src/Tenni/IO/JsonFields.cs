@@ -40,7 +40,8 @@ internal sealed class JsonFields
             throw new TenniException($"'{path}' has {info.Length} bytes, more than the {MaxFileBytes >> 20} MiB a Tenni JSON file can have; {damaged}");
         }
 
-        return Parse(System.IO.File.ReadAllBytes(path), path, damaged);
+        // Size 0 is also what a pipe or device reports: not read, since such a read may never end.
+        return Parse(info.Length == 0 ? [] : System.IO.File.ReadAllBytes(path), path, damaged);
     }
 
     public static JsonFields Parse(byte[] bytes, string file, string damaged)

@@ -43,8 +43,9 @@ public sealed class TrainedClassifier : IDisposable
         }
 
         var info = TrainedModelDescription.Read(folder);
-        // The source weights the run used, unless another copy is given or the file has gone (then the registry's).
-        sourceWeights ??= info.SourceWeights is { } recorded && File.Exists(recorded) ? recorded : null;
+        // The source weights the run used, unless another copy is given or the file has gone (then the
+        // registry's). Only a file with bytes: a device or pipe (size 0) would be read forever.
+        sourceWeights ??= info.SourceWeights is { } recorded && File.Exists(recorded) && new FileInfo(recorded).Length > 0 ? recorded : null;
         var source = SourceModel.Load(info.SourceModel, new SourceModelOptions { WeightsPath = sourceWeights, Preprocessing = info.SourcePreprocessing });
         try
         {
@@ -59,7 +60,7 @@ public sealed class TrainedClassifier : IDisposable
     }
 
     /// <summary>The classifier <paramref name="info"/> describes on <paramref name="source"/>, with its saved weights, after checking they belong together.</summary>
-    internal static ClassifierModel Build(SourceModel source, TrainedModelInfo info)
+    private static ClassifierModel Build(SourceModel source, TrainedModelInfo info)
     {
         if (!string.Equals(info.SourceSha256, source.WeightsHash, StringComparison.OrdinalIgnoreCase))
         {
@@ -80,7 +81,6 @@ public sealed class TrainedClassifier : IDisposable
             }
 
             model.LoadStateFrom(info.WeightsPath);
-
             return model;
         }
         catch

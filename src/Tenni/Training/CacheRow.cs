@@ -31,6 +31,13 @@ internal static class CacheRow
     {
         try
         {
+            // The size first, without opening: a pipe or device in the cache would block the open.
+            var info = new FileInfo(path);
+            if (!info.Exists || info.Length != FileBytes(destination.Length))
+            {
+                return false;
+            }
+
             using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.SequentialScan);
             if (stream.Length != FileBytes(destination.Length))
             {

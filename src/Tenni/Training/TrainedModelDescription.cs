@@ -160,6 +160,12 @@ public static class TrainedModelDescription
             }
         }
 
+        if (new FileInfo(path).Length == 0)
+        {
+            // Also what a pipe or device reports: never hash those (a read that never ends).
+            throw new TenniException($"trained weights '{path}' are empty; {Damaged}");
+        }
+
         return path;
     }
 }

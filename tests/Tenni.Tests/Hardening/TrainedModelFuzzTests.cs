@@ -102,6 +102,31 @@ public sealed class TrainedModelFuzzTests
         Assert.Contains("outside the model's folder", error.Message);
     }
 
+    [Fact]
+    public async Task Read_WeightsAndModelJsonArePipes_RefusedWithoutHanging()
+    {
+        // A pipe reports size 0 and a read of it blocks until a writer comes: it must never be read.
+        string folder = TinyModelFolder.Create(out _);
+        foreach (string name in new[] { "model.safetensors", "model.json" })
+        {
+            string copy = Directory.CreateTempSubdirectory("tenni-pipe").FullName;
+            foreach (string file in Directory.GetFiles(folder))
+            {
+                File.Copy(file, Path.Combine(copy, Path.GetFileName(file)));
+            }
+
+            File.Delete(Path.Combine(copy, name));
+            using (var mkfifo = System.Diagnostics.Process.Start("mkfifo", Path.Combine(copy, name)))
+            {
+                mkfifo.WaitForExit();
+            }
+
+            var read = Task.Run(() => TrainedModelDescription.Read(copy));
+            Assert.Same(read, await Task.WhenAny(read, Task.Delay(TimeSpan.FromSeconds(10))));
+            await Assert.ThrowsAsync<TenniException>(() => read);
+        }
+    }
+
     [Theory]
     [InlineData("classes", "null")]
     [InlineData("classes", "\"cat\"")]

@@ -63,7 +63,7 @@ internal static class SnapshotFiles
             var entry = files.Object(name);
             string path = Path.Combine(folder, name);
             string expected = entry.Hex("sha256", 64);
-            long bytes = entry.Long("bytes", 0, long.MaxValue);
+            long bytes = entry.Long("bytes", 1, long.MaxValue); // never 0: a pipe or device reports 0, and hashing one may never end
             if (!File.Exists(path) || new FileInfo(path).Length != bytes || UserFiles.Sha256(path) != expected)
             {
                 throw new TenniException($"snapshot file '{path}' is missing or does not match its checksum in {Manifest}: it was changed or truncated after the snapshot was taken; {advice}");
