@@ -1,4 +1,3 @@
-using System.Text.Json.Nodes;
 using Tenni.Imaging;
 using Tenni.IO;
 using Tenni.Models;
@@ -33,78 +32,60 @@ public sealed class TrainedClassifier : IDisposable
     /// <summary>Loads a run folder's final model (or any folder with model.json), optionally with another copy of the source weights.</summary>
     public static TrainedClassifier Load(string folder, string? sourceWeights = null)
     {
-        string description = Path.Combine(folder, "model.json");
         if (!Directory.Exists(folder))
         {
             throw new TenniException($"run folder '{folder}' does not exist");
         }
 
-        if (!File.Exists(description))
+        if (!File.Exists(Path.Combine(folder, TrainedModelDescription.FileName)))
         {
             throw new TenniException($"'{folder}' holds no trained model (model.json); expected a run folder written by 'tenni train' or its best/ folder");
         }
 
-        JsonNode json;
+        var info = TrainedModelDescription.Read(folder);
+        // The source weights the run used, unless another copy is given or the file has gone (then the
+        // registry's). Only a file with bytes: a device or pipe (size 0) would be read forever.
+        sourceWeights ??= info.SourceWeights is { } recorded && File.Exists(recorded) && new FileInfo(recorded).Length > 0 ? recorded : null;
+        var source = SourceModel.Load(info.SourceModel, new SourceModelOptions { WeightsPath = sourceWeights, Preprocessing = info.SourcePreprocessing });
         try
         {
-            json = JsonNode.Parse(File.ReadAllText(description))!;
-        }
-        catch (System.Text.Json.JsonException e)
-        {
-            throw new TenniException($"'{description}' is not valid JSON ({e.Message}); the file is damaged", e);
-        }
-
-        if (json["format"]?.GetValue<string>() != "tenni-classifier")
-        {
-            throw new TenniException($"'{description}' is not a Tenni classifier description");
-        }
-
-        int version = json["format_version"]?.GetValue<int>() ?? 0;
-        if (version != TrainedModelDescription.FormatVersion)
-        {
-            throw new TenniException($"'{description}' has format version {version}; this Tenni reads version {TrainedModelDescription.FormatVersion}");
-        }
-
-        string weights = Path.Combine(folder, json["weights"]!.GetValue<string>());
-        if (!File.Exists(weights))
-        {
-            throw new TenniException($"trained weights '{weights}' are missing");
-        }
-
-        string? expectedHash = json["weights_sha256"]?.GetValue<string>();
-        if (expectedHash is not null && !string.Equals(expectedHash, UserFiles.Sha256(weights), StringComparison.OrdinalIgnoreCase))
-        {
-            throw new TenniException($"'{weights}' does not match the checksum in model.json: it was changed or truncated after training");
-        }
-
-        string sourceName = json["source_model"]!.GetValue<string>();
-        // The source weights the run used, unless another copy is given or the file has gone (then the registry's).
-        string? recorded = json["source_weights"]?.GetValue<string>();
-        sourceWeights ??= recorded is not null && File.Exists(recorded) ? recorded : null;
-        WeightFamily? family = json["source_preprocessing"]?.GetValue<string>() is { } f ? Enum.Parse<WeightFamily>(f) : null;
-        var source = SourceModel.Load(sourceName, new SourceModelOptions { WeightsPath = sourceWeights, Preprocessing = family });
-        try
-        {
-            string trainedOn = json["source_sha256"]!.GetValue<string>();
-            if (!string.Equals(trainedOn, source.WeightsHash, StringComparison.OrdinalIgnoreCase))
-            {
-                throw new TenniException($"this model was trained on source model '{sourceName}' with weights sha256 {trainedOn[..12]}…, but '{source.WeightsPath}' has {source.WeightsHash[..12]}…; load it with the same source weights");
-            }
-
-            string[] classes = json["classes"]!.AsArray().Select(c => c!.GetValue<string>()).ToArray();
-            var model = new ClassifierModel(source, json["layer"]!.GetValue<string>(), classes.Length, seed: 0);
-            var (tensors, _) = TensorFile.Load(weights);
-            model.LoadState(tensors);
-            foreach (var t in tensors.Values)
-            {
-                t.Dispose();
-            }
-
-            return new TrainedClassifier(model, classes, folder);
+            var model = Build(source, info);
+            return new TrainedClassifier(model, info.Classes, folder);
         }
         catch
         {
             source.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>The classifier <paramref name="info"/> describes on <paramref name="source"/>, with its saved weights, after checking they belong together.</summary>
+    private static ClassifierModel Build(SourceModel source, TrainedModelInfo info)
+    {
+        if (!string.Equals(info.SourceSha256, source.WeightsHash, StringComparison.OrdinalIgnoreCase))
+        {
+            throw new TenniException($"this model was trained on source model '{info.SourceModel}' with weights sha256 {info.SourceSha256[..12]}…, but '{source.WeightsPath}' has {source.WeightsHash[..12]}…; load it with the same source weights");
+        }
+
+        if (info.PreprocessingDifference(source.Preprocessing) is { } difference)
+        {
+            throw new TenniException($"this model's preprocessing does not match its source model's: {difference}; use the Tenni version that trained it");
+        }
+
+        var model = new ClassifierModel(source, info.Layer, info.Classes.Count, seed: 0);
+        try
+        {
+            if (!model.Head.weight!.shape.SequenceEqual(info.HeadShape))
+            {
+                throw new TenniException($"model.json records a head of [{string.Join(", ", info.HeadShape)}], but '{info.SourceModel}' cut at '{info.Layer}' gives [{string.Join(", ", model.Head.weight.shape)}]");
+            }
+
+            model.LoadStateFrom(info.WeightsPath);
+            return model;
+        }
+        catch
+        {
+            model.Dispose();
             throw;
         }
     }

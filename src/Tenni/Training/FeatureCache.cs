@@ -14,27 +14,83 @@ namespace Tenni.Training;
 /// </summary>
 public sealed class FeatureCache(ClassifierModel model, string tensorName, string root)
 {
+    private long[]? _shape;
+
+    private enum RowState
+    {
+        Missing,
+        Damaged,
+        Good,
+    }
+
     public string Folder { get; } = Path.Combine(root, KeyOf(model, tensorName));
 
     /// <summary>The default cache root: <c>$XDG_CACHE_HOME/tenni/features</c> or <c>~/.cache/tenni/features</c>.</summary>
     public static string DefaultRoot() => Path.Combine(IO.UserFiles.CacheRoot(), "features");
 
-    /// <summary>Computes what is missing, then returns the rows of <paramref name="samples"/> in order.</summary>
-    public FeatureStore Load(IReadOnlyList<ImageSample> samples, IProgress<ExtractionProgress>? progress, string scratchFolder)
+    /// <summary>
+    /// Computes what is missing or damaged (a row that fails its checksum or holds a value that is not
+    /// finite is recomputed, and <paramref name="log"/> says how many), then returns the rows of
+    /// <paramref name="samples"/> in order.
+    /// </summary>
+    public FeatureStore Load(IReadOnlyList<ImageSample> samples, IProgress<ExtractionProgress>? progress, string scratchFolder, TextWriter? log = null)
     {
-        Directory.CreateDirectory(Folder);
-        var missing = samples.Where(s => !File.Exists(RowFile(s))).DistinctBy(s => s.ContentHash).ToList();
-        if (missing.Count > 0)
+        long[] rowShape = PrepareFolder(log);
+        int length = (int)rowShape.Aggregate(1L, (p, d) => p * d);
+        var distinct = samples.DistinctBy(s => s.ContentHash).ToList();
+        var states = new RowState[distinct.Count];
+        Parallel.For(0, distinct.Count, () => new float[length], (i, _, buffer) =>
         {
-            Extract(missing, progress);
+            string file = RowFile(distinct[i]);
+            states[i] = !File.Exists(file) ? RowState.Missing : CacheRow.TryRead(file, buffer) ? RowState.Good : RowState.Damaged;
+            return buffer;
+        }, _ => { });
+        var redo = distinct.Where((_, i) => states[i] != RowState.Good).ToList();
+        if (redo.Count > 0)
+        {
+            Extract(redo, progress);
         }
 
-        long[] rowShape = RowShape();
+        int damaged = states.Count(s => s == RowState.Damaged);
+        if (damaged > 0)
+        {
+            log?.WriteLine($"cache: {damaged} cached rows were damaged and recomputed ({Folder})");
+        }
+
         return FeatureStore.FromRowFiles(samples.Select(RowFile).ToArray(), rowShape, scratchFolder);
     }
 
     /// <summary>How many of <paramref name="samples"/> are already cached.</summary>
     public int CachedCount(IEnumerable<ImageSample> samples) => samples.Count(s => File.Exists(RowFile(s)));
+
+    /// <summary>
+    /// The row shape, from the graph; the folder's metadata must agree, else its rows were made by
+    /// something else or it is damaged: the folder is emptied and rebuilt, never trusted or thrown on.
+    /// </summary>
+    private long[] PrepareFolder(TextWriter? log)
+    {
+        long[] shape = TensorShape();
+        string? problem = "missing";
+        if (Directory.Exists(Folder) && FeatureCacheMetadata.TryRead(Folder, out problem) is { } recorded)
+        {
+            if (recorded.SequenceEqual(shape))
+            {
+                return shape;
+            }
+
+            problem = $"it records rows of [{string.Join(", ", recorded)}], the model gives [{string.Join(", ", shape)}]";
+        }
+
+        if (problem != "missing")
+        {
+            log?.WriteLine($"cache: the metadata in '{Folder}' is damaged ({problem}); discarding the cache and rebuilding it");
+            Directory.Delete(Folder, recursive: true);
+        }
+
+        Directory.CreateDirectory(Folder);
+        FeatureCacheMetadata.Write(Folder, shape);
+        return shape;
+    }
 
     private void Extract(List<ImageSample> samples, IProgress<ExtractionProgress>? progress)
     {
@@ -55,15 +111,13 @@ public sealed class FeatureCache(ClassifierModel model, string tensorName, strin
                     {
                         float[] values = rows[i].contiguous().data<float>().ToArray();
                         Directory.CreateDirectory(Path.GetDirectoryName(RowFile(batch.Samples[i]))!);
-                        IO.AtomicFile.Write(RowFile(batch.Samples[i]), s => s.Write(System.Runtime.InteropServices.MemoryMarshal.AsBytes(values.AsSpan())));
+                        CacheRow.Write(RowFile(batch.Samples[i]), values);
                     }
                 }
 
                 done += batch.Samples.Count;
                 progress?.Report(new ExtractionProgress(done, samples.Count, 0));
             }
-
-            File.WriteAllText(Path.Combine(Folder, "shape.txt"), string.Join(",", TensorShape()));
         }
         finally
         {
@@ -73,21 +127,25 @@ public sealed class FeatureCache(ClassifierModel model, string tensorName, strin
 
     private long[] TensorShape()
     {
-        using var scope = NewDisposeScope();
-        using var noGrad = no_grad();
-        int size = model.Source.Preprocessing.Size;
-        return model.Source.Graph.Run(zeros(1, 3, size, size), [tensorName])[tensorName].shape[1..];
-    }
-
-    private long[] RowShape()
-    {
-        string file = Path.Combine(Folder, "shape.txt");
-        if (!File.Exists(file))
+        if (_shape is not null)
         {
-            File.WriteAllText(file, string.Join(",", TensorShape()));
+            return _shape;
         }
 
-        return File.ReadAllText(file).Split(',').Select(long.Parse).ToArray();
+        // In eval mode, as Extract runs: a probe must not move any running statistic.
+        bool wasTraining = model.Source.Graph.training;
+        model.Source.Graph.eval();
+        try
+        {
+            using var scope = NewDisposeScope();
+            using var noGrad = no_grad();
+            int size = model.Source.Preprocessing.Size;
+            return _shape = model.Source.Graph.Run(zeros(1, 3, size, size), [tensorName])[tensorName].shape[1..];
+        }
+        finally
+        {
+            model.Source.Graph.train(wasTraining);
+        }
     }
 
     private string RowFile(ImageSample sample) => Path.Combine(Folder, sample.ContentHash[..2], sample.ContentHash + ".f32");
@@ -96,7 +154,7 @@ public sealed class FeatureCache(ClassifierModel model, string tensorName, strin
     {
         string weights = model.Source.WeightsHash;
         var p = model.Source.Preprocessing;
-        string recipe = $"{p.Kind}|{p.Size}|{p.ResizeShorterSide}|{p.Filter}|{p.Bgr}|{p.Scale}|{string.Join(",", p.Mean)}|{string.Join(",", p.Std ?? [])}|{(p.MeanImage is null ? "" : Convert.ToHexString(SHA256.HashData(System.Runtime.InteropServices.MemoryMarshal.AsBytes(p.MeanImage.AsSpan()))))}|{tensorName}|{model.Source.Graph.ChannelsLast}|{model.LoadedSourceStateHash}";
+        string recipe = $"rows-v2|{p.Kind}|{p.Size}|{p.ResizeShorterSide}|{p.Filter}|{p.Bgr}|{p.Scale}|{string.Join(",", p.Mean)}|{string.Join(",", p.Std ?? [])}|{(p.MeanImage is null ? "" : Convert.ToHexString(SHA256.HashData(System.Runtime.InteropServices.MemoryMarshal.AsBytes(p.MeanImage.AsSpan()))))}|{tensorName}|{model.Source.Graph.ChannelsLast}|{model.LoadedSourceStateHash}";
         string key = Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(recipe)))[..16].ToLowerInvariant();
         return Path.Combine($"{model.Source.Descriptor.Name}-{weights[..16]}", key);
     }

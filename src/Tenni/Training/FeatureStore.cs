@@ -39,7 +39,7 @@ public sealed class FeatureStore : IDisposable
 
     public bool IsMemoryMapped => _view is not null;
 
-    /// <summary>Builds a store from per-row files (each <see cref="RowLength"/> float32 values).</summary>
+    /// <summary>Builds a store from per-row files (each <see cref="RowLength"/> float32 values and their checksum, as <see cref="FeatureCache"/> writes them).</summary>
     public static FeatureStore FromRowFiles(IReadOnlyList<string> rowFiles, long[] rowShape, string scratchFolder, long inMemoryLimitBytes = InMemoryLimitBytes)
     {
         int length = (int)rowShape.Aggregate(1L, (p, d) => p * d);
@@ -105,12 +105,9 @@ public sealed class FeatureStore : IDisposable
 
     private static void ReadRow(string file, Span<float> destination)
     {
-        byte[] bytes = File.ReadAllBytes(file);
-        if (bytes.Length != destination.Length * 4)
+        if (!CacheRow.TryRead(file, destination))
         {
-            throw new TenniException($"cached activation '{file}' has {bytes.Length} bytes, expected {destination.Length * 4}; delete the cache folder to rebuild it");
+            throw new TenniException($"cached activation '{file}' is missing, damaged or not {destination.Length} values with their checksum ({CacheRow.FileBytes(destination.Length)} bytes); run again to recompute it, or delete the cache folder to rebuild it");
         }
-
-        System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(bytes).CopyTo(destination);
     }
 }

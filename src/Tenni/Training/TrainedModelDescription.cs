@@ -1,34 +1,171 @@
+using System.Security.Cryptography;
+using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Tenni.Imaging;
 using Tenni.IO;
+using Tenni.Models;
 
 namespace Tenni.Training;
 
 /// <summary>
 /// <c>model.json</c> beside every saved <c>model.safetensors</c>: what is needed to use the weights —
-/// format version, source model name and weights hash, cut layer, classes, preprocessing.
+/// format version, source model name and weights hash, cut layer, classes, head shape, preprocessing —
+/// and an <c>integrity</c> SHA-256 over all of it and the weights file's SHA-256, so that no changed
+/// field or byte passes as a valid model. The one place that writes, reads and verifies the file.
 /// </summary>
 public static class TrainedModelDescription
 {
-    public const int FormatVersion = 1;
+    /// <summary>2: <c>integrity</c> and <c>head</c> added, every field required.</summary>
+    public const int FormatVersion = 2;
+
+    public const string FileName = "model.json";
+
+    private const string WeightsName = "model.safetensors";
+
+    private const string Damaged = "the file is damaged; use another copy of the run, or train again";
 
     public static void Write(string folder, ClassifierModel model, IReadOnlyList<string> classes)
     {
         var p = model.Source.Preprocessing;
-        var json = new JsonObject
+        var info = new TrainedModelInfo(
+            model.Source.Descriptor.Name,
+            model.Source.WeightsHash,
+            model.Source.WeightsPath,
+            model.Source.PreprocessingOverride,
+            model.CutLayer,
+            classes.ToArray(),
+            model.Head.weight!.shape,
+            p.Kind,
+            p.Size,
+            p.ResizeShorterSide,
+            p.Filter,
+            WeightsName,
+            UserFiles.Sha256(Path.Combine(folder, WeightsName)),
+            Path.Combine(folder, WeightsName));
+        Write(folder, info);
+    }
+
+    /// <summary>Writes model.json for <paramref name="info"/> (its weights file already in the folder).</summary>
+    internal static void Write(string folder, TrainedModelInfo info)
+    {
+        var json = Fields(info);
+        json["integrity"] = Integrity(info);
+        AtomicFile.WriteAllText(Path.Combine(folder, FileName), json.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
+    }
+
+    /// <summary>
+    /// Reads and verifies <c>model.json</c> in <paramref name="folder"/>: every field present and typed,
+    /// the integrity checksum, the weights file confined to the folder and matching its SHA-256.
+    /// </summary>
+    internal static TrainedModelInfo Read(string folder)
+    {
+        string file = Path.Combine(folder, FileName);
+        var json = JsonFields.Read(file, Damaged);
+        if (json.OptionalString("format") != "tenni-classifier")
         {
-            ["format"] = "tenni-classifier",
-            ["format_version"] = FormatVersion,
-            ["source_model"] = model.Source.Descriptor.Name,
-            ["source_sha256"] = model.Source.WeightsHash,
-            ["source_weights"] = model.Source.WeightsPath,
-            ["source_preprocessing"] = model.Source.PreprocessingOverride?.ToString(),
-            ["layer"] = model.CutLayer,
-            ["classes"] = new JsonArray(classes.Select(c => (JsonNode?)JsonValue.Create(c)).ToArray()),
-            ["preprocessing"] = new JsonObject { ["kind"] = p.Kind, ["size"] = p.Size, ["resize_shorter_side"] = p.ResizeShorterSide, ["filter"] = p.Filter.ToString() },
-            ["weights"] = "model.safetensors",
-            ["weights_sha256"] = UserFiles.Sha256(Path.Combine(folder, "model.safetensors")),
-        };
-        AtomicFile.WriteAllText(Path.Combine(folder, "model.json"), json.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
+            throw json.Problem("not a Tenni classifier description (expected \"format\": \"tenni-classifier\")");
+        }
+
+        long version = json.Long("format_version", 0, int.MaxValue);
+        if (version < FormatVersion)
+        {
+            throw json.Problem($"format version {version} was written by an earlier Tenni, without the integrity checksum this version requires; train the model again with this version (or use the Tenni that wrote it)");
+        }
+
+        if (version > FormatVersion)
+        {
+            throw json.Problem($"format version {version}; this Tenni reads version {FormatVersion}");
+        }
+
+        var preprocessing = json.Object("preprocessing");
+        string[] classes = json.Strings("classes", 1);
+        long[] head = json.Longs("head", 2, 1, int.MaxValue);
+        string weights = json.String("weights");
+        string weightsPath = ConfinedFile(folder, weights, json);
+        var info = new TrainedModelInfo(
+            json.String("source_model"),
+            json.Hex("source_sha256", 64),
+            json.OptionalString("source_weights"),
+            json.OptionalEnum<WeightFamily>("source_preprocessing"),
+            json.String("layer"),
+            classes,
+            head,
+            preprocessing.String("kind"),
+            (int)preprocessing.Long("size", 1, 1 << 16),
+            (int?)preprocessing.OptionalLong("resize_shorter_side", 1, 1 << 16),
+            preprocessing.Enum<ResizeFilter>("filter"),
+            weights,
+            json.Hex("weights_sha256", 64),
+            weightsPath);
+        if (head[0] != classes.Length)
+        {
+            throw json.Problem($"the head has {head[0]} outputs for {classes.Length} classes; {Damaged}");
+        }
+
+        if (json.Hex("integrity", 64) != Integrity(info))
+        {
+            throw json.Problem($"its fields do not match its integrity checksum: it was edited or damaged after training (a changed class order, layer or checksum would mislabel predictions); {Damaged}");
+        }
+
+        if (UserFiles.Sha256(weightsPath) != info.WeightsSha256)
+        {
+            throw new TenniException($"'{weightsPath}' does not match the checksum in {FileName}: it was changed or truncated after training; {Damaged}");
+        }
+
+        return info;
+    }
+
+    /// <summary>The integrity checksum: SHA-256 of the canonical (compact, fixed-order) JSON of every field.</summary>
+    internal static string Integrity(TrainedModelInfo info) =>
+        Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(Fields(info).ToJsonString()))).ToLowerInvariant();
+
+    private static JsonObject Fields(TrainedModelInfo info) => new()
+    {
+        ["format"] = "tenni-classifier",
+        ["format_version"] = FormatVersion,
+        ["source_model"] = info.SourceModel,
+        ["source_sha256"] = info.SourceSha256,
+        ["source_weights"] = info.SourceWeights,
+        ["source_preprocessing"] = info.SourcePreprocessing?.ToString(),
+        ["layer"] = info.Layer,
+        ["classes"] = new JsonArray(info.Classes.Select(c => (JsonNode?)JsonValue.Create(c)).ToArray()),
+        ["head"] = new JsonArray(info.HeadShape.Select(d => (JsonNode?)JsonValue.Create(d)).ToArray()),
+        ["preprocessing"] = new JsonObject { ["kind"] = info.PreprocessingKind, ["size"] = info.PreprocessingSize, ["resize_shorter_side"] = info.ResizeShorterSide, ["filter"] = info.Filter.ToString() },
+        ["weights"] = info.Weights,
+        ["weights_sha256"] = info.WeightsSha256,
+    };
+
+    /// <summary>A file named in model.json: a plain name inside <paramref name="folder"/>, not a link leading out of it.</summary>
+    private static string ConfinedFile(string folder, string name, JsonFields json)
+    {
+        if (name.Length == 0 || name is "." or ".." || name.IndexOfAny(['/', '\\', '\0']) >= 0 || Path.IsPathRooted(name))
+        {
+            throw json.Problem($"field 'weights' is \"{name}\", expected a plain file name inside the model's folder (no folders, no '..', not absolute)");
+        }
+
+        string path = Path.Combine(folder, name);
+        if (!File.Exists(path))
+        {
+            throw new TenniException($"trained weights '{path}' are missing; copy the whole run folder");
+        }
+
+        if (File.ResolveLinkTarget(path, returnFinalTarget: true) is { } target)
+        {
+            string? real = Path.GetDirectoryName(target.FullName);
+            string home = Path.GetFullPath(Directory.ResolveLinkTarget(folder, returnFinalTarget: true)?.FullName ?? folder);
+            if (!string.Equals(real, Path.TrimEndingDirectorySeparator(home), StringComparison.Ordinal) && !string.Equals(real, Path.TrimEndingDirectorySeparator(Path.GetFullPath(folder)), StringComparison.Ordinal))
+            {
+                throw new TenniException($"trained weights '{path}' are a link to '{target.FullName}', outside the model's folder; expected the weights file itself");
+            }
+        }
+
+        if (new FileInfo(path).Length == 0)
+        {
+            // Also what a pipe or device reports: never hash those (a read that never ends).
+            throw new TenniException($"trained weights '{path}' are empty; {Damaged}");
+        }
+
+        return path;
     }
 }

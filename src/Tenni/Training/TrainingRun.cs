@@ -103,7 +103,7 @@ public static class TrainingRun
         output.WriteLine($"cache: {(cache.Enabled ? "on" : "off")}: {cache.Reason}");
         WriteConfig(runFolder, dataFolder, options, layer, split, cache, source);
 
-        var (train, validation, stores) = Batches(model, split, options, cache, runFolder, extraction);
+        var (train, validation, stores) = Batches(model, split, options, cache, runFolder, extraction, output);
         try
         {
             var optimizer = CreateOptimizer(model, options, out var baseRates);
@@ -163,25 +163,19 @@ public static class TrainingRun
 
     private static void LoadParent(ClassifierModel model, string parent, string layer, IReadOnlyList<string> classes)
     {
-        string description = Path.Combine(parent, "model.json");
-        if (!File.Exists(description))
+        if (!File.Exists(Path.Combine(parent, TrainedModelDescription.FileName)))
         {
             throw new TenniException($"'{parent}' holds no trained model (model.json) to continue from");
         }
 
-        var json = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(description))!;
-        string parentClasses = string.Join(", ", json["classes"]!.AsArray().Select(c => c!.GetValue<string>()));
-        if (json["source_sha256"]!.GetValue<string>() != model.Source.WeightsHash || json["layer"]!.GetValue<string>() != layer || parentClasses != string.Join(", ", classes))
+        var info = TrainedModelDescription.Read(parent);
+        string parentClasses = string.Join(", ", info.Classes);
+        if (info.SourceSha256 != model.Source.WeightsHash || info.Layer != layer || parentClasses != string.Join(", ", classes))
         {
-            throw new TenniException($"'{parent}' was trained with another source, cut layer or classes ({json["source_model"]}, {json["layer"]}, [{parentClasses}]); continuing needs the same (now {model.Source.Descriptor.Name}, {layer}, [{string.Join(", ", classes)}])");
+            throw new TenniException($"'{parent}' was trained with another source, cut layer or classes ({info.SourceModel}, {info.Layer}, [{parentClasses}]); continuing needs the same (now {model.Source.Descriptor.Name}, {layer}, [{string.Join(", ", classes)}])");
         }
 
-        var (tensors, _) = TensorFile.Load(Path.Combine(parent, json["weights"]!.GetValue<string>()));
-        model.LoadState(tensors);
-        foreach (var t in tensors.Values)
-        {
-            t.Dispose();
-        }
+        model.LoadStateFrom(info.WeightsPath);
     }
 
     private static void PrepareFolder(string runFolder, bool resume)
@@ -223,7 +217,7 @@ public static class TrainingRun
         }
     }
 
-    private static (BatchSource Train, BatchSource Validation, List<FeatureStore> Stores) Batches(ClassifierModel model, DatasetSplit split, TrainOptions options, CachePlan cache, string runFolder, IProgress<ExtractionProgress>? extraction)
+    private static (BatchSource Train, BatchSource Validation, List<FeatureStore> Stores) Batches(ClassifierModel model, DatasetSplit split, TrainOptions options, CachePlan cache, string runFolder, IProgress<ExtractionProgress>? extraction, TextWriter output)
     {
         var preprocessing = model.Source.Preprocessing;
         var trainLoader = new DataLoader(split.Train, preprocessing, new DataLoaderOptions { BatchSize = options.BatchSize, Shuffle = true, Seed = options.Seed, Augmentation = options.Augmentation });
@@ -237,8 +231,8 @@ public static class TrainingRun
         var features = new FeatureCache(model, cache.Tensor!, options.CacheFolder ?? FeatureCache.DefaultRoot());
         var stores = new List<FeatureStore>
         {
-            features.Load(split.Train, extraction, Path.Combine(runFolder, "cache")),
-            features.Load(split.Validation, extraction, Path.Combine(runFolder, "cache")),
+            features.Load(split.Train, extraction, Path.Combine(runFolder, "cache"), output),
+            features.Load(split.Validation, extraction, Path.Combine(runFolder, "cache"), output),
         };
         return (
             new CachedBatchSource(stores[0], split.Train, trainLoader, cache.Tensor!, options.BatchSize),

@@ -7,13 +7,13 @@ public sealed class FeatureStoreTests
     [Fact]
     public void Gather_MemoryAndMemoryMapped_SameRows()
     {
-        // Given 10 rows of shape [2, 3] in row files
+        // Given 10 rows of shape [2, 3] in row files, as the cache writes them
         string folder = Directory.CreateTempSubdirectory("tenni-store").FullName;
         var files = Enumerable.Range(0, 10).Select(i =>
         {
             string path = Path.Combine(folder, $"{i}.f32");
             float[] row = Enumerable.Range(0, 6).Select(j => (i * 10f) + j).ToArray();
-            File.WriteAllBytes(path, System.Runtime.InteropServices.MemoryMarshal.AsBytes(row.AsSpan()).ToArray());
+            CacheRow.Write(path, row);
             return path;
         }).ToArray();
 

@@ -21,8 +21,13 @@ public sealed class Snapshot(ClassifierModel model, OptimizerHelper optimizer, L
 
     public bool ShouldRun(Trainer trainer) => trainer.Updater.IsNewEpoch;
 
+    // A snapshot of an earlier Tenni (state.json, no manifest) still marks the folder as a run, so that
+    // a new run never overwrites it; Restore then explains why it cannot be resumed.
     public static bool Exists(string runFolder) =>
-        File.Exists(Path.Combine(runFolder, FolderName, "state.json")) || File.Exists(Path.Combine(runFolder, FolderName + ".old", "state.json"));
+        new[] { FolderName, FolderName + ".old" }.Any(n => IsSnapshot(Path.Combine(runFolder, n)));
+
+    private static bool IsSnapshot(string folder) =>
+        File.Exists(Path.Combine(folder, SnapshotFiles.Manifest)) || File.Exists(Path.Combine(folder, SnapshotFiles.State));
 
     public void Run(Trainer trainer)
     {
@@ -31,7 +36,7 @@ public sealed class Snapshot(ClassifierModel model, OptimizerHelper optimizer, L
         string old = Path.Combine(runFolder, $"{FolderName}.old");
 
         // An earlier crash between the two renames left only the old snapshot: put it back first.
-        if (!Directory.Exists(final) && File.Exists(Path.Combine(old, "state.json")))
+        if (!Directory.Exists(final) && IsSnapshot(old))
         {
             Directory.Move(old, final);
         }
@@ -39,8 +44,8 @@ public sealed class Snapshot(ClassifierModel model, OptimizerHelper optimizer, L
         DeleteSnapshot(temp);
 
         Directory.CreateDirectory(temp);
-        TensorFile.Save(Path.Combine(temp, "model.safetensors"), model.TrainableState());
-        using (var stream = File.Create(Path.Combine(temp, "optimizer.bin")))
+        TensorFile.Save(Path.Combine(temp, SnapshotFiles.Model), model.TrainableState());
+        using (var stream = File.Create(Path.Combine(temp, SnapshotFiles.Optimizer)))
         {
             using (var writer = new BinaryWriter(stream, System.Text.Encoding.UTF8, leaveOpen: true))
             {
@@ -57,9 +62,11 @@ public sealed class Snapshot(ClassifierModel model, OptimizerHelper optimizer, L
             ["elapsed_time"] = trainer.ElapsedTime,
             ["best_accuracy"] = double.IsFinite(best.BestAccuracy) ? best.BestAccuracy : null,
             ["best_epoch"] = best.BestEpoch,
+            ["optimizer"] = optimizer.GetType().Name,
             ["log"] = JsonNode.Parse(LogReport.ToJson(log.Entries)),
         };
-        AtomicFile.WriteAllText(Path.Combine(temp, "state.json"), state.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
+        AtomicFile.WriteAllText(Path.Combine(temp, SnapshotFiles.State), state.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
+        SnapshotFiles.WriteManifest(temp); // last: only a folder with every file written has one
 
         DeleteSnapshot(old);
         if (Directory.Exists(final))
@@ -71,7 +78,7 @@ public sealed class Snapshot(ClassifierModel model, OptimizerHelper optimizer, L
         DeleteSnapshot(old);
     }
 
-    // state.json goes first: a half-deleted folder must never look like a complete snapshot.
+    // The manifest and state.json go first: a half-deleted folder must never look like a complete snapshot.
     private static void DeleteSnapshot(string folder)
     {
         if (!Directory.Exists(folder))
@@ -79,39 +86,55 @@ public sealed class Snapshot(ClassifierModel model, OptimizerHelper optimizer, L
             return;
         }
 
-        string state = Path.Combine(folder, "state.json");
-        if (File.Exists(state))
+        foreach (string marker in new[] { SnapshotFiles.Manifest, SnapshotFiles.State })
         {
-            File.Delete(state);
+            if (File.Exists(Path.Combine(folder, marker)))
+            {
+                File.Delete(Path.Combine(folder, marker));
+            }
         }
 
         Directory.Delete(folder, recursive: true);
     }
 
-    /// <summary>Loads the last complete snapshot into the model, optimizer, log, best score and trainer.</summary>
+    /// <summary>
+    /// Loads the last complete snapshot into the model, optimizer, log, best score and trainer, after
+    /// checking every file against the snapshot's manifest.
+    /// </summary>
     public void Restore(Trainer trainer)
     {
-        string folder = new[] { FolderName, FolderName + ".old" }.Select(n => Path.Combine(runFolder, n)).First(f => File.Exists(Path.Combine(f, "state.json")));
-        var state = JsonNode.Parse(File.ReadAllText(Path.Combine(folder, "state.json")))!;
-        var (tensors, _) = TensorFile.Load(Path.Combine(folder, "model.safetensors"));
-        model.LoadState(tensors);
-        foreach (var t in tensors.Values)
+        string folder = new[] { FolderName, FolderName + ".old" }.Select(n => Path.Combine(runFolder, n)).First(IsSnapshot);
+        var state = SnapshotFiles.Open(folder);
+        if (state.Optimizer != optimizer.GetType().Name)
         {
-            t.Dispose();
+            throw new TenniException($"the snapshot in '{folder}' was taken with optimizer {state.Optimizer}, this run uses {optimizer.GetType().Name}; resume with the options the run started with");
         }
 
-        using (var stream = File.OpenRead(Path.Combine(folder, "optimizer.bin")))
-        using (var reader = new BinaryReader(stream))
+        model.LoadStateFrom(Path.Combine(folder, SnapshotFiles.Model));
+
+        LoadOptimizer(Path.Combine(folder, SnapshotFiles.Optimizer));
+        trainer.Updater.Epoch = state.Epoch;
+        trainer.Updater.Iteration = state.Iteration;
+        trainer.ElapsedBefore = state.ElapsedTime;
+        best.BestAccuracy = state.BestAccuracy ?? double.NegativeInfinity;
+        best.BestEpoch = state.BestEpoch;
+        log.Entries.Clear();
+        log.Entries.AddRange(state.Log);
+    }
+
+    private void LoadOptimizer(string path)
+    {
+        try
         {
+            using var stream = File.OpenRead(path);
+            using var reader = new BinaryReader(stream);
             optimizer.load_state_dict(reader);
         }
-
-        trainer.Updater.Epoch = state["epoch"]!.GetValue<int>();
-        trainer.Updater.Iteration = state["iteration"]!.GetValue<long>();
-        trainer.ElapsedBefore = state["elapsed_time"]!.GetValue<double>();
-        best.BestAccuracy = state["best_accuracy"]?.GetValue<double>() ?? double.NegativeInfinity;
-        best.BestEpoch = state["best_epoch"]!.GetValue<int>();
-        log.Entries.Clear();
-        log.Entries.AddRange(LogReport.Parse(state["log"]!.ToJsonString()));
+        catch (Exception e) when (e is not TenniException and not OutOfMemoryException)
+        {
+            // The file matched its checksum, so it is what Tenni wrote: TorchSharp refuses it only when
+            // this run's parameter groups differ from the snapshot's (other --train-layers or rates).
+            throw new TenniException($"the optimizer state '{path}' does not fit this run's parameters ({e.Message}); resume with the options the run started with, or start anew", e);
+        }
     }
 }

@@ -1,0 +1,44 @@
+using System.Security.Cryptography;
+using Tenni.Imaging;
+using Tenni.Training;
+
+namespace Tenni.Tests.Hardening;
+
+/// <summary>A model folder written by <see cref="TrainedModelDescription"/> around stand-in weights bytes: enough for its reader, no source model needed.</summary>
+internal static class TinyModelFolder
+{
+    public static readonly string[] Classes = ["cat", "dog", "horse"];
+
+    public static string Create(out TrainedModelInfo info)
+    {
+        string folder = Directory.CreateTempSubdirectory("tenni-model").FullName;
+        string weights = Path.Combine(folder, "model.safetensors");
+        File.WriteAllBytes(weights, Enumerable.Range(0, 4096).Select(i => (byte)(i * 31)).ToArray());
+        info = new TrainedModelInfo(
+            "resnet18",
+            new string('a', 64),
+            "/models/resnet18.onnx",
+            null,
+            "pool5",
+            Classes,
+            [Classes.Length, 512],
+            "caffe",
+            224,
+            256,
+            ResizeFilter.Bicubic,
+            "model.safetensors",
+            Convert.ToHexString(SHA256.HashData(File.ReadAllBytes(weights))).ToLowerInvariant(),
+            weights);
+        TrainedModelDescription.Write(folder, info);
+        return folder;
+    }
+
+    /// <summary>Two infos mean the same model when every checksummed field and the weights file agree.</summary>
+    public sealed class SameMeaning : IEqualityComparer<TrainedModelInfo>
+    {
+        public bool Equals(TrainedModelInfo? x, TrainedModelInfo? y) =>
+            x is not null && y is not null && TrainedModelDescription.Integrity(x) == TrainedModelDescription.Integrity(y) && x.WeightsPath == y.WeightsPath;
+
+        public int GetHashCode(TrainedModelInfo obj) => 0;
+    }
+}
