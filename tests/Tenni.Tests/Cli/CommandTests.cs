@@ -54,8 +54,7 @@ public sealed class CommandTests
         File.Copy(photos[1], Path.Combine(folder, "b.jpg"));
         File.Copy(photos[0], Path.Combine(folder, "a.jpg"));
         File.WriteAllText(Path.Combine(folder, "c.jpg"), "<html>not an image</html>");
-        string npy = Path.Combine(folder, "out", "features.npy");
-        Directory.CreateDirectory(Path.GetDirectoryName(npy)!);
+        string npy = Path.Combine(Directory.CreateTempSubdirectory("tenni-extract-out").FullName, "features.npy"); // never inside an input folder
 
         // When extracting pool5
         var (code, output, error) = CliRunner.Run("extract", photos[2], folder, "--layer", "pool5", "--out", npy, "--batch", "2");
