@@ -81,7 +81,7 @@ internal static class WeightFiles
         WeightFormat format = Detect(path);
         try
         {
-            return format switch
+            var arrays = format switch
             {
                 WeightFormat.TorchZip => TorchZipReader.Read(path),
                 WeightFormat.TorchLegacy => TorchLegacyReader.Read(path),
@@ -90,8 +90,29 @@ internal static class WeightFiles
                 WeightFormat.NumpyNpz => NpzReader.Read(path),
                 _ => throw new TenniException($"'{path}' is an ONNX model; its weights are read by the ONNX importer, not as a weight file"),
             };
+
+            // Values are read later, when asked for: their damage must read the same as damage found now.
+            var guarded = new OrderedDictionary<string, WeightArray>(StringComparer.Ordinal);
+            foreach (var (name, array) in arrays)
+            {
+                guarded[name] = array.Guarded(load => Guard(path, load));
+            }
+
+            return guarded;
         }
         catch (Exception e) when (MeansDamaged(e))
+        {
+            throw Damaged(path, e.Message, e);
+        }
+    }
+
+    private static float[] Guard(string path, Func<float[]> load)
+    {
+        try
+        {
+            return load();
+        }
+        catch (Exception e) when (MeansDamaged(e) || e is IOException or UnauthorizedAccessException)
         {
             throw Damaged(path, e.Message, e);
         }
