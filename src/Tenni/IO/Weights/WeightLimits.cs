@@ -16,10 +16,10 @@ internal static class WeightLimits
 
     /// <summary>
     /// The most objects one pickle may keep live at once on its stack, in its memo and inside its lists
-    /// and dicts: 4,194,304 (2^22). A state dict needs a few dozen per tensor; one-byte opcodes such as
+    /// and dicts: 524,288 (2^19). A state dict needs a few dozen per tensor; one-byte opcodes such as
     /// DUP could otherwise grow the machine without bound.
     /// </summary>
-    public const int MaxPickleObjects = 1 << 22;
+    public const int MaxPickleObjects = 1 << 19;
 
     /// <summary>
     /// How many bytes a compressed zip member may inflate to per compressed byte: 1032, the most that
