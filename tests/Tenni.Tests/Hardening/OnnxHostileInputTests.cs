@@ -1,5 +1,6 @@
 using Google.Protobuf;
 using Onnx;
+using Tenni.Models.Architectures;
 using Tenni.Onnx;
 using Tenni.Tests.Support;
 using static Tenni.Tests.Support.OnnxGraphBuilder;
@@ -104,5 +105,17 @@ public sealed class OnnxHostileInputTests
         var e = Assert.Throws<TenniException>(() => graph.Run(zeros(1, 1, 4, 4), ["y"]));
 
         Assert.StartsWith("ONNX node 'reshape' (Reshape): cannot run on inputs of shapes [1, 1, 4, 4], [2]", e.Message);
+    }
+
+    [Fact]
+    public void Infer_InputDeclaredAsAHugeImage_RefusedBeforeTheShapeProbeAllocates()
+    {
+        // Given a graph whose input claims a 100000 × 100000 image (120 GB of zeros for the probe)
+        var model = new OnnxGraphBuilder(13, "x", 1, 3, 100_000, 100_000).Node("Relu", ["x"], ["y"]).Output("y").Build();
+        using var graph = OnnxGraph.FromModel(OnnxModelFile.Parse(model.ToByteArray()));
+
+        var e = Assert.Throws<TenniException>(() => TensorShapes.Infer(graph, ["y"]));
+
+        Assert.Contains("input 'x' is declared [1, 3, 100000, 100000]", e.Message);
     }
 }

@@ -14,7 +14,7 @@ internal static class NpzReader
         var arrays = new OrderedDictionary<string, WeightArray>(StringComparer.Ordinal);
         foreach (var entry in archive.Entries.Where(e => e.FullName.EndsWith(".npy", StringComparison.Ordinal)))
         {
-            TorchZipReader.CheckDeclaredSize(entry);
+            ZipMembers.CheckDeclaredSize(entry);
             string member = entry.FullName;
             string name = member[..^".npy".Length];
             NpyReader.Header header;
