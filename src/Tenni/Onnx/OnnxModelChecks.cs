@@ -10,6 +10,11 @@ internal static class OnnxModelChecks
 {
     public static void Check(ModelProto model, string origin)
     {
+        if (model.Graph.Output.Count == 0)
+        {
+            throw new TenniException($"'{origin}' is not a usable ONNX model: its graph declares no outputs (every ONNX graph names at least one)");
+        }
+
         foreach (var tensor in model.Graph.Initializer)
         {
             CheckTensor(tensor, origin, $"initializer '{tensor.Name}'");

@@ -92,7 +92,7 @@ public sealed class WeightReaderFuzzTests
         }
         catch (Exception e)
         {
-            Assert.Fail($"{reader}, {what}: {e.GetType().Name}: {e.Message}");
+            Assert.Fail($"{reader}, {what}: {e.GetType().Name}: {e.Message} {e.StackTrace}");
         }
 
         clock.Stop();

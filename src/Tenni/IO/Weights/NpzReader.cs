@@ -8,10 +8,11 @@ namespace Tenni.IO.Weights;
 /// </summary>
 internal static class NpzReader
 {
-    public static OrderedDictionary<string, WeightArray> Read(string path)
+    public static WeightSet Read(string path)
     {
         using var archive = ZipFile.OpenRead(path);
-        var arrays = new OrderedDictionary<string, WeightArray>(StringComparer.Ordinal);
+        var arrays = new WeightSet();
+        var again = arrays.Own(new ReopenedZip(path));
         foreach (var entry in archive.Entries.Where(e => e.FullName.EndsWith(".npy", StringComparison.Ordinal)))
         {
             ZipMembers.CheckDeclaredSize(entry);
@@ -25,8 +26,7 @@ internal static class NpzReader
 
             arrays[name] = new WeightArray(name, header.Shape, header.DType, () =>
             {
-                using var again = ZipFile.OpenRead(path);
-                using var data = (again.GetEntry(member) ?? throw new FormatException($"member {member} is missing")).Open();
+                using var data = again.Entry(member).Open();
                 return header.ReadValues(data);
             });
         }

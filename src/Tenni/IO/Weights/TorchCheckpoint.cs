@@ -43,9 +43,9 @@ internal static class TorchCheckpoint
     /// than the storage does (a stride-0 view of one element could otherwise claim billions).
     /// </summary>
     /// <param name="load">Reads the float32 elements of a floating storage; each storage is read once.</param>
-    public static OrderedDictionary<string, WeightArray> Arrays(IReadOnlyList<(string Name, TorchTensor Tensor)> tensors, Func<TorchStorage, float[]> load)
+    public static WeightSet Arrays(IReadOnlyList<(string Name, TorchTensor Tensor)> tensors, Func<TorchStorage, float[]> load)
     {
-        var arrays = new OrderedDictionary<string, WeightArray>(StringComparer.Ordinal);
+        var arrays = new WeightSet();
         var loaded = new Dictionary<TorchStorage, float[]>();
         var handedOut = new HashSet<TorchStorage>();
         foreach (var (name, tensor) in tensors)

@@ -12,7 +12,7 @@ internal static class TorchLegacyReader
 {
     public static readonly BigInteger Magic = BigInteger.Parse("1950a86a20f9469cfc6c", System.Globalization.NumberStyles.HexNumber);
 
-    public static OrderedDictionary<string, WeightArray> Read(string path)
+    public static WeightSet Read(string path)
     {
         using var file = File.OpenRead(path);
         using var stream = new BufferedStream(file, 1 << 16);

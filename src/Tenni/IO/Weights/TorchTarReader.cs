@@ -32,7 +32,7 @@ internal static class TorchTarReader
         return names;
     }
 
-    public static OrderedDictionary<string, WeightArray> Read(string path)
+    public static WeightSet Read(string path)
     {
         var members = ReadMembers(path);
         bool bigEndian = members.TryGetValue("sys_info", out var sysInfo)

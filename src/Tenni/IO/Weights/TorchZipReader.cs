@@ -14,7 +14,7 @@ internal static class TorchZipReader
     public static bool IsStateDictPickle(string member) =>
         member.EndsWith("/data.pkl", StringComparison.Ordinal) && member.IndexOf('/') == member.Length - "/data.pkl".Length;
 
-    public static OrderedDictionary<string, WeightArray> Read(string path)
+    public static WeightSet Read(string path)
     {
         using var archive = ZipFile.OpenRead(path);
         var pickle = archive.Entries.First(e => IsStateDictPickle(e.FullName));
@@ -39,12 +39,16 @@ internal static class TorchZipReader
             }
         }
 
-        return TorchCheckpoint.Arrays(tensors, storage =>
+        var again = new ReopenedZip(path);
+        var arrays = TorchCheckpoint.Arrays(tensors, storage =>
         {
-            using var again = ZipFile.OpenRead(path);
-            using var stream = StorageEntry(again, prefix, storage).Open();
+            var entry = again.Entry($"{prefix}data/{storage.Key}");
+            ZipMembers.CheckDeclaredSize(entry);
+            using var stream = entry.Open();
             return ElementTypes.ReadFloats(stream, storage.DType, storage.Count, bigEndian);
         });
+        arrays.Own(again);
+        return arrays;
     }
 
     private static MemoryStream ReadPickle(ZipArchiveEntry pickle) => ZipMembers.ReadBounded(pickle, WeightLimits.MaxPickleBytes, "the pickle");

@@ -76,7 +76,11 @@ internal static class WeightFiles
         throw new TenniException($"'{path}' is not a weight file Tenni can read ({what}); {Expected}");
     }
 
-    public static IReadOnlyDictionary<string, WeightArray> ReadArrays(string path)
+    /// <summary>
+    /// Reads a weight file's names, shapes and dtypes, checked against the bytes present; each array's
+    /// values are read when first asked for. Dispose the result to close what those reads keep open.
+    /// </summary>
+    public static WeightSet ReadArrays(string path)
     {
         WeightFormat format = Detect(path);
         try
@@ -92,7 +96,8 @@ internal static class WeightFiles
             };
 
             // Values are read later, when asked for: their damage must read the same as damage found now.
-            var guarded = new OrderedDictionary<string, WeightArray>(StringComparer.Ordinal);
+            var guarded = new WeightSet();
+            guarded.Adopt(arrays);
             foreach (var (name, array) in arrays)
             {
                 guarded[name] = array.Guarded(load => Guard(path, load));

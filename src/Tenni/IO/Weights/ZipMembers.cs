@@ -45,3 +45,18 @@ internal static class ZipMembers
         }
     }
 }
+
+/// <summary>A zip archive opened again on first use, to read members whose values were deferred, and kept open until disposed.</summary>
+internal sealed class ReopenedZip(string path) : IDisposable
+{
+    private ZipArchive? _archive;
+
+    public ZipArchiveEntry Entry(string member) =>
+        (_archive ??= ZipFile.OpenRead(path)).GetEntry(member) ?? throw new FormatException($"zip member {member} is missing");
+
+    public void Dispose()
+    {
+        _archive?.Dispose();
+        _archive = null;
+    }
+}
