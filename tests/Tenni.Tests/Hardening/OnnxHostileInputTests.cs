@@ -118,4 +118,14 @@ public sealed class OnnxHostileInputTests
 
         Assert.Contains("input 'x' is declared [1, 3, 100000, 100000]", e.Message);
     }
+
+    [Fact]
+    public void Parse_GraphWithoutOutputs_Refused()
+    {
+        var model = new OnnxGraphBuilder(13, "x", 1, 2).Node("Relu", ["x"], ["y"]).Build();
+
+        var e = Assert.Throws<TenniException>(() => OnnxModelFile.Parse(model.ToByteArray(), "mute.onnx"));
+
+        Assert.Contains("declares no outputs", e.Message);
+    }
 }
