@@ -32,13 +32,10 @@ public sealed class WeightReaderFuzzTests
         Npz,
     }
 
+    public static TheoryData<Reader> Readers => new(Enum.GetValues<Reader>());
+
     [Theory]
-    [InlineData(Reader.Onnx)]
-    [InlineData(Reader.TorchZip)]
-    [InlineData(Reader.TorchTar)]
-    [InlineData(Reader.TorchLegacy)]
-    [InlineData(Reader.Safetensors)]
-    [InlineData(Reader.Npz)]
+    [MemberData(nameof(Readers))]
     public void Load_TruncatedAtSampledOffsets_LoadsOrFailsWithTenniException(Reader reader)
     {
         // Given a valid file of the reader's format
@@ -56,12 +53,7 @@ public sealed class WeightReaderFuzzTests
     }
 
     [Theory]
-    [InlineData(Reader.Onnx)]
-    [InlineData(Reader.TorchZip)]
-    [InlineData(Reader.TorchTar)]
-    [InlineData(Reader.TorchLegacy)]
-    [InlineData(Reader.Safetensors)]
-    [InlineData(Reader.Npz)]
+    [MemberData(nameof(Readers))]
     public void Load_SingleByteFlippedAtSampledPositions_LoadsOrFailsWithTenniException(Reader reader)
     {
         byte[] valid = ValidFile(reader);
