@@ -42,7 +42,7 @@ internal static class TorchZipReader
         var again = new ReopenedZip(path);
         var arrays = TorchCheckpoint.Arrays(tensors, storage =>
         {
-            var entry = again.Entry($"{prefix}data/{storage.Key}");
+            var entry = again.Entry(StorageMember(prefix, storage));
             ZipMembers.CheckDeclaredSize(entry);
             using var stream = entry.Open();
             return ElementTypes.ReadFloats(stream, storage.DType, storage.Count, bigEndian);
@@ -55,11 +55,13 @@ internal static class TorchZipReader
 
     private static ZipArchiveEntry StorageEntry(ZipArchive archive, string prefix, TorchStorage storage)
     {
-        string member = $"{prefix}data/{storage.Key}";
+        string member = StorageMember(prefix, storage);
         var entry = archive.GetEntry(member) ?? throw new FormatException($"storage {member} is missing");
         ZipMembers.CheckDeclaredSize(entry);
         return entry;
     }
+
+    private static string StorageMember(string prefix, TorchStorage storage) => $"{prefix}data/{storage.Key}";
 
     private static string ReadText(ZipArchiveEntry entry)
     {
