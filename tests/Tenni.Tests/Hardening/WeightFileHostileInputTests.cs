@@ -49,12 +49,14 @@ public sealed class WeightFileHostileInputTests
         Assert.Contains($"at most {WeightLimits.MaxPickleBytes}", e.Message);
     }
 
-    [Fact]
-    public void ReadArrays_PickleOfMillionsOfOneByteObjects_RefusedAtTheObjectLimit()
+    [Theory]
+    [InlineData((byte)'N')]
+    [InlineData((byte)'(')]
+    public void ReadArrays_PickleOfMillionsOfOneByteObjects_RefusedAtTheObjectLimit(byte opcode)
     {
-        // 3 MB of NONE opcodes, each pushing one object: small in bytes, large in live objects
+        // 3 MB of NONE (or MARK) opcodes, each pushing one object (or mark): small in bytes, large in live objects
         var bytes = new List<byte> { 0x80, 2 };
-        bytes.AddRange(Enumerable.Repeat((byte)'N', 3 << 20));
+        bytes.AddRange(Enumerable.Repeat(opcode, 3 << 20));
         string path = Temp("objects.pth");
         using (var archive = new ZipArchive(File.Create(path), ZipArchiveMode.Create))
         {

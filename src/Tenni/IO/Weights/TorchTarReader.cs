@@ -69,6 +69,12 @@ internal static class TorchTarReader
             string name = MemberName(entry);
             if (entry.DataStream is { } data && (Members.Contains(name) || name == "sys_info"))
             {
+                // The declared size is a claim: it must fit the file, and a member is held in one buffer.
+                if (entry.Length > file.Length || entry.Length > Array.MaxLength)
+                {
+                    throw new FormatException($"the tar member '{name}' declares {entry.Length} bytes in a file of {file.Length}");
+                }
+
                 var copy = new MemoryStream();
                 data.CopyTo(copy);
                 copy.Position = 0;

@@ -76,7 +76,7 @@ internal sealed class TorchUnpickler
                 case 0x80: ReadByte(); break;                                // PROTO
                 case 0x95: Read(8); break;                                   // FRAME: only a buffering hint
                 case 0x2e: return Pop();                                     // STOP
-                case 0x28: _marks.Push(_stack.Count); break;                 // MARK
+                case 0x28: _marks.Push(_stack.Count); Grow(0); break;        // MARK
                 case 0x30: Pop(); break;                                     // POP
                 case 0x31: PopMark(); break;                                 // POP_MARK
                 case 0x32: Push(Peek()); break;                              // DUP
@@ -259,11 +259,11 @@ internal sealed class TorchUnpickler
         Grow(0);
     }
 
-    // Counts what the pickle keeps live: its stack, its memo and the items put into its lists and dicts.
+    // Counts what the pickle keeps live: its stack, its marks, its memo and the items put into its lists and dicts.
     private void Grow(int containerItems)
     {
         _containerItems += containerItems;
-        if (_stack.Count + _memo.Count + _containerItems > WeightLimits.MaxPickleObjects)
+        if (_stack.Count + _marks.Count + _memo.Count + _containerItems > WeightLimits.MaxPickleObjects)
         {
             throw new FormatException($"the pickle builds more than {WeightLimits.MaxPickleObjects} objects; a state dict needs a few dozen per tensor");
         }

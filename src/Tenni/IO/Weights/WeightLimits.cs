@@ -15,7 +15,7 @@ internal static class WeightLimits
     public const long MaxPickleBytes = 64L << 20;
 
     /// <summary>
-    /// The most objects one pickle may keep live at once on its stack, in its memo and inside its lists
+    /// The most objects one pickle may keep live at once on its stack and marks, in its memo and inside its lists
     /// and dicts: 524,288 (2^19). A state dict needs a few dozen per tensor; one-byte opcodes such as
     /// DUP could otherwise grow the machine without bound.
     /// </summary>
