@@ -152,7 +152,7 @@ public sealed class OnnxGraph : nn.Module<Tensor, Tensor>
             }
 
             bool layerTrainable = training && _layers.TryGetValue(node.Node.LayerName, out var layer) && layer.UsesBatchStatistics;
-            Tensor[] outputs = node.Kernel(arguments, new KernelMode(training, layerTrainable));
+            Tensor[] outputs = RunKernel(node, arguments, new KernelMode(training, layerTrainable));
             for (int i = 0; i < outputs.Length && i < node.Node.Proto.Output.Count; i++)
             {
                 string name = node.Node.Proto.Output[i];
@@ -182,6 +182,19 @@ public sealed class OnnxGraph : nn.Module<Tensor, Tensor>
         }
 
         return results;
+    }
+
+    // A node whose attributes or constants do not fit its inputs fails inside torch; the error names the node.
+    private static Tensor[] RunKernel(CompiledNode node, Tensor?[] arguments, KernelMode mode)
+    {
+        try
+        {
+            return node.Kernel(arguments, mode);
+        }
+        catch (Exception e) when (e is not TenniException and not OutOfMemoryException and not OperationCanceledException)
+        {
+            throw node.Node.Error($"cannot run on inputs of shapes {string.Join(", ", arguments.Select(a => a is null ? "none" : $"[{string.Join(", ", a.shape)}]"))}: {e.Message.Split('\n')[0]}");
+        }
     }
 
     private Tensor ToLayout(Tensor input)

@@ -62,13 +62,7 @@ public static class OnnxModelFile
             throw new TenniException($"'{origin}' is not an ONNX model: it has no IR version");
         }
 
-        foreach (var tensor in model.Graph.Initializer)
-        {
-            if (tensor.DataLocation == TensorProto.Types.DataLocation.External)
-            {
-                throw new TenniException($"'{origin}' keeps tensor '{tensor.Name}' in external data files; save the model as one file (onnx.save(model, path, save_as_external_data=False))");
-            }
-        }
+        OnnxModelChecks.Check(model, origin);
     }
 
     /// <summary>The default-domain opset the model was written for.</summary>

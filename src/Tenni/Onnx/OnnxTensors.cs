@@ -21,18 +21,40 @@ internal static class OnnxTensors
     {
         long[] dims = proto.Dims.ToArray();
         bool raw = !proto.RawData.IsEmpty;
-        return proto.DataType switch
+        Array values = Values(proto, raw);
+
+        // Files are checked on load (OnnxModelChecks); models built in memory get the same one-line error.
+        long count = dims.Aggregate(1L, (p, d) => d < 0 || (d != 0 && p > long.MaxValue / d) ? -1 : p * d);
+        if (count != values.LongLength)
         {
-            Float => tensor(raw ? FromRaw<float>(proto.RawData) : proto.FloatData.ToArray(), dims),
-            Double => tensor(raw ? FromRaw<double>(proto.RawData) : proto.DoubleData.ToArray(), dims),
-            Int64 => tensor(raw ? FromRaw<long>(proto.RawData) : proto.Int64Data.ToArray(), dims),
-            Int32 => tensor(raw ? FromRaw<int>(proto.RawData) : proto.Int32Data.ToArray(), dims),
-            UInt8 => tensor(raw ? proto.RawData.ToByteArray() : proto.Int32Data.Select(v => (byte)v).ToArray(), dims),
-            Int8 => tensor(raw ? FromRaw<sbyte>(proto.RawData) : proto.Int32Data.Select(v => (sbyte)v).ToArray(), dims),
-            Bool => tensor(raw ? proto.RawData.Select(b => b != 0).ToArray() : proto.Int32Data.Select(v => v != 0).ToArray(), dims),
-            _ => throw new TenniException($"tensor '{proto.Name}' has ONNX data type {proto.DataType}; supported: float, double, int64, int32, uint8, int8, bool"),
+            throw new TenniException($"tensor '{proto.Name}' has dims [{string.Join(", ", dims)}] but holds {values.LongLength} values");
+        }
+
+        return values switch
+        {
+            float[] v => tensor(v, dims),
+            double[] v => tensor(v, dims),
+            long[] v => tensor(v, dims),
+            int[] v => tensor(v, dims),
+            byte[] v => tensor(v, dims),
+            sbyte[] v => tensor(v, dims),
+            bool[] v => tensor(v, dims),
+            _ => throw new InvalidOperationException("unreachable"),
         };
     }
+
+    private static Array Values(TensorProto proto, bool raw) =>
+        proto.DataType switch
+        {
+            Float => raw ? FromRaw<float>(proto.RawData) : proto.FloatData.ToArray(),
+            Double => raw ? FromRaw<double>(proto.RawData) : proto.DoubleData.ToArray(),
+            Int64 => raw ? FromRaw<long>(proto.RawData) : proto.Int64Data.ToArray(),
+            Int32 => raw ? FromRaw<int>(proto.RawData) : proto.Int32Data.ToArray(),
+            UInt8 => raw ? proto.RawData.ToByteArray() : proto.Int32Data.Select(v => (byte)v).ToArray(),
+            Int8 => raw ? FromRaw<sbyte>(proto.RawData) : proto.Int32Data.Select(v => (sbyte)v).ToArray(),
+            Bool => raw ? proto.RawData.Select(b => b != 0).ToArray() : proto.Int32Data.Select(v => v != 0).ToArray(),
+            _ => throw new TenniException($"tensor '{proto.Name}' has ONNX data type {proto.DataType}; supported: float, double, int64, int32, uint8, int8, bool"),
+        };
 
     public static TensorProto FromTorch(Tensor value, string name)
     {

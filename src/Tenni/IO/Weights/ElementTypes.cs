@@ -37,6 +37,11 @@ internal static class ElementTypes
         }
 
         // A damaged count must fail before it allocates, not after.
+        if (count < 0)
+        {
+            throw new FormatException($"negative element count {count}");
+        }
+
         long bytes = count * Size(dtype);
         if (stream.CanSeek && bytes > stream.Length - stream.Position)
         {
@@ -75,6 +80,11 @@ internal static class ElementTypes
     /// <summary>Moves past <paramref name="bytes"/> bytes, failing like a read would if the stream ends first.</summary>
     public static void Skip(Stream stream, long bytes)
     {
+        if (bytes < 0)
+        {
+            throw new FormatException($"negative byte count {bytes}");
+        }
+
         if (stream.CanSeek)
         {
             if (bytes > stream.Length - stream.Position)

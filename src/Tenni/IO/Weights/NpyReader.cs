@@ -14,9 +14,27 @@ internal static partial class NpyReader
 
     public static bool StartsWithMagic(ReadOnlySpan<byte> head) => head.StartsWith(Magic);
 
+    /// <summary>numpy itself refuses headers over 10,000 bytes (<c>max_header_size</c>); 64 KiB leaves room and bounds the read.</summary>
+    public const int MaxHeaderBytes = 1 << 16;
+
+    /// <summary>What a .npy header declares, checked against the member's size: the data is <see cref="DataStart"/> bytes in.</summary>
+    public sealed record Header(string DType, bool BigEndian, long[] Shape, bool Fortran, long DataStart)
+    {
+        /// <summary>Reads the data of a member opened again at its first byte, as float32 in C order.</summary>
+        public float[] ReadValues(Stream member)
+        {
+            ElementTypes.Skip(member, DataStart);
+            float[] values = ElementTypes.ReadFloats(member, DType, StridedView.Count(Shape), BigEndian);
+
+            // Column-major data is the C-order array seen through column-major strides.
+            return Fortran ? StridedView.Gather(values, 0, Shape, StridedView.FortranStrides(Shape)) : values;
+        }
+    }
+
+    /// <summary>Reads a member's header and checks its shape against the member's declared size; reads no data.</summary>
     /// <param name="length">The member's size in bytes, which the header and data must fit.</param>
     /// <param name="path">The containing file, for messages about what it holds.</param>
-    public static WeightArray Read(Stream stream, string name, long length, string path)
+    public static Header ReadHeader(Stream stream, string name, long length, string path)
     {
         Span<byte> prefix = stackalloc byte[8];
         stream.ReadExactly(prefix);
@@ -35,9 +53,9 @@ internal static partial class NpyReader
             _ => throw new FormatException($"member '{name}' is .npy format {major}.{prefix[7]}; known: 1.0, 2.0, 3.0"),
         };
         long dataStart = 8 + lengthBytes.Length + headerLength;
-        if (dataStart > length)
+        if (dataStart > length || headerLength > MaxHeaderBytes)
         {
-            throw new FormatException($"member '{name}' ends inside its header");
+            throw new FormatException($"member '{name}' declares a header of {headerLength} bytes; it must fit the member's {length} bytes and {MaxHeaderBytes}");
         }
 
         var headerBytes = new byte[headerLength];
@@ -56,25 +74,14 @@ internal static partial class NpyReader
             .Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
             .Select(d => long.Parse(d.TrimEnd('L'), System.Globalization.CultureInfo.InvariantCulture))
             .ToArray();
-        long count = shape.Aggregate(1L, (p, d) => p * d);
-        long bytes = count * ElementTypes.Size(dtype);
-        if (length - dataStart < bytes)
+        long count = StridedView.Count(shape);
+        int size = ElementTypes.Size(dtype);
+        if (count > (length - dataStart) / size)
         {
-            throw new FormatException($"member '{name}' needs {bytes} bytes of data, has {length - dataStart}");
+            throw new FormatException($"member '{name}' of shape ({string.Join(", ", shape)}) needs {count} × {size} bytes of data, has {length - dataStart}");
         }
 
-        float[]? values = null;
-        if (ElementTypes.IsFloating(dtype))
-        {
-            values = ElementTypes.ReadFloats(stream, dtype, count, bigEndian);
-            if (match.Groups["fortran"].Value == "True" && shape.Length > 1)
-            {
-                // Column-major data is the C-order array seen through column-major strides.
-                values = StridedView.Gather(values, 0, shape, StridedView.FortranStrides(shape));
-            }
-        }
-
-        return new WeightArray(name, shape, values, dtype);
+        return new Header(dtype, bigEndian, shape, match.Groups["fortran"].Value == "True" && shape.Length > 1, dataStart);
     }
 
     private static (string DType, bool BigEndian)? DType(string descr)

@@ -39,27 +39,16 @@ internal sealed record SafetensorsHeader(IReadOnlyList<SafetensorsEntry> Entries
         {
             if (name == "__metadata__")
             {
-                foreach (var (key, value) in node!.AsObject())
+                foreach (var (key, value) in node as JsonObject ?? throw new FormatException("__metadata__ is not an object of strings"))
                 {
-                    metadata[key] = value!.GetValue<string>();
+                    metadata[key] = value is JsonValue v && v.TryGetValue(out string? text) ? text : throw new FormatException($"__metadata__ '{key}' is not a string");
                 }
 
                 continue;
             }
 
-            string dtype = node!["dtype"]!.GetValue<string>();
-            if (!ElementTypes.TryGetSize(dtype, out int size))
-            {
-                throw new FormatException($"tensor '{name}' has dtype {dtype}; known: {string.Join(", ", ElementTypes.Names)}");
-            }
-
-            var entry = new SafetensorsEntry(
-                name,
-                dtype,
-                node["shape"]!.AsArray().Select(d => d!.GetValue<long>()).ToArray(),
-                node["data_offsets"]![0]!.GetValue<long>(),
-                node["data_offsets"]![1]!.GetValue<long>());
-            if (entry.Shape.Any(d => d < 0) || entry.Start < 0 || entry.End - entry.Start != entry.Count * size || entry.End > dataLength)
+            var entry = Entry(name, node as JsonObject ?? throw new FormatException($"tensor '{name}' is {Describe(node)}, expected an object with dtype, shape and data_offsets"));
+            if (entry.End > dataLength)
             {
                 throw new FormatException($"tensor '{name}' needs bytes {entry.Start}..{entry.End} of {dataLength}");
             }
@@ -69,4 +58,40 @@ internal sealed record SafetensorsHeader(IReadOnlyList<SafetensorsEntry> Entries
 
         return new SafetensorsHeader(entries, metadata, dataStart);
     }
+
+    // Every field is checked for presence and kind: a header is JSON anyone can write.
+    private static SafetensorsEntry Entry(string name, JsonObject node)
+    {
+        string dtype = node["dtype"] is JsonValue d && d.TryGetValue(out string? text)
+            ? text
+            : throw new FormatException($"tensor '{name}' has {Describe(node["dtype"])} for dtype; expected one of {string.Join(", ", ElementTypes.Names)}");
+        if (!ElementTypes.TryGetSize(dtype, out int size))
+        {
+            throw new FormatException($"tensor '{name}' has dtype {dtype}; known: {string.Join(", ", ElementTypes.Names)}");
+        }
+
+        long[] shape = Longs(node["shape"], name, "shape");
+        long[] offsets = Longs(node["data_offsets"], name, "data_offsets");
+        if (offsets.Length != 2 || shape.Any(x => x < 0) || offsets[0] < 0 || offsets[1] < offsets[0])
+        {
+            throw new FormatException($"tensor '{name}' has shape [{string.Join(", ", shape)}] and data_offsets [{string.Join(", ", offsets)}]; expected non-negative dimensions and [start, end] with start <= end");
+        }
+
+        long count = StridedView.Count(shape);
+        if (count > (offsets[1] - offsets[0]) / size || count * size != offsets[1] - offsets[0])
+        {
+            throw new FormatException($"tensor '{name}' is {dtype}[{string.Join(", ", shape)}] but has {offsets[1] - offsets[0]} bytes (data_offsets [{offsets[0]}, {offsets[1]}])");
+        }
+
+        return new SafetensorsEntry(name, dtype, shape, offsets[0], offsets[1]);
+    }
+
+    private static long[] Longs(JsonNode? node, string name, string field) =>
+        node is JsonArray array
+            ? array.Select(x => x is JsonValue v && v.TryGetValue(out long l) ? l : throw new FormatException($"tensor '{name}' has {Describe(x)} in {field}; expected integers")).ToArray()
+            : throw new FormatException($"tensor '{name}' has {Describe(node)} for {field}; expected a list of integers");
+
+    private static string Describe(JsonNode? node) => node is null ? "no value" : $"{node.GetValueKind().ToString().ToLowerInvariant()} {Truncate(node.ToJsonString())}";
+
+    private static string Truncate(string text) => text.Length <= 40 ? text : text[..40] + "…";
 }

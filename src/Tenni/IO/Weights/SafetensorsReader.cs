@@ -1,23 +1,21 @@
 namespace Tenni.IO.Weights;
 
-/// <summary>Reads every array of a safetensors file, floating ones straight from the file into float32.</summary>
+/// <summary>Reads a safetensors file's header; each floating array is read from the file into float32 when its values are asked for.</summary>
 internal static class SafetensorsReader
 {
-    public static OrderedDictionary<string, WeightArray> Read(string path)
+    public static WeightSet Read(string path)
     {
         using var stream = File.OpenRead(path);
         var header = SafetensorsHeader.Read(stream);
-        var arrays = new OrderedDictionary<string, WeightArray>(StringComparer.Ordinal);
+        var arrays = new WeightSet();
         foreach (var entry in header.Entries)
         {
-            float[]? values = null;
-            if (ElementTypes.IsFloating(entry.DType))
+            arrays[entry.Name] = new WeightArray(entry.Name, entry.Shape, entry.DType, () =>
             {
-                stream.Position = header.DataStart + entry.Start;
-                values = ElementTypes.ReadFloats(stream, entry.DType, entry.Count, bigEndian: false);
-            }
-
-            arrays[entry.Name] = new WeightArray(entry.Name, entry.Shape, values, entry.DType);
+                using var again = File.OpenRead(path);
+                again.Position = header.DataStart + entry.Start;
+                return ElementTypes.ReadFloats(again, entry.DType, entry.Count, bigEndian: false);
+            });
         }
 
         return arrays;

@@ -49,6 +49,19 @@ internal static class StridedView
         return true;
     }
 
+    /// <summary>The number of elements of <paramref name="shape"/>; a damaged shape whose product overflows is a <see cref="FormatException"/>.</summary>
+    public static long Count(long[] shape)
+    {
+        try
+        {
+            return shape.Aggregate(1L, (p, d) => d < 0 ? throw new FormatException($"negative dimension {d}") : checked(p * d));
+        }
+        catch (OverflowException)
+        {
+            throw new FormatException($"shape [{string.Join(", ", shape)}] has more elements than a 64-bit count holds");
+        }
+    }
+
     /// <summary>Fails unless every element of the view lies inside a buffer of <paramref name="length"/> elements.</summary>
     public static void CheckBounds(long length, long offset, long[] shape, long[] strides, string what)
     {

@@ -37,29 +37,42 @@ internal static class TorchCheckpoint
     public static IReadOnlyList<TorchStorage> Storages(IReadOnlyList<(string Name, TorchTensor Tensor)> tensors) =>
         tensors.Select(t => t.Tensor.Storage.Storage).Distinct().ToList();
 
-    /// <param name="data">The float32 elements of every floating storage the tensors use.</param>
-    public static OrderedDictionary<string, WeightArray> Arrays(IReadOnlyList<(string Name, TorchTensor Tensor)> tensors, IReadOnlyDictionary<TorchStorage, float[]> data)
+    /// <summary>
+    /// The tensors as arrays whose elements are read on first use. Every view is checked against its
+    /// storage here, before anything is read: it must lie inside the storage and hold no more elements
+    /// than the storage does (a stride-0 view of one element could otherwise claim billions).
+    /// </summary>
+    /// <param name="load">Reads the float32 elements of a floating storage; each storage is read once.</param>
+    public static WeightSet Arrays(IReadOnlyList<(string Name, TorchTensor Tensor)> tensors, Func<TorchStorage, float[]> load)
     {
-        var arrays = new OrderedDictionary<string, WeightArray>(StringComparer.Ordinal);
+        var arrays = new WeightSet();
+        var loaded = new Dictionary<TorchStorage, float[]>();
         var handedOut = new HashSet<TorchStorage>();
         foreach (var (name, tensor) in tensors)
         {
             var storage = tensor.Storage.Storage;
             long offset = tensor.Storage.Offset + tensor.Offset;
             StridedView.CheckBounds(storage.Count, offset, tensor.Shape, tensor.Strides, $"tensor '{name}'");
-            float[]? values = null;
-            if (ElementTypes.IsFloating(storage.DType))
+            long count = StridedView.Count(tensor.Shape);
+            if (count > storage.Count)
             {
-                float[] source = data[storage];
-                long count = tensor.Shape.Aggregate(1L, (p, d) => p * d);
+                throw new FormatException(
+                    $"tensor '{name}' of shape [{string.Join(", ", tensor.Shape)}] has {count} elements but its storage holds {storage.Count}; "
+                    + "a state dict's tensors never repeat elements (stride 0)");
+            }
+
+            arrays[name] = new WeightArray(name, tensor.Shape, storage.DType, () =>
+            {
+                if (!loaded.TryGetValue(storage, out float[]? source))
+                {
+                    source = loaded[storage] = load(storage);
+                }
 
                 // A tensor that is its whole storage (the usual case) takes the storage's array as is;
                 // a second tensor on the same storage gets its own copy, so no two arrays alias.
                 bool whole = offset == 0 && count == source.Length && StridedView.IsContiguous(tensor.Shape, tensor.Strides);
-                values = whole && handedOut.Add(storage) ? source : StridedView.Gather(source, offset, tensor.Shape, tensor.Strides);
-            }
-
-            arrays[name] = new WeightArray(name, tensor.Shape, values, storage.DType);
+                return whole && handedOut.Add(storage) ? source : StridedView.Gather(source, offset, tensor.Shape, tensor.Strides);
+            });
         }
 
         return arrays;

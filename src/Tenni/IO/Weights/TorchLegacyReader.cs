@@ -12,7 +12,7 @@ internal static class TorchLegacyReader
 {
     public static readonly BigInteger Magic = BigInteger.Parse("1950a86a20f9469cfc6c", System.Globalization.NumberStyles.HexNumber);
 
-    public static OrderedDictionary<string, WeightArray> Read(string path)
+    public static WeightSet Read(string path)
     {
         using var file = File.OpenRead(path);
         using var stream = new BufferedStream(file, 1 << 16);
@@ -36,8 +36,10 @@ internal static class TorchLegacyReader
             throw new FormatException("the list of storage keys is missing");
         }
 
+        // The storages follow in the order of `keys`: find where each starts (seeking, reading nothing
+        // but counts) so that each is read only when its values are asked for.
         var needed = TorchCheckpoint.Storages(tensors).ToHashSet();
-        var data = new Dictionary<TorchStorage, float[]>();
+        var starts = new Dictionary<TorchStorage, long>();
         var seen = new HashSet<TorchStorage>();
         Span<byte> countBytes = stackalloc byte[8];
         foreach (object? key in keys)
@@ -50,17 +52,18 @@ internal static class TorchLegacyReader
                 throw new FormatException($"storage '{storage.Key}' has {count} elements, the pickle says {storage.Count}, or is listed twice");
             }
 
-            if (needed.Contains(storage) && ElementTypes.IsFloating(storage.DType))
-            {
-                data[storage] = ElementTypes.ReadFloats(stream, storage.DType, count, bigEndian);
-            }
-            else
-            {
-                ElementTypes.Skip(stream, count * ElementTypes.Size(storage.DType));
-            }
+            starts[storage] = stream.Position;
+            ElementTypes.Skip(stream, checked(count * ElementTypes.Size(storage.DType)));
         }
 
         var missing = needed.FirstOrDefault(s => !seen.Contains(s));
-        return missing is null ? TorchCheckpoint.Arrays(tensors, data) : throw new FormatException($"storage '{missing.Key}' is not in the file");
+        return missing is null
+            ? TorchCheckpoint.Arrays(tensors, storage =>
+            {
+                using var again = File.OpenRead(path);
+                again.Position = starts[storage];
+                return ElementTypes.ReadFloats(again, storage.DType, storage.Count, bigEndian);
+            })
+            : throw new FormatException($"storage '{missing.Key}' is not in the file");
     }
 }

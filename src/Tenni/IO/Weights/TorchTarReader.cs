@@ -32,7 +32,7 @@ internal static class TorchTarReader
         return names;
     }
 
-    public static OrderedDictionary<string, WeightArray> Read(string path)
+    public static WeightSet Read(string path)
     {
         var members = ReadMembers(path);
         bool bigEndian = members.TryGetValue("sys_info", out var sysInfo)
@@ -49,7 +49,13 @@ internal static class TorchTarReader
             _ => tensors.GetValueOrDefault(Key(pid)) ?? throw new FormatException($"tensor '{pid}' is not in the tensors member"),
         }).Load();
         var stateDict = TorchCheckpoint.StateDict(root, path);
-        return TorchCheckpoint.Arrays(stateDict, storages.Values.Where(s => s.Data is not null).DistinctBy(s => s.Slice.Storage).ToDictionary(s => s.Slice.Storage, s => s.Data!));
+        var starts = storages.Values.DistinctBy(s => s.Slice.Storage).ToDictionary(s => s.Slice.Storage, s => s.Start);
+        var data = members["storages"];
+        return TorchCheckpoint.Arrays(stateDict, storage =>
+        {
+            data.Position = starts[storage];
+            return ElementTypes.ReadFloats(data, storage.DType, storage.Count, bigEndian);
+        });
     }
 
     private static Dictionary<string, MemoryStream> ReadMembers(string path)
@@ -63,6 +69,12 @@ internal static class TorchTarReader
             string name = MemberName(entry);
             if (entry.DataStream is { } data && (Members.Contains(name) || name == "sys_info"))
             {
+                // The declared size is a claim: it must fit the file, and a member is held in one buffer.
+                if (entry.Length > file.Length || entry.Length > Array.MaxLength)
+                {
+                    throw new FormatException($"the tar member '{name}' declares {entry.Length} bytes in a file of {file.Length}");
+                }
+
                 var copy = new MemoryStream();
                 data.CopyTo(copy);
                 copy.Position = 0;
@@ -74,7 +86,8 @@ internal static class TorchTarReader
         return missing is null ? members : throw new FormatException($"the tar member '{missing}' is missing");
     }
 
-    private sealed record LoadedStorage(TorchStorageSlice Slice, float[]? Data);
+    // Start: where the storage's elements begin in the storages member, read when asked for.
+    private sealed record LoadedStorage(TorchStorageSlice Slice, long Start);
 
     private static Dictionary<string, LoadedStorage> ReadStorages(Stream stream, string path, bool bigEndian)
     {
@@ -86,22 +99,14 @@ internal static class TorchTarReader
             string key = Key(args.ElementAtOrDefault(0));
             string dtype = TorchUnpickler.StorageDType(args.ElementAtOrDefault(2)) ?? throw new FormatException($"storage '{key}' has no storage class");
             long elements = ReadInt64(stream, bigEndian, 8);
-            if (elements < 0 || elements * ElementTypes.Size(dtype) > stream.Length - stream.Position)
+            if (elements < 0 || elements > (stream.Length - stream.Position) / ElementTypes.Size(dtype))
             {
                 throw new EndOfStreamException($"storage '{key}' declares {elements} elements, more than the member holds");
             }
 
-            float[]? data = null;
-            if (ElementTypes.IsFloating(dtype))
-            {
-                data = ElementTypes.ReadFloats(stream, dtype, elements, bigEndian);
-            }
-            else
-            {
-                ElementTypes.Skip(stream, elements * ElementTypes.Size(dtype));
-            }
-
-            result[key] = new LoadedStorage(new TorchStorageSlice(new TorchStorage(key, dtype, elements), 0), data);
+            long start = stream.Position;
+            ElementTypes.Skip(stream, elements * ElementTypes.Size(dtype));
+            result[key] = new LoadedStorage(new TorchStorageSlice(new TorchStorage(key, dtype, elements), 0), start);
         }
 
         // Views: a storage that starts `offset` elements into a root storage.

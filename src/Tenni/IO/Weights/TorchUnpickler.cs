@@ -8,7 +8,9 @@ namespace Tenni.IO.Weights;
 /// A pickle machine for what <c>torch.save</c> writes (protocols 2–5) that runs no Python: globals
 /// outside a short allow-list are refused as they are read (that is where Python's unpickler would
 /// import them), the allowed ones are interpreted here, and storages stay references to be read later.
-/// Damage is a <see cref="FormatException"/> or <see cref="EndOfStreamException"/>.
+/// Damage is a <see cref="FormatException"/> or <see cref="EndOfStreamException"/>. One pickle may read at
+/// most <see cref="WeightLimits.MaxPickleBytes"/> and keep at most <see cref="WeightLimits.MaxPickleObjects"/>
+/// objects live, so no stream of opcodes can exhaust memory.
 /// </summary>
 internal sealed class TorchUnpickler
 {
@@ -46,6 +48,8 @@ internal sealed class TorchUnpickler
     private readonly List<object?> _stack = [];
     private readonly Stack<int> _marks = new();
     private readonly Dictionary<long, object?> _memo = [];
+    private long _bytesRead;
+    private long _containerItems;
 
     /// <param name="storages">Storages by key, shared by the pickles of one file.</param>
     /// <param name="persistentLoad">Resolves persistent ids instead of the storage tuples of later formats (the tar format's tensor keys).</param>
@@ -72,7 +76,7 @@ internal sealed class TorchUnpickler
                 case 0x80: ReadByte(); break;                                // PROTO
                 case 0x95: Read(8); break;                                   // FRAME: only a buffering hint
                 case 0x2e: return Pop();                                     // STOP
-                case 0x28: _marks.Push(_stack.Count); break;                 // MARK
+                case 0x28: _marks.Push(_stack.Count); Grow(0); break;        // MARK
                 case 0x30: Pop(); break;                                     // POP
                 case 0x31: PopMark(); break;                                 // POP_MARK
                 case 0x32: Push(Peek()); break;                              // DUP
@@ -100,15 +104,15 @@ internal sealed class TorchUnpickler
                 case 0x87: Push(PopN(3)); break;                             // TUPLE3
                 case 0x5d: Push(new List<object?>()); break;                 // EMPTY_LIST
                 case 0x6c: Push(PopMark()); break;                           // LIST
-                case 0x61: { object? v = Pop(); As<List<object?>>(Peek()).Add(v); break; } // APPEND
-                case 0x65: { var items = PopMark(); As<List<object?>>(Peek()).AddRange(items); break; } // APPENDS
+                case 0x61: { object? v = Pop(); As<List<object?>>(Peek()).Add(v); Grow(1); break; } // APPEND
+                case 0x65: { var items = PopMark(); As<List<object?>>(Peek()).AddRange(items); Grow(items.Count); break; } // APPENDS
                 case 0x7d: Push(new PyDict()); break;                        // EMPTY_DICT
                 case 0x64: { var d = new PyDict(); SetItems(d, PopMark()); Push(d); break; } // DICT
-                case 0x73: { object? v = Pop(); object? k = Pop(); As<PyDict>(Peek())[k ?? PyDict.NoneKey] = v; break; } // SETITEM
-                case 0x75: { var items = PopMark(); SetItems(As<PyDict>(Peek()), items); break; } // SETITEMS
-                case 0x71: _memo[ReadByte()] = Peek(); break;                // BINPUT
-                case 0x72: _memo[ReadLength(4)] = Peek(); break;             // LONG_BINPUT
-                case 0x94: _memo[_memo.Count] = Peek(); break;               // MEMOIZE
+                case 0x73: { object? v = Pop(); object? k = Pop(); As<PyDict>(Peek())[k ?? PyDict.NoneKey] = v; Grow(2); break; } // SETITEM
+                case 0x75: { var items = PopMark(); SetItems(As<PyDict>(Peek()), items); Grow(items.Count); break; } // SETITEMS
+                case 0x71: _memo[ReadByte()] = Peek(); Grow(0); break;       // BINPUT
+                case 0x72: _memo[ReadLength(4)] = Peek(); Grow(0); break;    // LONG_BINPUT
+                case 0x94: _memo[_memo.Count] = Peek(); Grow(0); break;      // MEMOIZE
                 case 0x68: Push(Memo(ReadByte())); break;                    // BINGET
                 case 0x6a: Push(Memo(ReadLength(4))); break;                 // LONG_BINGET
                 case 0x63: Push(Global(ReadLine(), ReadLine())); break;      // GLOBAL
@@ -184,6 +188,11 @@ internal sealed class TorchUnpickler
             ?? throw new FormatException($"{id[1]} is not a storage type");
         string key = id[2]?.ToString() ?? throw new FormatException("storage without a key");
         long count = AsLong(id[4]);
+        if (count < 0)
+        {
+            throw new FormatException($"storage '{key}' declares {count} elements");
+        }
+
         if (!_storages.TryGetValue(key, out var storage))
         {
             storage = _storages[key] = new TorchStorage(key, dtype, count);
@@ -213,10 +222,15 @@ internal sealed class TorchUnpickler
     public static T As<T>(object? value) =>
         value is T t ? t : throw new FormatException($"expected a {typeof(T).Name} in the pickle, found {value ?? "None"}");
 
+    /// <summary>
+    /// An int used as a size, offset or count. Any Python int is legal in a pickle (ints beyond 64 bits
+    /// stay <see cref="BigInteger"/>s); only here, where one must fit a 64-bit size, is it out of range.
+    /// </summary>
     public static long AsLong(object? value) => value switch
     {
         long l => l,
         bool b => b ? 1 : 0,
+        BigInteger big => throw new FormatException($"the int {big} is used as a size or offset, outside the 64-bit range"),
         _ => throw new FormatException($"expected an int in the pickle, found {value ?? "None"}"),
     };
 
@@ -239,7 +253,21 @@ internal sealed class TorchUnpickler
 
     private object ReadLong(long length) => ReadLongValue(Read(length));
 
-    private void Push(object? value) => _stack.Add(value);
+    private void Push(object? value)
+    {
+        _stack.Add(value);
+        Grow(0);
+    }
+
+    // Counts what the pickle keeps live: its stack, its marks, its memo and the items put into its lists and dicts.
+    private void Grow(int containerItems)
+    {
+        _containerItems += containerItems;
+        if (_stack.Count + _marks.Count + _memo.Count + _containerItems > WeightLimits.MaxPickleObjects)
+        {
+            throw new FormatException($"the pickle builds more than {WeightLimits.MaxPickleObjects} objects; a state dict needs a few dozen per tensor");
+        }
+    }
 
     private object? Peek() => _stack.Count > 0 ? _stack[^1] : throw new FormatException("pickle stack underflow");
 
@@ -278,7 +306,20 @@ internal sealed class TorchUnpickler
     private object? Memo(long index) =>
         _memo.TryGetValue(index, out object? value) ? value : throw new FormatException($"pickle memo {index} was never stored");
 
-    private int ReadByte() => _stream.ReadByte() is int b and >= 0 ? b : throw new EndOfStreamException("the pickle ends early");
+    private int ReadByte()
+    {
+        Count(1);
+        return _stream.ReadByte() is int b and >= 0 ? b : throw new EndOfStreamException("the pickle ends early");
+    }
+
+    private void Count(long bytes)
+    {
+        _bytesRead += bytes;
+        if (_bytesRead > WeightLimits.MaxPickleBytes)
+        {
+            throw new FormatException($"the pickle runs past {WeightLimits.MaxPickleBytes} bytes; a state dict's pickle holds names and shapes, not data");
+        }
+    }
 
     private long ReadLength(int bytes)
     {
@@ -294,6 +335,8 @@ internal sealed class TorchUnpickler
         {
             throw new EndOfStreamException($"the pickle needs {count} more bytes at byte {_stream.Position}");
         }
+
+        Count(count);
 
         var bytes = new byte[count];
         _stream.ReadExactly(bytes);

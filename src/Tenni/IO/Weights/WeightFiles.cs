@@ -76,12 +76,16 @@ internal static class WeightFiles
         throw new TenniException($"'{path}' is not a weight file Tenni can read ({what}); {Expected}");
     }
 
-    public static IReadOnlyDictionary<string, WeightArray> ReadArrays(string path)
+    /// <summary>
+    /// Reads a weight file's names, shapes and dtypes, checked against the bytes present; each array's
+    /// values are read when first asked for. Dispose the result to close what those reads keep open.
+    /// </summary>
+    public static WeightSet ReadArrays(string path)
     {
         WeightFormat format = Detect(path);
         try
         {
-            return format switch
+            var arrays = format switch
             {
                 WeightFormat.TorchZip => TorchZipReader.Read(path),
                 WeightFormat.TorchLegacy => TorchLegacyReader.Read(path),
@@ -90,8 +94,30 @@ internal static class WeightFiles
                 WeightFormat.NumpyNpz => NpzReader.Read(path),
                 _ => throw new TenniException($"'{path}' is an ONNX model; its weights are read by the ONNX importer, not as a weight file"),
             };
+
+            // Values are read later, when asked for: their damage must read the same as damage found now.
+            var guarded = new WeightSet();
+            guarded.Adopt(arrays);
+            foreach (var (name, array) in arrays)
+            {
+                guarded[name] = array.Guarded(load => Guard(path, load));
+            }
+
+            return guarded;
         }
         catch (Exception e) when (MeansDamaged(e))
+        {
+            throw Damaged(path, e.Message, e);
+        }
+    }
+
+    private static float[] Guard(string path, Func<float[]> load)
+    {
+        try
+        {
+            return load();
+        }
+        catch (Exception e) when (MeansDamaged(e) || e is IOException or UnauthorizedAccessException)
         {
             throw Damaged(path, e.Message, e);
         }

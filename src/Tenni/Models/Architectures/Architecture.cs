@@ -42,7 +42,8 @@ internal sealed record Architecture(
             return new LoadedWeights(NormalizeOnnx?.Invoke(onnx) ?? onnx, FamilyOf(onnx), "ONNX");
         }
 
-        var arrays = WithoutWrapperPrefix(WeightFiles.ReadArrays(path));
+        using var read = WeightFiles.ReadArrays(path);
+        var arrays = WithoutWrapperPrefix(read);
         WeightFamily family = format == WeightFormat.NumpyNpz ? WeightFamily.Caffe : WeightFamily.Torchvision;
         ModelProto model = Build(new FileWeightBinder(arrays, path, Name), family, divisor);
         return new LoadedWeights(model, family, format switch

@@ -9,6 +9,13 @@ internal static class TensorShapes
     public static Dictionary<string, long[]> Infer(OnnxGraph graph, IReadOnlyCollection<string> tensors)
     {
         long[] shape = graph.InputShape.Count == 4 ? [1, .. graph.InputShape.Skip(1).Select(d => d > 0 ? d : 224)] : [1, 3, 224, 224];
+
+        // The input's size is the file's claim: an image of 100000 × 100000 would exhaust memory here.
+        if (shape.Aggregate(1.0, (p, d) => p * d) > OnnxLimits.MaxTensorElements)
+        {
+            throw new TenniException(
+                $"the ONNX graph's input '{graph.InputName}' is declared [{string.Join(", ", graph.InputShape)}], more than {OnnxLimits.MaxTensorElements} elements per image; expected an image input such as [1, 3, 224, 224]");
+        }
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
         bool wasTraining = graph.training;

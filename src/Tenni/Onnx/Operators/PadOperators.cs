@@ -30,6 +30,11 @@ internal static class PadOperators
             long[] axes = node.Opset >= 18 && inputs.Length > 3 && inputs[3] is { } a
                 ? a.data<long>().ToArray().Select(i => i < 0 ? i + rank : i).ToArray()
                 : Enumerable.Range(0, (int)rank).Select(i => (long)i).ToArray();
+            if (pads.Length != 2 * axes.Length || axes.Any(a => a < 0 || a >= rank))
+            {
+                throw node.Error($"pads has {pads.Length} values for axes [{string.Join(", ", axes)}] of a rank-{rank} input; expected 2 × {axes.Length}");
+            }
+
             var begin = new long[rank];
             var end = new long[rank];
             for (int i = 0; i < axes.Length; i++)
@@ -37,6 +42,8 @@ internal static class PadOperators
                 begin[axes[i]] = pads[i];
                 end[axes[i]] = pads[axes.Length + i];
             }
+
+            CheckOutputSize(node, x.shape, begin, end);
 
             // torch pads trailing axes only: drop the leading axes that are not padded.
             int first = Enumerable.Range(0, (int)rank).FirstOrDefault(i => begin[i] != 0 || end[i] != 0, (int)rank);
@@ -48,6 +55,28 @@ internal static class PadOperators
             long[] torchPad = Operators.SpatialPadding.ToTorchPad(begin[first..], end[first..]);
             return [F.pad(x, torchPad, mode, value)];
         };
+    }
+
+    // Checked before padding: pads in a file can ask for an output of any size (the shape probe at load runs this).
+    private static void CheckOutputSize(OnnxNode node, long[] input, long[] begin, long[] end)
+    {
+        double elements = 1;
+        for (int i = 0; i < input.Length; i++)
+        {
+            double size = (double)input[i] + begin[i] + end[i];
+            if (size < 0)
+            {
+                throw node.Error($"pads [{string.Join(", ", begin)}] / [{string.Join(", ", end)}] remove more than the input's [{string.Join(", ", input)}] holds");
+            }
+
+            elements *= size;
+        }
+
+        if (elements > OnnxLimits.MaxTensorElements)
+        {
+            throw node.Error(
+                $"pads [{string.Join(", ", begin)}] / [{string.Join(", ", end)}] on an input of shape [{string.Join(", ", input)}] make {elements:0} elements; at most {OnnxLimits.MaxTensorElements} are allowed");
+        }
     }
 
     public static OnnxKernel Constant(OnnxNode node)
