@@ -109,9 +109,10 @@ public sealed class HostileWorkspace : IDisposable
         var manifest = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (string folder in new[] { Data, Hostile, Run, WeightFiles })
         {
-            foreach (var file in new DirectoryInfo(folder).EnumerateFiles("*", new EnumerationOptions { RecurseSubdirectories = true, AttributesToSkip = 0 }))
+            foreach (var file in new DirectoryInfo(folder).EnumerateFiles("*", new EnumerationOptions { RecurseSubdirectories = true, AttributesToSkip = FileAttributes.ReparsePoint }))
             {
-                if (file.LinkTarget is null && (file.Attributes & FileAttributes.ReparsePoint) == 0 && IsRegular(file))
+                // Links are skipped (not followed: the data folder holds a loop), and so are FIFOs and devices.
+                if (IsRegular(file))
                 {
                     manifest[file.FullName] = file.Length > 64 << 20 ? $"{file.Length}:{file.LastWriteTimeUtc.Ticks}" : Convert.ToHexString(SHA256.HashData(File.ReadAllBytes(file.FullName)));
                 }
