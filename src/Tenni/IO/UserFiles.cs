@@ -19,6 +19,7 @@ internal static class UserFiles
     /// <summary>SHA-256 of a file's content, lower-case hex.</summary>
     public static string Sha256(string path)
     {
+        RegularFile.Require(path, "file", "expected a regular file");
         using var stream = File.OpenRead(path);
         return Convert.ToHexString(SHA256.HashData(stream)).ToLowerInvariant();
     }

@@ -77,16 +77,7 @@ internal static class ImageFileBytes
             ? new ImageProblem(ImageProblemKind.Unreadable, $"'{path}' does not exist")
             : new ImageProblem(ImageProblemKind.Unreadable, $"'{path}' is a link to '{new FileInfo(path).LinkTarget}', which does not exist"),
         FileKind.Directory => new ImageProblem(ImageProblemKind.NotARegularFile, $"'{path}' is a folder, not an image file"),
-        _ => new ImageProblem(ImageProblemKind.NotARegularFile, $"'{path}' is {Name(kind)}, not a regular file; not opened"),
-    };
-
-    private static string Name(FileKind kind) => kind switch
-    {
-        FileKind.Fifo => "a FIFO (named pipe)",
-        FileKind.CharacterDevice => "a character device",
-        FileKind.BlockDevice => "a block device",
-        FileKind.Socket => "a socket",
-        _ => "a special file",
+        _ => new ImageProblem(ImageProblemKind.NotARegularFile, $"'{path}' is {RegularFile.Name(kind)}, not a regular file; not opened"),
     };
 
     private static ImageProblem TooLarge(string path, long size, long maxBytes) => new(

@@ -9,12 +9,7 @@ public static class OnnxModelFile
     /// <summary>Parses <paramref name="path"/>; throws <see cref="TenniException"/> if it is missing, truncated or not ONNX.</summary>
     public static ModelProto Load(string path)
     {
-        if (!File.Exists(path))
-        {
-            throw new TenniException(Directory.Exists(path)
-                ? $"model file '{path}' is a folder; expected an .onnx file"
-                : $"model file '{path}' does not exist; expected an .onnx file");
-        }
+        IO.RegularFile.Require(path, "model file", "expected an .onnx file");
 
         ModelProto model;
         try

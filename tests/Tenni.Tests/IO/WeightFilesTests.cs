@@ -434,8 +434,27 @@ public sealed class WeightFilesTests
         File.WriteAllBytes(empty, []);
 
         Assert.Equal($"weight file '{missing}' does not exist; {Expected}", Assert.Throws<TenniException>(() => WeightFiles.ReadArrays(missing)).Message);
-        Assert.Equal($"'{folder}' is a folder, not a weight file; {Expected}", Assert.Throws<TenniException>(() => WeightFiles.Detect(folder)).Message);
+        Assert.Equal($"weight file '{folder}' is a folder; {Expected}", Assert.Throws<TenniException>(() => WeightFiles.Detect(folder)).Message);
         Assert.Equal($"'{empty}' is empty; {Expected}", Assert.Throws<TenniException>(() => WeightFiles.Detect(empty)).Message);
+    }
+
+    [Fact]
+    public async Task Detect_FifoOrDevice_RefusedWithoutOpening()
+    {
+        // Opening a FIFO blocks until a writer comes; /dev/zero never ends. Neither may be opened.
+        string folder = Directory.CreateTempSubdirectory("tenni-weights").FullName;
+        string fifo = Path.Combine(folder, "weights.pth");
+        using (var mkfifo = System.Diagnostics.Process.Start("mkfifo", [fifo]))
+        {
+            mkfifo.WaitForExit();
+        }
+
+        string zero = Path.Combine(folder, "zero.onnx");
+        File.CreateSymbolicLink(zero, "/dev/zero");
+
+        string message = await Task.Run(() => Assert.Throws<TenniException>(() => WeightFiles.Detect(fifo)).Message).WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.Contains("is a FIFO (named pipe), not a regular file", message);
+        Assert.Contains("is a character device", Assert.Throws<TenniException>(() => Tenni.Onnx.OnnxModelFile.Load(zero)).Message);
     }
 
     [Fact]

@@ -20,15 +20,7 @@ internal static class WeightFiles
 
     public static WeightFormat Detect(string path)
     {
-        if (Directory.Exists(path))
-        {
-            throw new TenniException($"'{path}' is a folder, not a weight file; {Expected}");
-        }
-
-        if (!File.Exists(path))
-        {
-            throw new TenniException($"weight file '{path}' does not exist; {Expected}");
-        }
+        RegularFile.Require(path, "weight file", Expected);
 
         using var stream = Open(path);
         if (stream.Length == 0)
