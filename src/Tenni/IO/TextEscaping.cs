@@ -14,30 +14,7 @@ public static class TextEscaping
     /// backslash, tab, line feed and carriage return become <c>\\</c>, <c>\t</c>, <c>\n</c>, <c>\r</c>,
     /// other control characters <c>\xHH</c> (C0, DEL) or <c>\uHHHH</c> (C1). Reversed by <see cref="FromListField"/>.
     /// </summary>
-    public static string ToListField(string text)
-    {
-        if (!text.Any(c => c == '\\' || IsControl(c)))
-        {
-            return text;
-        }
-
-        var builder = new StringBuilder(text.Length + 8);
-        foreach (char c in text)
-        {
-            builder.Append(c switch
-            {
-                '\\' => @"\\",
-                '\t' => @"\t",
-                '\n' => @"\n",
-                '\r' => @"\r",
-                _ when c < 0x80 && IsControl(c) => $@"\x{(int)c:x2}",
-                _ when IsControl(c) => $@"\u{(int)c:x4}",
-                _ => c.ToString(),
-            });
-        }
-
-        return builder.ToString();
-    }
+    public static string ToListField(string text) => Escape(text, escapeBackslash: true);
 
     /// <summary>The inverse of <see cref="ToListField"/>.</summary>
     /// <exception cref="TenniException">An escape that <see cref="ToListField"/> never writes.</exception>
@@ -83,9 +60,22 @@ public static class TextEscaping
     /// For people (messages, tables, logs): control characters become visible escapes (<c>\n</c>,
     /// <c>\x1b</c>, …) so that a name can neither break a line nor send a terminal a command.
     /// </summary>
-    public static string ForDisplay(string text)
+    public static string ForDisplay(string text) => Escape(text, escapeBackslash: false);
+
+    /// <summary>One CSV field as RFC 4180 writes it: quoted (quotes doubled) when it holds a comma, quote, CR or LF.</summary>
+    public static string ForCsv(string text) =>
+        text.AsSpan().IndexOfAny(",\"\r\n") >= 0 || (text.Length > 0 && (char.IsWhiteSpace(text[0]) || char.IsWhiteSpace(text[^1])))
+            ? $"\"{text.Replace("\"", "\"\"", StringComparison.Ordinal)}\""
+            : text;
+
+    /// <summary>C0 controls, DEL, C1 controls, and the Unicode controls that reorder or hide text (bidi overrides, line/paragraph separators).</summary>
+    public static bool IsControl(char c) =>
+        c < 0x20 || c is >= '\u007f' and <= '\u009f' || c is '\u2028' or '\u2029' || c is >= '\u202a' and <= '\u202e' || c is >= '\u2066' and <= '\u2069';
+
+    // Backslash is escaped only where the text must read back (lists); a person reads "a\b" as it is.
+    private static string Escape(string text, bool escapeBackslash)
     {
-        if (!text.Any(IsControl))
+        if (!text.Any(c => IsControl(c) || (escapeBackslash && c == '\\')))
         {
             return text;
         }
@@ -95,6 +85,7 @@ public static class TextEscaping
         {
             builder.Append(c switch
             {
+                '\\' when escapeBackslash => @"\\",
                 '\t' => @"\t",
                 '\n' => @"\n",
                 '\r' => @"\r",
@@ -106,14 +97,4 @@ public static class TextEscaping
 
         return builder.ToString();
     }
-
-    /// <summary>One CSV field as RFC 4180 writes it: quoted (quotes doubled) when it holds a comma, quote, CR or LF.</summary>
-    public static string ForCsv(string text) =>
-        text.AsSpan().IndexOfAny(",\"\r\n") >= 0 || (text.Length > 0 && (char.IsWhiteSpace(text[0]) || char.IsWhiteSpace(text[^1])))
-            ? $"\"{text.Replace("\"", "\"\"", StringComparison.Ordinal)}\""
-            : text;
-
-    /// <summary>C0 controls, DEL, C1 controls, and the Unicode controls that reorder or hide text (bidi overrides, line/paragraph separators).</summary>
-    public static bool IsControl(char c) =>
-        c < 0x20 || c is >= '\u007f' and <= '\u009f' || c is '\u2028' or '\u2029' || c is >= '\u202a' and <= '\u202e' || c is >= '\u2066' and <= '\u2069';
 }
