@@ -7,8 +7,27 @@ namespace Tenni.Cli.Commands;
 /// </summary>
 internal static class OutputGuard
 {
-    /// <summary>Throws when <paramref name="output"/> is one of <paramref name="inputs"/> or inside one of the input folders.</summary>
+    /// <summary>
+    /// Throws when the file <paramref name="output"/> is one of <paramref name="inputs"/>, inside one of
+    /// the input folders, or something a file cannot replace (a folder, a device, a FIFO): checked before
+    /// any work, not after it.
+    /// </summary>
     public static void Check(string output, string option, IEnumerable<string> inputs)
+    {
+        try
+        {
+            IO.AtomicFile.CheckTarget(output);
+        }
+        catch (TenniException e)
+        {
+            throw new TenniException($"{option}: {e.Message}");
+        }
+
+        CheckPlace(output, option, inputs);
+    }
+
+    /// <summary>Throws when the folder <paramref name="output"/> is an input or lies inside an input folder (existing or not).</summary>
+    public static void CheckPlace(string output, string option, IEnumerable<string> inputs)
     {
         string target = Resolve(output);
         foreach (string input in inputs)
@@ -19,7 +38,8 @@ internal static class OutputGuard
                 throw new TenniException($"{option} '{output}' is also an input; Tenni never overwrites the files it reads: choose another path");
             }
 
-            if (Directory.Exists(source) && target.StartsWith(source.TrimEnd(Path.DirectorySeparatorChar) + Path.DirectorySeparatorChar, StringComparison.Ordinal))
+            // A folder input that does not exist yet counts too: writing inside it would create it.
+            if (!File.Exists(source) && target.StartsWith(source.TrimEnd(Path.DirectorySeparatorChar) + Path.DirectorySeparatorChar, StringComparison.Ordinal))
             {
                 throw new TenniException($"{option} '{output}' is inside the data folder '{input}'; Tenni never writes into a data folder (the next scan would read it as data): choose a path outside it");
             }

@@ -71,7 +71,11 @@ internal static class TrainCommand
                 InitialModel = parsed.GetValue(from),
             };
             string runFolder = parsed.GetValue(output) ?? Path.Combine("runs", $"train-{DateTime.Now.ToString("yyyyMMdd-HHmmss", CultureInfo.InvariantCulture)}");
-            OutputGuard.Check(runFolder, "--out", [parsed.GetValue(data)!]);
+            OutputGuard.CheckPlace(runFolder, "--out", [parsed.GetValue(data)!]);
+            if (parsed.GetValue(cacheDir) is { } cacheFolder)
+            {
+                OutputGuard.CheckPlace(cacheFolder, "--cache-dir", [parsed.GetValue(data)!]);
+            }
             TrainingRun.Train(parsed.GetValue(data)!, runFolder, options, context.Output, parsed.GetValue(resume), ProgressDisplay.Lines(context.Error, "cache"));
             return 0;
         }));

@@ -14,7 +14,7 @@ public sealed class DataLoader(IReadOnlyList<ImageSample> samples, Preprocessing
 {
     private readonly DataLoaderOptions _options = options ?? new DataLoaderOptions();
 
-    public int BatchCount => (samples.Count + _options.BatchSize - 1) / _options.BatchSize;
+    public int BatchCount => (int)(((long)samples.Count + _options.BatchSize - 1) / _options.BatchSize); // long: a batch near int.MaxValue must not overflow
 
     /// <summary>The order in which epoch <paramref name="epoch"/> visits the samples.</summary>
     public int[] Order(int epoch)
@@ -77,7 +77,7 @@ public sealed class DataLoader(IReadOnlyList<ImageSample> samples, Preprocessing
         try
         {
             var parallel = new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, _options.Workers), CancellationToken = stop };
-            for (int start = 0; start < order.Length; start += _options.BatchSize)
+            for (int start = 0; start < order.Length; start = (int)Math.Min((long)start + _options.BatchSize, order.Length))
             {
                 int n = Math.Min(_options.BatchSize, order.Length - start);
                 var batch = new ImageSample[n];

@@ -12,6 +12,12 @@ public sealed class DatasetSplit
     public const string TrainFile = "train.tsv";
     public const string ValidationFile = "val.tsv";
 
+    // A path is at most 4,096 bytes on Linux; escaped, a line stays well under 64 Ki characters.
+    private const int MaxLineChars = 1 << 16;
+
+    // Ten million images at ~100 bytes a line.
+    private const long MaxListBytes = 1L << 30;
+
     public DatasetSplit(IReadOnlyList<string> classes, IReadOnlyList<ImageSample> train, IReadOnlyList<ImageSample> validation, string method)
     {
         Classes = classes;
@@ -125,7 +131,7 @@ public sealed class DatasetSplit
 
             var samples = new List<ImageSample>();
             int number = 1;
-            foreach (string line in File.ReadLines(path).Skip(1))
+            foreach (string line in BoundedFile.ReadLines(path, MaxListBytes, MaxLineChars).Skip(1))
             {
                 number++;
                 if (line.Length > 0)

@@ -5,13 +5,7 @@ public static class AtomicFile
 {
     public static void Write(string path, Action<Stream> write)
     {
-        string full = Path.GetFullPath(path);
-        string? folder = Path.GetDirectoryName(full);
-        if (folder is not null && !Directory.Exists(folder))
-        {
-            throw new TenniException($"cannot write '{path}': folder '{folder}' does not exist");
-        }
-
+        string full = CheckTarget(path);
         string temp = $"{full}.{Environment.ProcessId}.{Guid.NewGuid():N}.tmp";
         try
         {
@@ -23,6 +17,10 @@ public static class AtomicFile
 
             File.Move(temp, full, overwrite: true);
         }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new TenniException($"cannot write '{path}' ({e.Message}); expected a path in a folder you can write", e);
+        }
         finally
         {
             if (File.Exists(temp))
@@ -30,6 +28,34 @@ public static class AtomicFile
                 File.Delete(temp);
             }
         }
+    }
+
+    /// <summary>
+    /// The full path to write, after checking what is there now: nothing, or a regular file (replaced
+    /// by the rename). A rename over a device node, FIFO or folder would replace it (/dev/null became a
+    /// 63 MB file), so those are refused, as is a folder that does not exist.
+    /// </summary>
+    public static string CheckTarget(string path)
+    {
+        string full = Path.GetFullPath(path);
+        string? folder = Path.GetDirectoryName(full);
+        if (folder is not null && !Directory.Exists(folder))
+        {
+            throw new TenniException($"cannot write '{path}': folder '{folder}' does not exist");
+        }
+
+        var status = FileStatus.Of(full, followLinks: false);
+        if (status.Kind is not (FileKind.Missing or FileKind.Regular or FileKind.SymbolicLink))
+        {
+            throw new TenniException($"cannot write '{path}': it is {RegularFile.Name(status.Kind)}, not a regular file; expected a file path");
+        }
+
+        if (Path.GetFileName(full).Length > 200)
+        {
+            throw new TenniException($"cannot write '{path}': the file name has {Path.GetFileName(full).Length} characters; at most 200 leave room for the temporary name beside it");
+        }
+
+        return full;
     }
 
     public static void WriteAllText(string path, string text) =>

@@ -29,19 +29,15 @@ internal sealed class JsonFields
     /// <summary>Reads <paramref name="path"/> as a JSON object; <paramref name="damaged"/> says what to do about a damaged file.</summary>
     public static JsonFields Read(string path, string damaged)
     {
-        var info = new FileInfo(path);
-        if (!info.Exists)
+        // A link to /dev/zero must not be read: FileInfo.Length is the link's own size, so ask statx.
+        RegularFile.Require(path, "file", damaged);
+        long length = FileStatus.Of(path).Size;
+        if (length > MaxFileBytes)
         {
-            throw new TenniException($"'{path}' does not exist; {damaged}");
+            throw new TenniException($"'{path}' has {length} bytes, more than the {MaxFileBytes >> 20} MiB a Tenni JSON file can have; {damaged}");
         }
 
-        if (info.Length > MaxFileBytes)
-        {
-            throw new TenniException($"'{path}' has {info.Length} bytes, more than the {MaxFileBytes >> 20} MiB a Tenni JSON file can have; {damaged}");
-        }
-
-        // Size 0 is also what a pipe or device reports: not read, since such a read may never end.
-        return Parse(info.Length == 0 ? [] : System.IO.File.ReadAllBytes(path), path, damaged);
+        return Parse(BoundedFile.Read(path, MaxFileBytes), path, damaged);
     }
 
     public static JsonFields Parse(byte[] bytes, string file, string damaged)

@@ -18,17 +18,20 @@ public sealed class NpyWriter : IDisposable
 
     public NpyWriter(string path, IReadOnlyList<long> rowShape)
     {
-        _path = Path.GetFullPath(path);
-        string? folder = Path.GetDirectoryName(_path);
-        if (folder is not null && !Directory.Exists(folder))
-        {
-            throw new TenniException($"cannot write '{path}': folder '{folder}' does not exist");
-        }
+        _path = AtomicFile.CheckTarget(path);
 
         _temp = $"{_path}.{Environment.ProcessId}.tmp";
         _rowShape = rowShape.ToArray();
         _rowLength = _rowShape.Aggregate(1L, (p, d) => p * d);
-        _stream = new FileStream(_temp, FileMode.Create, FileAccess.ReadWrite);
+        try
+        {
+            _stream = new FileStream(_temp, FileMode.Create, FileAccess.ReadWrite);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new TenniException($"cannot write '{path}' ({e.Message}); expected a path in a folder you can write", e);
+        }
+
         _stream.Write(Header(0)); // rewritten with the final row count on Commit
     }
 

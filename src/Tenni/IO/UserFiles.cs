@@ -10,7 +10,8 @@ internal static class UserFiles
     {
         string? xdg = Environment.GetEnvironmentVariable("XDG_CACHE_HOME");
         string home = Environment.GetFolderPath(Environment.SpecialFolder.UserProfile);
-        string root = !string.IsNullOrEmpty(xdg) ? xdg
+        // The XDG spec: a relative value is invalid and ignored (it would put the cache wherever Tenni runs).
+        string root = !string.IsNullOrEmpty(xdg) && Path.IsPathRooted(xdg) ? xdg
             : !string.IsNullOrEmpty(home) ? Path.Combine(home, ".cache")
             : Path.GetTempPath();
         return Path.Combine(root, "tenni");

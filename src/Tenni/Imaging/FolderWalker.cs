@@ -24,13 +24,24 @@ internal static class FolderWalker
         var files = new List<string>();
         var skipped = new List<SkippedImage>();
         var outside = new List<string>();
-        var listed = new Dictionary<FileIdentity, string> { [FileStatus.Of(root).Identity] = root };
+        var listed = new Dictionary<FileIdentity, string>();
 
         // A link to a folder above the root (the data folder, "..") is a loop too.
         for (string? above = Path.GetDirectoryName(fullRoot); above is not null; above = Path.GetDirectoryName(above))
         {
             listed.TryAdd(FileStatus.Of(above).Identity, above);
         }
+
+        // The root itself may be a link: to a folder above it ("cat -> /") or into /proc, /sys or /dev
+        // it would walk the whole machine.
+        var rootIdentity = FileStatus.Of(root).Identity;
+        if (listed.TryGetValue(rootIdentity, out string? containing) || SystemFolder(root) is not null)
+        {
+            string why = containing is not null ? $"'{containing}', a folder that contains it (a loop)" : $"'{SystemFolder(root)}', a system folder";
+            return new FolderListing([], [new SkippedImage(root, ImageProblemKind.LinkLoop, $"'{root}' leads to {why}; not walked")], []);
+        }
+
+        listed[rootIdentity] = root;
 
         var links = new SortedSet<string>(StringComparer.Ordinal);
 
@@ -55,6 +66,12 @@ internal static class FolderWalker
             {
                 string why = IsAncestor(first, link) ? "a folder that contains it (a loop)" : $"a folder already listed as '{first}'";
                 skipped.Add(new SkippedImage(link, ImageProblemKind.LinkLoop, $"'{link}' links to {why}; not followed"));
+                continue;
+            }
+
+            if (SystemFolder(link) is { } system)
+            {
+                skipped.Add(new SkippedImage(link, ImageProblemKind.NotARegularFile, $"'{link}' links to '{system}', a system folder (/proc, /sys, /dev); not followed"));
                 continue;
             }
 
@@ -119,6 +136,22 @@ internal static class FolderWalker
                     files.Add(path);
                 }
             }
+        }
+
+        // The resolved path when it lies in /proc, /sys or /dev (kernel views, endless or huge), else null.
+        static string? SystemFolder(string path)
+        {
+            string real;
+            try
+            {
+                real = new DirectoryInfo(path).ResolveLinkTarget(returnFinalTarget: true)?.FullName ?? Path.GetFullPath(path);
+            }
+            catch (IOException)
+            {
+                return null;
+            }
+
+            return new[] { "/proc", "/sys", "/dev" }.Any(p => real == p || real.StartsWith(p + "/", StringComparison.Ordinal)) ? real : null;
         }
 
         void NoteIfOutside(string link)

@@ -37,14 +37,14 @@ public sealed class CachedBatchSource(FeatureStore store, IReadOnlyList<ImageSam
 
     public override int Count => samples.Count;
 
-    public override int BatchCount => (samples.Count + batchSize - 1) / batchSize;
+    public override int BatchCount => (int)(((long)samples.Count + batchSize - 1) / batchSize); // long: a batch near int.MaxValue must not overflow
 
     public override IEnumerable<(Tensor Input, Tensor Labels)> Epoch(int epoch)
     {
         int[] indices = order.Order(epoch);
-        for (int start = 0; start < indices.Length; start += batchSize)
+        for (int start = 0; start < indices.Length; start = (int)Math.Min((long)start + batchSize, indices.Length))
         {
-            int[] chunk = indices[start..Math.Min(start + batchSize, indices.Length)];
+            int[] chunk = indices[start..(int)Math.Min((long)start + batchSize, indices.Length)];
             Tensor input = store.Gather(chunk).DetachFromDisposeScope();
             Tensor labels = IO.AlignedTensor.From(chunk.Select(i => (long)samples[i].Label).ToArray(), chunk.Length).DetachFromDisposeScope();
             yield return (input, labels);

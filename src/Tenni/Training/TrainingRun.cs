@@ -32,6 +32,14 @@ public static class TrainingRun
     public static TrainingResult Train(string dataFolder, string runFolder, TrainOptions options, TextWriter output, bool resume = false, IProgress<ExtractionProgress>? extraction = null, Action<ClassifierModel>? finished = null)
     {
         options.Validate();
+        if (!Directory.Exists(dataFolder))
+        {
+            // Before the run folder exists: creating it inside a missing data folder would create that too.
+            throw new TenniException(File.Exists(dataFolder)
+                ? $"data folder '{dataFolder}' is a file; expected a folder with one sub-folder per class"
+                : $"data folder '{dataFolder}' does not exist; expected a folder with one sub-folder per class");
+        }
+
         bool fresh = !resume && !Directory.Exists(runFolder);
         try
         {
@@ -178,8 +186,47 @@ public static class TrainingRun
         model.LoadStateFrom(info.WeightsPath);
     }
 
+    // The cache folder is written throughout the run: a file, FIFO or read-only place in its stead is
+    // found here, with a message, not as an unexpected error halfway through.
+    private static string WritableFolder(string folder)
+    {
+        try
+        {
+            Directory.CreateDirectory(folder);
+            string probe = Path.Combine(folder, $".tenni-probe-{Environment.ProcessId}-{Guid.NewGuid():N}");
+            File.WriteAllBytes(probe, []);
+            File.Delete(probe);
+            return folder;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new TenniException($"cache folder '{folder}' cannot be written ({e.Message}); pass --cache-dir a folder you can write, or --no-cache");
+        }
+    }
+
     private static void PrepareFolder(string runFolder, bool resume)
     {
+        var status = FileStatus.Of(runFolder);
+        if (status.Kind is not (FileKind.Missing or FileKind.Directory))
+        {
+            throw new TenniException($"run folder '{runFolder}' is {RegularFile.Name(status.Kind)}; expected a folder to create or a run folder to resume");
+        }
+
+        foreach (string part in new[] { "snapshot", "best" })
+        {
+            // Snapshots are replaced by renames and deletes: through a link they would delete another run's files.
+            var inner = FileStatus.Of(Path.Combine(runFolder, part), followLinks: false);
+            if (inner.Kind is not (FileKind.Missing or FileKind.Directory))
+            {
+                throw new TenniException($"'{Path.Combine(runFolder, part)}' is {(inner.Kind == FileKind.SymbolicLink ? "a link" : RegularFile.Name(inner.Kind))}; a run's {part}/ must be a folder inside it");
+            }
+        }
+
+        if (!resume && !Snapshot.Exists(runFolder) && Directory.Exists(runFolder) && Directory.EnumerateFileSystemEntries(runFolder).Any())
+        {
+            throw new TenniException($"'{runFolder}' exists, holds files and is not a training run; Tenni does not write among other files: choose a new or empty --out");
+        }
+
         if (resume && !Snapshot.Exists(runFolder))
         {
             throw new TenniException($"nothing to resume in '{runFolder}': it holds no snapshot; run without --resume to start");
@@ -228,7 +275,7 @@ public static class TrainingRun
             return (new ImageBatchSource(trainLoader, input, split.Train.Count), new ImageBatchSource(valLoader, input, split.Validation.Count), []);
         }
 
-        var features = new FeatureCache(model, cache.Tensor!, options.CacheFolder ?? FeatureCache.DefaultRoot());
+        var features = new FeatureCache(model, cache.Tensor!, WritableFolder(options.CacheFolder ?? FeatureCache.DefaultRoot()));
         var stores = new List<FeatureStore>
         {
             features.Load(split.Train, extraction, Path.Combine(runFolder, "cache"), output),
