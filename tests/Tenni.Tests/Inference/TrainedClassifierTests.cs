@@ -40,7 +40,7 @@ public sealed class TrainedClassifierTests(TrainedRunFixture run) : IClassFixtur
         float[] endHead = continued.Model.Head.weight!.detach().contiguous().data<float>().ToArray();
         double moved = startHead.Zip(endHead, (a, b) => Math.Abs(a - b)).Max();
         Assert.InRange(moved, 1e-9, 0.1); // started from the parent's head and trained a little
-        Assert.InRange(result.BestAccuracy, 0.5, 1.0);
+        Assert.InRange(result.BestAccuracy, 0.8, 1.0); // measured 0.9 (9 of 10 validation photos); chance is 0.5, one photo of margin
 
         // A third stage, head only, from the res5-tuned model: its saved model must carry the parent's
         // res5 (frozen now, but not the source file's values), so loading it predicts as it did in memory.

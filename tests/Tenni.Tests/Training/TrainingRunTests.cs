@@ -46,7 +46,7 @@ public sealed class TrainingRunTests(ITestOutputHelper output)
         Assert.Equal([0x89, (byte)'P', (byte)'N', (byte)'G'], File.ReadAllBytes(Path.Combine(run, "accuracy.png"))[..4]);
         AssertPythonReadsLog(Path.Combine(run, "log"));
         Assert.True(result.Cached);
-        Assert.InRange(result.BestAccuracy, 0.5, 1.0);
+        Assert.InRange(result.BestAccuracy, 0.8, 1.0); // measured 0.9 (9 of 10 validation photos); chance is 0.5, one photo of margin
     }
 
     [Fact]
