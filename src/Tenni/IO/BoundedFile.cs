@@ -29,8 +29,7 @@ internal static class BoundedFile
     /// <summary>The file's lines, each at most <paramref name="maxLineChars"/> long, the whole at most <paramref name="maxBytes"/>.</summary>
     public static IEnumerable<string> ReadLines(string path, long maxBytes, int maxLineChars)
     {
-        RegularFile.Require(path, "list", "expected a text file written by Tenni");
-        if (FileStatus.Of(path).Size > maxBytes)
+        if (RegularFile.Require(path, "list", "expected a text file written by Tenni").Size > maxBytes)
         {
             throw new TenniException($"'{path}' has more than {maxBytes:N0} bytes, the most a Tenni list may have");
         }

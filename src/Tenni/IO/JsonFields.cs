@@ -30,8 +30,7 @@ internal sealed class JsonFields
     public static JsonFields Read(string path, string damaged)
     {
         // A link to /dev/zero must not be read: FileInfo.Length is the link's own size, so ask statx.
-        RegularFile.Require(path, "file", damaged);
-        long length = FileStatus.Of(path).Size;
+        long length = RegularFile.Require(path, "file", damaged).Size;
         if (length > MaxFileBytes)
         {
             throw new TenniException($"'{path}' has {length} bytes, more than the {MaxFileBytes >> 20} MiB a Tenni JSON file can have; {damaged}");
@@ -82,25 +81,21 @@ internal sealed class JsonFields
     public long Long(string name, long min, long max) =>
         OptionalLong(name, min, max) ?? throw Missing(name, $"an integer from {min} to {max}");
 
-    public long? OptionalLong(string name, long min, long max)
-    {
-        var value = Value(name);
-        if (value is null)
-        {
-            return null;
-        }
-
-        return value.GetValueKind() == JsonValueKind.Number && value.TryGetValue(out JsonElement e) && e.TryGetInt64(out long n) && n >= min && n <= max
-            ? n
-            : throw Wrong(name, $"an integer from {min} to {max}", value);
-    }
+    public long? OptionalLong(string name, long min, long max) =>
+        OptionalNumber(name, min, max, (JsonElement e, out long n) => e.TryGetInt64(out n), $"an integer from {min} to {max}");
 
     public int Int(string name, int min, int max) => (int)Long(name, min, max);
 
     public double Double(string name, double min, double max) =>
         OptionalDouble(name, min, max) ?? throw Missing(name, $"a number from {min} to {max}");
 
-    public double? OptionalDouble(string name, double min, double max)
+    public double? OptionalDouble(string name, double min, double max) =>
+        OptionalNumber(name, min, max, (JsonElement e, out double d) => e.TryGetDouble(out d), $"a number from {min} to {max}");
+
+    private delegate bool TryNumber<T>(JsonElement element, out T value);
+
+    private T? OptionalNumber<T>(string name, T min, T max, TryNumber<T> read, string expected)
+        where T : struct, IComparable<T>
     {
         var value = Value(name);
         if (value is null)
@@ -108,9 +103,9 @@ internal sealed class JsonFields
             return null;
         }
 
-        return value.GetValueKind() == JsonValueKind.Number && value.TryGetValue(out JsonElement e) && e.TryGetDouble(out double d) && d >= min && d <= max
-            ? d
-            : throw Wrong(name, $"a number from {min} to {max}", value);
+        return value.GetValueKind() == JsonValueKind.Number && value.TryGetValue(out JsonElement e) && read(e, out T n) && n.CompareTo(min) >= 0 && n.CompareTo(max) <= 0
+            ? n
+            : throw Wrong(name, expected, value);
     }
 
     public T Enum<T>(string name)

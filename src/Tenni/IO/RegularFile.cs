@@ -7,14 +7,14 @@ namespace Tenni.IO;
 /// </summary>
 internal static class RegularFile
 {
-    /// <summary>Throws <see cref="TenniException"/> unless <paramref name="path"/> (links followed) is a regular file.</summary>
-    /// <param name="what">What the file should be, for the message: "a weight file", "an ONNX model".</param>
-    public static void Require(string path, string what, string expected)
+    /// <summary>The status of <paramref name="path"/> (links followed), or <see cref="TenniException"/> unless it is a regular file.</summary>
+    /// <param name="what">What the file should be, for the message: "weight file", "model file".</param>
+    public static FileStatus Require(string path, string what, string expected)
     {
         var status = FileStatus.Of(path);
         if (status.Kind == FileKind.Regular)
         {
-            return;
+            return status;
         }
 
         throw new TenniException(status.Kind switch

@@ -255,10 +255,7 @@ public sealed class HostileSetTests(HostileWorkspace workspace, ITestOutputHelpe
                 break;
             default:
                 File.Delete(json);
-                using (var mkfifo = System.Diagnostics.Process.Start("mkfifo", [json]))
-                {
-                    mkfifo.WaitForExit();
-                }
+                SpecialFiles.MakeFifo(json);
 
                 break;
         }

@@ -1,5 +1,4 @@
 using System.Buffers.Binary;
-using System.Diagnostics;
 using System.IO.Compression;
 using System.Net.Sockets;
 using System.Security.Cryptography;
@@ -29,7 +28,7 @@ public sealed class HostileWorkspace : IDisposable
         Hostile = Path.Combine(Root, "hostile-data");
         CopyTree(Data, Hostile);
         string cat = Path.Combine(Hostile, "cat");
-        MakeFifo(Path.Combine(cat, "fifo.jpg"));
+        SpecialFiles.MakeFifo(Path.Combine(cat, "fifo.jpg"));
         File.CreateSymbolicLink(Path.Combine(cat, "zero.jpg"), "/dev/zero");
         File.CreateSymbolicLink(Path.Combine(cat, "urandom.jpg"), "/dev/urandom");
         Directory.CreateSymbolicLink(Path.Combine(cat, "loop"), Hostile);
@@ -190,7 +189,7 @@ public sealed class HostileWorkspace : IDisposable
 
         File.WriteAllBytes(Path("resnet18-flipped.onnx"), flipped);
         File.WriteAllBytes(Path("garbage.bin"), RandomNumberGenerator.GetBytes(1 << 20));
-        MakeFifo(Path("fifo.onnx"));
+        SpecialFiles.MakeFifo(Path("fifo.onnx"));
         File.CreateSymbolicLink(Path("zero.onnx"), "/dev/zero");
     }
 
@@ -282,16 +281,6 @@ public sealed class HostileWorkspace : IDisposable
         }
 
         return ~crc;
-    }
-
-    private static void MakeFifo(string path)
-    {
-        using var mkfifo = Process.Start("mkfifo", [path]);
-        mkfifo.WaitForExit();
-        if (mkfifo.ExitCode != 0)
-        {
-            throw new IOException($"mkfifo {path} failed");
-        }
     }
 
     private static void CopyTree(string from, string to)

@@ -23,7 +23,7 @@ public sealed class SecondHostileRoundTests
         string data = TempDataset.Create(("a", 2), ("b", 2));
         string place = Directory.CreateTempSubdirectory("tenni-out").FullName;
         string fifo = Path.Combine(place, "report.json");
-        MakeFifo(fifo);
+        SpecialFiles.MakeFifo(fifo);
 
         var onFifo = CliRunner.Run("verify", data, "--report", fifo);
         var onFolder = CliRunner.Run("verify", data, "--report", place);
@@ -170,11 +170,5 @@ public sealed class SecondHostileRoundTests
 
         Assert.Empty(listing.Files);
         Assert.Contains("system folder", Assert.Single(listing.Skipped).Message);
-    }
-
-    private static void MakeFifo(string path)
-    {
-        using var mkfifo = Process.Start("mkfifo", [path]);
-        mkfifo.WaitForExit();
     }
 }

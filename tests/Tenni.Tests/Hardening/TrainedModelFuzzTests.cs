@@ -116,10 +116,7 @@ public sealed class TrainedModelFuzzTests
             }
 
             File.Delete(Path.Combine(copy, name));
-            using (var mkfifo = System.Diagnostics.Process.Start("mkfifo", Path.Combine(copy, name)))
-            {
-                mkfifo.WaitForExit();
-            }
+            SpecialFiles.MakeFifo(Path.Combine(copy, name));
 
             var read = Task.Run(() => TrainedModelDescription.Read(copy));
             Assert.Same(read, await Task.WhenAny(read, Task.Delay(TimeSpan.FromSeconds(10))));

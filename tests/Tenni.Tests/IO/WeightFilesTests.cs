@@ -444,10 +444,7 @@ public sealed class WeightFilesTests
         // Opening a FIFO blocks until a writer comes; /dev/zero never ends. Neither may be opened.
         string folder = Directory.CreateTempSubdirectory("tenni-weights").FullName;
         string fifo = Path.Combine(folder, "weights.pth");
-        using (var mkfifo = System.Diagnostics.Process.Start("mkfifo", [fifo]))
-        {
-            mkfifo.WaitForExit();
-        }
+        Tenni.Tests.Hardening.SpecialFiles.MakeFifo(fifo);
 
         string zero = Path.Combine(folder, "zero.onnx");
         File.CreateSymbolicLink(zero, "/dev/zero");
