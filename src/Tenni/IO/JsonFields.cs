@@ -39,6 +39,9 @@ internal sealed class JsonFields
         return Parse(BoundedFile.Read(path, MaxFileBytes), path, damaged);
     }
 
+    /// <summary>Typed access to an object already parsed (a part of a larger file, such as one extension's snapshot state).</summary>
+    public static JsonFields Wrap(JsonObject json, string file) => new(json, file, "");
+
     public static JsonFields Parse(byte[] bytes, string file, string damaged)
     {
         // The parser checks strings' UTF-8 only when they are read: check all of it here, once.
@@ -159,6 +162,9 @@ internal sealed class JsonFields
     /// <summary>The object at an array element, for arrays of objects.</summary>
     public JsonFields Element(JsonNode? node, string name) =>
         node is JsonObject o ? new JsonFields(o, File, $"{Where}{name}[].") : throw Wrong(name, "an array of objects", node);
+
+    /// <summary>The object itself, for a part that reads its own fields.</summary>
+    public JsonObject Json => _json;
 
     public IEnumerable<string> Names => _json.Select(kv => kv.Key);
 

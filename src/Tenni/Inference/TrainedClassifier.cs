@@ -37,55 +37,24 @@ public sealed class TrainedClassifier : IDisposable
             throw new TenniException($"run folder '{folder}' does not exist");
         }
 
-        if (!File.Exists(Path.Combine(folder, TrainedModelDescription.FileName)))
+        if (!TrainedModelFile.Exists(folder))
         {
             throw new TenniException($"'{folder}' holds no trained model (model.json); expected a run folder written by 'tenni train' or its best/ folder");
         }
 
-        var info = TrainedModelDescription.Read(folder);
+        var info = TrainedModelFile.Read(folder);
         // The source weights the run used, unless another copy is given or the file has gone (then the
         // registry's). Only a file with bytes: a device or pipe (size 0) would be read forever.
         sourceWeights ??= info.SourceWeights is { } recorded && File.Exists(recorded) && new FileInfo(recorded).Length > 0 ? recorded : null;
         var source = SourceModel.Load(info.SourceModel, new SourceModelOptions { WeightsPath = sourceWeights, Preprocessing = info.SourcePreprocessing });
         try
         {
-            var model = Build(source, info);
+            var model = info.CreateModel(source);
             return new TrainedClassifier(model, info.Classes, folder);
         }
         catch
         {
             source.Dispose();
-            throw;
-        }
-    }
-
-    /// <summary>The classifier <paramref name="info"/> describes on <paramref name="source"/>, with its saved weights, after checking they belong together.</summary>
-    private static ClassifierModel Build(SourceModel source, TrainedModelInfo info)
-    {
-        if (!string.Equals(info.SourceSha256, source.WeightsHash, StringComparison.OrdinalIgnoreCase))
-        {
-            throw new TenniException($"this model was trained on source model '{info.SourceModel}' with weights sha256 {info.SourceSha256[..12]}…, but '{source.WeightsPath}' has {source.WeightsHash[..12]}…; load it with the same source weights");
-        }
-
-        if (info.PreprocessingDifference(source.Preprocessing) is { } difference)
-        {
-            throw new TenniException($"this model's preprocessing does not match its source model's: {difference}; use the Tenni version that trained it");
-        }
-
-        var model = new ClassifierModel(source, info.Layer, info.Classes.Count, seed: 0);
-        try
-        {
-            if (!model.Head.weight!.shape.SequenceEqual(info.HeadShape))
-            {
-                throw new TenniException($"model.json records a head of [{string.Join(", ", info.HeadShape)}], but '{info.SourceModel}' cut at '{info.Layer}' gives [{string.Join(", ", model.Head.weight.shape)}]");
-            }
-
-            model.LoadStateFrom(info.WeightsPath);
-            return model;
-        }
-        catch
-        {
-            model.Dispose();
             throw;
         }
     }

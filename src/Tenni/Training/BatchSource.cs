@@ -18,7 +18,7 @@ public abstract class BatchSource
 }
 
 /// <summary>Decoded, preprocessed images from a <see cref="DataLoader"/>.</summary>
-public sealed class ImageBatchSource(DataLoader loader, string inputName, int count) : BatchSource
+internal sealed class ImageBatchSource(DataLoader loader, string inputName, int count) : BatchSource
 {
     public override string TensorName => inputName;
 
@@ -31,7 +31,7 @@ public sealed class ImageBatchSource(DataLoader loader, string inputName, int co
 }
 
 /// <summary>Cached activations, visited in exactly the order the image loader would visit the images.</summary>
-public sealed class CachedBatchSource(FeatureStore store, IReadOnlyList<ImageSample> samples, DataLoader order, string tensorName, int batchSize) : BatchSource
+internal sealed class CachedBatchSource(FeatureStore store, IReadOnlyList<ImageSample> samples, DataLoader order, string tensorName, int batchSize) : BatchSource
 {
     public override string TensorName => tensorName;
 

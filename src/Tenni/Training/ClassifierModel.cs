@@ -11,7 +11,7 @@ namespace Tenni.Training;
 /// size is inferred from the cut layer (Chainer's <c>L.Linear(None, n_out)</c>), trained as Chainer's
 /// <c>L.Classifier</c> with softmax cross-entropy and accuracy.
 /// </summary>
-public sealed class ClassifierModel : IDisposable
+public sealed class ClassifierModel : ITrainableModel, IDisposable
 {
     private readonly HashSet<string> _loaded = new(StringComparer.Ordinal);
 
@@ -63,6 +63,10 @@ public sealed class ClassifierModel : IDisposable
             : Source.Graph.Run(new Dictionary<string, Tensor> { [tensorName] = input }, [Cut.Tensor])[Cut.Tensor];
         return Head.forward(features.flatten(1));
     }
+
+    /// <summary>Mean softmax cross-entropy and accuracy of the batch's logits.</summary>
+    public (Tensor Loss, Tensor Accuracy) LossAndAccuracy(string tensorName, Tensor input, Tensor labels) =>
+        LossAndAccuracy(Logits(tensorName, input), labels);
 
     /// <summary>Mean softmax cross-entropy and accuracy, as <c>L.Classifier</c> reports them.</summary>
     public static (Tensor Loss, Tensor Accuracy) LossAndAccuracy(Tensor logits, Tensor labels) =>

@@ -79,5 +79,5 @@ public sealed partial record TrainOptions
     public string? InitialModel { get; init; }
 
     /// <summary>Stop after this many epochs of this invocation (tests simulate an interruption with it).</summary>
-    public int? StopAfterEpoch { get; init; }
+    internal int? StopAfterEpoch { get; init; }
 }

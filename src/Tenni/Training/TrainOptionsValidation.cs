@@ -6,7 +6,7 @@ public sealed partial record TrainOptions
     // Names the run folder uses for its own files: a log of the same name would overwrite one of them.
     private static readonly HashSet<string> RunFileNames = new(StringComparer.OrdinalIgnoreCase)
     {
-        "config.json", TrainedModelDescription.FileName, "model.safetensors", Data.DatasetSplit.TrainFile, Data.DatasetSplit.ValidationFile, "data-report.json", "data-report-val.json",
+        "config.json", TrainedModelFile.FileName, "model.safetensors", Data.DatasetSplit.TrainFile, Data.DatasetSplit.ValidationFile, "data-report.json", "data-report-val.json",
         "accuracy.png", "loss.png", "snapshot", "best", "report.html",
     };
 

@@ -4,17 +4,17 @@ using Tenni.Training;
 
 namespace Tenni.Tests.Hardening;
 
-/// <summary>A model folder written by <see cref="TrainedModelDescription"/> around stand-in weights bytes: enough for its reader, no source model needed.</summary>
+/// <summary>A model folder written by <see cref="TrainedModelFile"/> around stand-in weights bytes: enough for its reader, no source model needed.</summary>
 internal static class TinyModelFolder
 {
     public static readonly string[] Classes = ["cat", "dog", "horse"];
 
-    public static string Create(out TrainedModelInfo info)
+    public static string Create(out TrainedModelFile info)
     {
         string folder = Directory.CreateTempSubdirectory("tenni-model").FullName;
         string weights = Path.Combine(folder, "model.safetensors");
         File.WriteAllBytes(weights, Enumerable.Range(0, 4096).Select(i => (byte)(i * 31)).ToArray());
-        info = new TrainedModelInfo(
+        info = new TrainedModelFile(
             "resnet18",
             new string('a', 64),
             "/models/resnet18.onnx",
@@ -29,16 +29,16 @@ internal static class TinyModelFolder
             "model.safetensors",
             Convert.ToHexString(SHA256.HashData(File.ReadAllBytes(weights))).ToLowerInvariant(),
             weights);
-        TrainedModelDescription.Write(folder, info);
+        TrainedModelFile.Write(folder, info);
         return folder;
     }
 
     /// <summary>Two infos mean the same model when every checksummed field and the weights file agree.</summary>
-    public sealed class SameMeaning : IEqualityComparer<TrainedModelInfo>
+    public sealed class SameMeaning : IEqualityComparer<TrainedModelFile>
     {
-        public bool Equals(TrainedModelInfo? x, TrainedModelInfo? y) =>
-            x is not null && y is not null && TrainedModelDescription.Integrity(x) == TrainedModelDescription.Integrity(y) && x.WeightsPath == y.WeightsPath;
+        public bool Equals(TrainedModelFile? x, TrainedModelFile? y) =>
+            x is not null && y is not null && TrainedModelFile.Integrity(x) == TrainedModelFile.Integrity(y) && x.WeightsPath == y.WeightsPath;
 
-        public int GetHashCode(TrainedModelInfo obj) => 0;
+        public int GetHashCode(TrainedModelFile obj) => 0;
     }
 }

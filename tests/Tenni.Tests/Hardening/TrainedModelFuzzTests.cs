@@ -14,7 +14,7 @@ public sealed class TrainedModelFuzzTests
     {
         string folder = TinyModelFolder.Create(out var written);
 
-        var read = TrainedModelDescription.Read(folder);
+        var read = TrainedModelFile.Read(folder);
 
         Assert.Equal(written, read, new TinyModelFolder.SameMeaning());
         Assert.Equal(TinyModelFolder.Classes, read.Classes);
@@ -30,7 +30,7 @@ public sealed class TrainedModelFuzzTests
 
         // When it is read truncated at many offsets and with single bytes flipped, Then each either
         // loads as the same model (a flip in whitespace, or in a hex digit's case) or is refused
-        int loaded = Mutations.AssertLoadsSameOrRefuses(valid, seed: 12, bytes => File.WriteAllBytes(file, bytes), () => TrainedModelDescription.Read(folder), written, PerVariant, new TinyModelFolder.SameMeaning());
+        int loaded = Mutations.AssertLoadsSameOrRefuses(valid, seed: 12, bytes => File.WriteAllBytes(file, bytes), () => TrainedModelFile.Read(folder), written, PerVariant, new TinyModelFolder.SameMeaning());
 
         Assert.InRange(loaded, 0, 200); // most flips must be refused: a meaningful byte changed
     }
@@ -42,7 +42,7 @@ public sealed class TrainedModelFuzzTests
         string weights = Path.Combine(folder, "model.safetensors");
         byte[] valid = File.ReadAllBytes(weights);
 
-        int loaded = Mutations.AssertLoadsSameOrRefuses(valid, seed: 13, bytes => File.WriteAllBytes(weights, bytes), () => TrainedModelDescription.Read(folder), written, PerVariant, new TinyModelFolder.SameMeaning());
+        int loaded = Mutations.AssertLoadsSameOrRefuses(valid, seed: 13, bytes => File.WriteAllBytes(weights, bytes), () => TrainedModelFile.Read(folder), written, PerVariant, new TinyModelFolder.SameMeaning());
 
         Assert.Equal(0, loaded);
     }
@@ -54,7 +54,7 @@ public sealed class TrainedModelFuzzTests
         string folder = TinyModelFolder.Create(out _);
         Edit(folder, json => json["classes"] = new JsonArray("dog", "cat", "horse"));
 
-        var error = Assert.Throws<TenniException>(() => TrainedModelDescription.Read(folder));
+        var error = Assert.Throws<TenniException>(() => TrainedModelFile.Read(folder));
 
         Assert.Contains("integrity checksum", error.Message);
     }
@@ -69,7 +69,7 @@ public sealed class TrainedModelFuzzTests
         weights[100] ^= 0x40;
         File.WriteAllBytes(Path.Combine(folder, "model.safetensors"), weights);
 
-        var error = Assert.Throws<TenniException>(() => TrainedModelDescription.Read(folder));
+        var error = Assert.Throws<TenniException>(() => TrainedModelFile.Read(folder));
 
         Assert.Contains("'weights_sha256' is missing", error.Message);
     }
@@ -84,7 +84,7 @@ public sealed class TrainedModelFuzzTests
         string folder = TinyModelFolder.Create(out _);
         Edit(folder, json => json["weights"] = weights);
 
-        var error = Assert.Throws<TenniException>(() => TrainedModelDescription.Read(folder));
+        var error = Assert.Throws<TenniException>(() => TrainedModelFile.Read(folder));
 
         Assert.Contains("expected a plain file name inside the model's folder", error.Message);
     }
@@ -97,7 +97,7 @@ public sealed class TrainedModelFuzzTests
         File.Move(Path.Combine(folder, "model.safetensors"), outside);
         File.CreateSymbolicLink(Path.Combine(folder, "model.safetensors"), outside);
 
-        var error = Assert.Throws<TenniException>(() => TrainedModelDescription.Read(folder));
+        var error = Assert.Throws<TenniException>(() => TrainedModelFile.Read(folder));
 
         Assert.Contains("outside the model's folder", error.Message);
     }
@@ -118,7 +118,7 @@ public sealed class TrainedModelFuzzTests
             File.Delete(Path.Combine(copy, name));
             SpecialFiles.MakeFifo(Path.Combine(copy, name));
 
-            var read = Task.Run(() => TrainedModelDescription.Read(copy));
+            var read = Task.Run(() => TrainedModelFile.Read(copy));
             Assert.Same(read, await Task.WhenAny(read, Task.Delay(TimeSpan.FromSeconds(10))));
             await Assert.ThrowsAsync<TenniException>(() => read);
         }
@@ -145,7 +145,7 @@ public sealed class TrainedModelFuzzTests
         string folder = TinyModelFolder.Create(out _);
         Edit(folder, json => json[field] = JsonNode.Parse(value));
 
-        var error = Assert.Throws<TenniException>(() => TrainedModelDescription.Read(folder));
+        var error = Assert.Throws<TenniException>(() => TrainedModelFile.Read(folder));
 
         Assert.Contains($"'{field}'", error.Message);
         Assert.Contains("expected", error.Message);
@@ -162,7 +162,7 @@ public sealed class TrainedModelFuzzTests
             json.Remove("head");
         });
 
-        var error = Assert.Throws<TenniException>(() => TrainedModelDescription.Read(folder));
+        var error = Assert.Throws<TenniException>(() => TrainedModelFile.Read(folder));
 
         Assert.Contains("train the model again", error.Message);
     }

@@ -81,7 +81,7 @@ public sealed class TrainedClassifierTests(TrainedRunFixture run) : IClassFixtur
         Assert.Contains("integrity checksum", Assert.Throws<TenniException>(() => TrainedClassifier.Load(otherSource)).Message);
 
         string newer = CopyRun();
-        File.WriteAllText(Path.Combine(newer, "model.json"), File.ReadAllText(Path.Combine(newer, "model.json")).Replace($"\"format_version\": {TrainedModelDescription.FormatVersion}", "\"format_version\": 99"));
+        File.WriteAllText(Path.Combine(newer, "model.json"), File.ReadAllText(Path.Combine(newer, "model.json")).Replace($"\"format_version\": {TrainedModelFile.FormatVersion}", "\"format_version\": 99"));
         Assert.Contains("format version 99", Assert.Throws<TenniException>(() => TrainedClassifier.Load(newer)).Message);
     }
 

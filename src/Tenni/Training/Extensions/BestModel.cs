@@ -1,34 +1,43 @@
+using System.Text.Json.Nodes;
 using Tenni.IO;
 
 namespace Tenni.Training.Extensions;
 
-/// <summary>Keeps the model with the best validation accuracy so far in <c>best/model.safetensors</c> (ties keep the earlier).</summary>
-public sealed class BestModel(ClassifierModel model, string runFolder, Action<string> writeDescription) : ITrainerExtension
+/// <summary>
+/// Chainer's <c>snapshot_object(model, ...)</c> under a <see cref="MaxValueTrigger"/>: saves the model
+/// to <see cref="Folder"/> whenever its trigger fires, by default when validation accuracy is the best so
+/// far (ties keep the earlier), and remembers that epoch and its observation.
+/// </summary>
+public sealed class BestModel(Action<string> save, string folder) : ITrainerExtension, ISnapshotState
 {
-    public string Name => "BestModel";
+    public ITrigger Trigger => new MaxValueTrigger(ObservationKeys.ValidationAccuracy);
 
-    public int Priority => ExtensionPriority.Reader;
+    public string Folder { get; } = folder;
 
-    public double BestAccuracy { get; set; } = double.NegativeInfinity;
+    /// <summary>Validation accuracy of the saved model; negative infinity before the first save.</summary>
+    public double BestAccuracy { get; private set; } = double.NegativeInfinity;
 
-    public int BestEpoch { get; set; }
-
-    public string Folder => Path.Combine(runFolder, "best");
-
-    public bool ShouldRun(Trainer trainer) => trainer.Updater.IsNewEpoch;
+    /// <summary>The epoch after which the saved model was taken; 0 before the first save.</summary>
+    public int BestEpoch { get; private set; }
 
     public void Run(Trainer trainer)
     {
-        double accuracy = trainer.Observation.GetValueOrDefault("validation/main/accuracy", double.NaN);
-        if (!(accuracy > BestAccuracy))
-        {
-            return;
-        }
-
-        BestAccuracy = accuracy;
+        BestAccuracy = trainer.Observation.TryGetValue(ObservationKeys.ValidationAccuracy, out double accuracy) ? accuracy : double.NaN;
         BestEpoch = trainer.Updater.Epoch;
         Directory.CreateDirectory(Folder);
-        TensorFile.Save(Path.Combine(Folder, "model.safetensors"), model.TrainableState());
-        writeDescription(Folder);
+        save(Folder);
+    }
+
+    public JsonObject Save(string folder) => new()
+    {
+        ["best_accuracy"] = double.IsFinite(BestAccuracy) ? BestAccuracy : null,
+        ["best_epoch"] = BestEpoch,
+    };
+
+    public void Restore(JsonObject state, string folder)
+    {
+        var fields = JsonFields.Wrap(state, Path.Combine(folder, SnapshotFiles.State));
+        BestAccuracy = fields.OptionalDouble("best_accuracy", 0, 1) ?? double.NegativeInfinity;
+        BestEpoch = fields.Int("best_epoch", 0, int.MaxValue);
     }
 }

@@ -1,22 +1,21 @@
 namespace Tenni.Training.Extensions;
 
-/// <summary>Stops training when validation accuracy has not improved for <paramref name="patience"/> epochs.</summary>
+/// <summary>Stops training when validation accuracy has not improved for <paramref name="patience"/> log entries (epochs).</summary>
 public sealed class EarlyStopping(LogReport log, int patience, TextWriter output) : ITrainerExtension
 {
-    public string Name => "EarlyStopping";
-
-    public int Priority => ExtensionPriority.Reader;
-
-    public bool ShouldRun(Trainer trainer) => trainer.Updater.IsNewEpoch;
-
     public void Run(Trainer trainer)
     {
-        var accuracies = log.Entries.Select(e => e.GetValueOrDefault("validation/main/accuracy", double.NaN)).ToList();
+        var accuracies = log.Entries.Select(e => e.GetValueOrDefault(ObservationKeys.ValidationAccuracy, double.NaN)).ToList();
+        if (accuracies.Count == 0)
+        {
+            return;
+        }
+
         int best = accuracies.IndexOf(accuracies.Max());
         if (accuracies.Count - 1 - best >= patience)
         {
             output.WriteLine($"early stopping: validation accuracy has not improved for {patience} epochs (best {accuracies[best]:0.####} at epoch {best + 1})");
-            trainer.StopRequested = true;
+            trainer.RequestStop();
         }
     }
 }

@@ -7,19 +7,15 @@ namespace Tenni.Training.Extensions;
 /// validation batches and reports <c>validation/main/loss</c> and <c>validation/main/accuracy</c>,
 /// averaged over images (Chainer averages over batches; the two differ only when the last batch is short).
 /// </summary>
-public sealed class Evaluator(ClassifierModel model, BatchSource validation) : ITrainerExtension
+public sealed class Evaluator(ITrainableModel model, BatchSource validation) : ITrainerExtension
 {
-    public string Name => "Evaluator";
-
     public int Priority => ExtensionPriority.Writer;
-
-    public bool ShouldRun(Trainer trainer) => trainer.Updater.IsNewEpoch;
 
     public void Run(Trainer trainer)
     {
         var (loss, accuracy) = Evaluate();
-        trainer.Observation["validation/main/loss"] = loss;
-        trainer.Observation["validation/main/accuracy"] = accuracy;
+        trainer.Observation[ObservationKeys.ValidationLoss] = loss;
+        trainer.Observation[ObservationKeys.ValidationAccuracy] = accuracy;
     }
 
     public (double Loss, double Accuracy) Evaluate()
@@ -33,8 +29,7 @@ public sealed class Evaluator(ClassifierModel model, BatchSource validation) : I
             using (var scope = NewDisposeScope())
             using (no_grad())
             {
-                Tensor logits = model.Logits(validation.TensorName, input);
-                var (loss, accuracy) = ClassifierModel.LossAndAccuracy(logits, labels);
+                var (loss, accuracy) = model.LossAndAccuracy(validation.TensorName, input, labels);
                 int n = (int)labels.shape[0];
                 lossSum += loss.item<float>() * n;
                 correct += accuracy.item<float>() * n;

@@ -5,23 +5,24 @@ using Tenni.IO;
 namespace Tenni.Training.Extensions;
 
 /// <summary>
-/// Chainer's <c>extensions.LogReport</c>: averages every reported value over each epoch and appends an
-/// entry with <c>epoch</c>, <c>iteration</c> and <c>elapsed_time</c> to a JSON array, rewritten atomically
-/// after every epoch, so <c>pd.DataFrame(json.load(f))</c> reads it unchanged.
+/// Chainer's <c>extensions.LogReport</c>: averages every reported value over each interval (an epoch by
+/// default) and appends an entry with <c>epoch</c>, <c>iteration</c> and <c>elapsed_time</c> to a JSON
+/// array, rewritten atomically each time, so <c>pd.DataFrame(json.load(f))</c> reads it unchanged.
 /// </summary>
-public sealed class LogReport(string path) : ITrainerExtension
+public sealed class LogReport(string path, IntervalTrigger? interval = null) : ITrainerExtension, ISnapshotState
 {
     private readonly Dictionary<string, (double Sum, int Count)> _sums = [];
-
-    public string Name => "LogReport";
+    private readonly List<IReadOnlyDictionary<string, double>> _entries = [];
+    private readonly IntervalTrigger _interval = interval ?? IntervalTrigger.Epochs(1);
 
     public int Priority => ExtensionPriority.Editor;
 
+    // Called every iteration to accumulate; writes an entry when its own interval ends.
+    public ITrigger Trigger => IntervalTrigger.Iterations(1);
+
     public string Path { get; } = path;
 
-    public List<Dictionary<string, double>> Entries { get; } = [];
-
-    public bool ShouldRun(Trainer trainer) => true;
+    public IReadOnlyList<IReadOnlyDictionary<string, double>> Entries => _entries;
 
     public void Run(Trainer trainer)
     {
@@ -31,21 +32,37 @@ public sealed class LogReport(string path) : ITrainerExtension
             _sums[key] = (sum + value, count + 1);
         }
 
-        if (!trainer.Updater.IsNewEpoch)
+        if (!_interval.Fires(trainer))
         {
             return;
         }
 
         var entry = _sums.ToDictionary(kv => kv.Key, kv => kv.Value.Sum / kv.Value.Count);
-        entry["epoch"] = trainer.Updater.Epoch;
-        entry["iteration"] = trainer.Updater.Iteration;
-        entry["elapsed_time"] = trainer.ElapsedTime;
-        Entries.Add(entry);
+        entry[ObservationKeys.Epoch] = trainer.Updater.Epoch;
+        entry[ObservationKeys.Iteration] = trainer.Updater.Iteration;
+        entry[ObservationKeys.ElapsedTime] = trainer.ElapsedTime;
+        _entries.Add(entry);
         _sums.Clear();
-        AtomicFile.WriteAllText(Path, ToJson(Entries));
+        AtomicFile.WriteAllText(Path, ToJson(_entries));
     }
 
-    public static string ToJson(IEnumerable<Dictionary<string, double>> entries)
+    // Snapshots are taken where an entry has just been written, so the partial sums are not kept.
+    public JsonObject Save(string folder) => new() { ["log"] = JsonNode.Parse(ToJson(_entries)) };
+
+    public void Restore(JsonObject state, string folder)
+    {
+        var fields = JsonFields.Wrap(state, System.IO.Path.Combine(folder, SnapshotFiles.State));
+        var entries = fields.Array("log", "an array of log entries").Select(e =>
+        {
+            var entry = fields.Element(e, "log");
+            return entry.Names.ToDictionary(n => n, n => entry.Double(n, double.MinValue, double.MaxValue), StringComparer.Ordinal);
+        }).ToList();
+        _entries.Clear();
+        _entries.AddRange(entries);
+        _sums.Clear();
+    }
+
+    public static string ToJson(IEnumerable<IReadOnlyDictionary<string, double>> entries)
     {
         var array = new JsonArray();
         foreach (var entry in entries)
@@ -55,7 +72,7 @@ public sealed class LogReport(string path) : ITrainerExtension
             // validation set) is left out of its entry, as a missing observation.
             foreach (var (key, value) in entry.Where(kv => double.IsFinite(kv.Value)).OrderBy(kv => kv.Key, StringComparer.Ordinal))
             {
-                item[key] = key is "epoch" or "iteration" ? JsonValue.Create((long)value) : JsonValue.Create(value);
+                item[key] = key is ObservationKeys.Epoch or ObservationKeys.Iteration ? JsonValue.Create((long)value) : JsonValue.Create(value);
             }
 
             array.Add(item);

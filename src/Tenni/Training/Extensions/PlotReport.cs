@@ -5,19 +5,13 @@ namespace Tenni.Training.Extensions;
 /// <summary>Chainer's <c>extensions.PlotReport</c>: <c>accuracy.png</c> and <c>loss.png</c>, training and validation against epoch.</summary>
 public sealed class PlotReport(LogReport log, string folder) : ITrainerExtension
 {
-    public string Name => "PlotReport";
-
-    public int Priority => ExtensionPriority.Reader;
-
-    public bool ShouldRun(Trainer trainer) => trainer.Updater.IsNewEpoch;
-
     public void Run(Trainer trainer)
     {
         Plot(log.Entries, "accuracy", Path.Combine(folder, "accuracy.png"));
         Plot(log.Entries, "loss", Path.Combine(folder, "loss.png"));
     }
 
-    public static void Plot(IReadOnlyList<Dictionary<string, double>> entries, string quantity, string path)
+    public static void Plot(IReadOnlyList<IReadOnlyDictionary<string, double>> entries, string quantity, string path)
     {
         var plot = new ScottPlot.Plot();
         foreach (string key in new[] { $"main/{quantity}", $"validation/main/{quantity}" })
@@ -28,11 +22,11 @@ public sealed class PlotReport(LogReport log, string folder) : ITrainerExtension
                 continue;
             }
 
-            var line = plot.Add.Scatter(points.Select(e => e["epoch"]).ToArray(), points.Select(e => e[key]).ToArray());
+            var line = plot.Add.Scatter(points.Select(e => e[ObservationKeys.Epoch]).ToArray(), points.Select(e => e[key]).ToArray());
             line.LegendText = key;
         }
 
-        plot.XLabel("epoch");
+        plot.XLabel(ObservationKeys.Epoch);
         plot.YLabel(quantity);
         plot.ShowLegend();
         byte[] png = plot.GetImageBytes(640, 480, ScottPlot.ImageFormat.Png);

@@ -2,22 +2,24 @@ using System.Globalization;
 
 namespace Tenni.Training.Extensions;
 
-/// <summary>Chainer's <c>extensions.PrintReport</c>: one table row per epoch with the chapter's columns.</summary>
+/// <summary>Chainer's <c>extensions.PrintReport</c>: one table row per log entry with the chapter's columns.</summary>
 public sealed class PrintReport(LogReport log, TextWriter output) : ITrainerExtension
 {
     public static readonly string[] ChapterColumns =
-        ["epoch", "iteration", "main/accuracy", "validation/main/accuracy", "main/loss", "validation/main/loss", "elapsed_time"];
+    [
+        ObservationKeys.Epoch, ObservationKeys.Iteration, ObservationKeys.Accuracy, ObservationKeys.ValidationAccuracy,
+        ObservationKeys.Loss, ObservationKeys.ValidationLoss, ObservationKeys.ElapsedTime,
+    ];
 
     private bool _headerWritten;
 
-    public string Name => "PrintReport";
-
-    public int Priority => ExtensionPriority.Reader;
-
-    public bool ShouldRun(Trainer trainer) => trainer.Updater.IsNewEpoch;
-
     public void Run(Trainer trainer)
     {
+        if (log.Entries.Count == 0)
+        {
+            return;
+        }
+
         if (!_headerWritten)
         {
             output.WriteLine(string.Join("  ", ChapterColumns.Select(Pad)));
@@ -28,9 +30,9 @@ public sealed class PrintReport(LogReport log, TextWriter output) : ITrainerExte
         output.WriteLine(string.Join("  ", ChapterColumns.Select(c => Pad(Format(c, entry)))));
     }
 
-    private static string Format(string column, Dictionary<string, double> entry) =>
+    private static string Format(string column, IReadOnlyDictionary<string, double> entry) =>
         !entry.TryGetValue(column, out double v) ? ""
-        : column is "epoch" or "iteration" ? ((long)v).ToString(CultureInfo.InvariantCulture)
+        : column is ObservationKeys.Epoch or ObservationKeys.Iteration ? ((long)v).ToString(CultureInfo.InvariantCulture)
         : v.ToString("0.######", CultureInfo.InvariantCulture);
 
     private static string Pad(string text) => text.PadRight(Math.Max(11, text.Length));

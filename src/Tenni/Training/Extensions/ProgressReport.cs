@@ -8,22 +8,20 @@ public sealed class ProgressReport(TextWriter output, double intervalSeconds = 5
     private readonly Stopwatch _clock = Stopwatch.StartNew();
     private double _last = double.NegativeInfinity;
 
-    public string Name => "ProgressReport";
-
-    public int Priority => ExtensionPriority.Reader;
-
-    public bool ShouldRun(Trainer trainer) => true;
+    public ITrigger Trigger => IntervalTrigger.Iterations(1);
 
     public void Run(Trainer trainer)
     {
         double now = _clock.Elapsed.TotalSeconds;
-        if (now - _last < intervalSeconds && !trainer.Updater.IsNewEpoch)
+        var updater = trainer.Updater;
+        if (now - _last < intervalSeconds && !updater.IsNewEpoch)
         {
             return;
         }
 
         _last = now;
-        long total = (long)trainer.Epochs * trainer.Updater.IterationsPerEpoch;
-        output.WriteLine($"train: epoch {trainer.Updater.Epoch}/{trainer.Epochs}, iteration {trainer.Updater.Iteration}/{total} ({100.0 * trainer.Updater.Iteration / Math.Max(total, 1):F0}%), {trainer.ElapsedTime:F1} s");
+        long total = trainer.TotalIterations;
+        long epochs = (total + updater.IterationsPerEpoch - 1) / Math.Max(updater.IterationsPerEpoch, 1);
+        output.WriteLine($"train: epoch {updater.Epoch}/{epochs}, iteration {updater.Iteration}/{total} ({100.0 * updater.Iteration / Math.Max(total, 1):F0}%), {trainer.ElapsedTime:F1} s");
     }
 }

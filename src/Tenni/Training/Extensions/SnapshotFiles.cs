@@ -13,32 +13,37 @@ internal static class SnapshotFiles
 {
     public const string Manifest = "manifest.json";
 
+    /// <summary>The trainer's state (<see cref="Trainer.Save"/>); the updater adds its own files.</summary>
+    public const string State = "state.json";
+
     public const string Model = "model.safetensors";
 
     public const string Optimizer = "optimizer.bin";
 
-    public const string State = "state.json";
-
     private const string Format = "tenni-snapshot";
 
-    private static readonly string[] Members = [Model, Optimizer, State];
+    /// <summary>2: the state is the trainer's, by part (updater, extensions, triggers).</summary>
+    private const int FormatVersion = 2;
 
     /// <summary>Records the checksums of the folder's files; call once they are all written and flushed.</summary>
     public static void WriteManifest(string folder)
     {
         var files = new JsonObject();
-        foreach (string name in Members)
+        foreach (string path in Directory.GetFiles(folder).Order(StringComparer.Ordinal))
         {
-            string path = Path.Combine(folder, name);
-            files[name] = new JsonObject { ["sha256"] = UserFiles.Sha256(path), ["bytes"] = new FileInfo(path).Length };
+            string name = Path.GetFileName(path);
+            if (name != Manifest)
+            {
+                files[name] = new JsonObject { ["sha256"] = UserFiles.Sha256(path), ["bytes"] = new FileInfo(path).Length };
+            }
         }
 
-        var manifest = new JsonObject { ["format"] = Format, ["format_version"] = 1, ["files"] = files };
+        var manifest = new JsonObject { ["format"] = Format, ["format_version"] = FormatVersion, ["files"] = files };
         AtomicFile.WriteAllText(Path.Combine(folder, Manifest), manifest.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
     }
 
     /// <summary>Verifies every file against the manifest, then reads the state; any damage is a <see cref="TenniException"/> naming the file.</summary>
-    public static SnapshotState Open(string folder)
+    public static JsonObject Open(string folder)
     {
         string advice = $"resume from an earlier copy of the run, continue from its best model ('--from {Path.Combine(Path.GetDirectoryName(Path.GetFullPath(folder)) ?? ".", "best")}' with a new --out), or start anew";
         if (!File.Exists(Path.Combine(folder, Manifest)))
@@ -47,19 +52,29 @@ internal static class SnapshotFiles
         }
 
         var manifest = JsonFields.Read(Path.Combine(folder, Manifest), $"the snapshot is damaged; {advice}");
-        if (manifest.OptionalString("format") != Format || manifest.Long("format_version", 1, 1) != 1)
+        if (manifest.OptionalString("format") != Format)
         {
-            throw manifest.Problem($"not a Tenni snapshot manifest (expected \"format\": \"{Format}\", version 1); {advice}");
+            throw manifest.Problem($"not a Tenni snapshot manifest (expected \"format\": \"{Format}\"); {advice}");
+        }
+
+        if (manifest.Long("format_version", 1, int.MaxValue) != FormatVersion)
+        {
+            throw manifest.Problem($"snapshot format version {manifest.Long("format_version", 1, int.MaxValue)} was written by an earlier Tenni; this one resumes version {FormatVersion}: {advice}");
         }
 
         var files = manifest.Object("files");
-        if (!files.Names.Order(StringComparer.Ordinal).SequenceEqual(Members.Order(StringComparer.Ordinal)))
+        if (!files.Has(State))
         {
-            throw manifest.Problem($"it lists [{string.Join(", ", files.Names)}], expected [{string.Join(", ", Members)}]; {advice}");
+            throw manifest.Problem($"it does not list {State}; {advice}");
         }
 
-        foreach (string name in Members)
+        foreach (string name in files.Names)
         {
+            if (name.Length == 0 || name is "." or ".." || name.IndexOfAny(['/', '\\', '\0']) >= 0)
+            {
+                throw manifest.Problem($"it lists '{TextEscaping.ForDisplay(name)}', not a plain file name; {advice}");
+            }
+
             var entry = files.Object(name);
             string path = Path.Combine(folder, name);
             string expected = entry.Hex("sha256", 64);
@@ -70,25 +85,6 @@ internal static class SnapshotFiles
             }
         }
 
-        return ReadState(Path.Combine(folder, State), advice);
-    }
-
-    private static SnapshotState ReadState(string path, string advice)
-    {
-        var state = JsonFields.Read(path, $"the snapshot is damaged; {advice}");
-        int epoch = state.Int("epoch", 0, int.MaxValue);
-        var log = state.Array("log", "an array of log entries").Select(e =>
-        {
-            var entry = state.Element(e, "log");
-            return entry.Names.ToDictionary(n => n, n => entry.Double(n, double.MinValue, double.MaxValue), StringComparer.Ordinal);
-        }).ToList();
-        return new SnapshotState(
-            epoch,
-            state.Long("iteration", 0, long.MaxValue),
-            state.Double("elapsed_time", 0, double.MaxValue),
-            state.OptionalDouble("best_accuracy", 0, 1),
-            state.Int("best_epoch", 0, epoch),
-            state.String("optimizer"),
-            log);
+        return JsonFields.Read(Path.Combine(folder, State), $"the snapshot is damaged; {advice}").Json;
     }
 }

@@ -9,26 +9,49 @@ using Tenni.Models;
 namespace Tenni.Training;
 
 /// <summary>
-/// <c>model.json</c> beside every saved <c>model.safetensors</c>: what is needed to use the weights —
-/// format version, source model name and weights hash, cut layer, classes, head shape, preprocessing —
-/// and an <c>integrity</c> SHA-256 over all of it and the weights file's SHA-256, so that no changed
-/// field or byte passes as a valid model. The one place that writes, reads and verifies the file.
+/// A trained model on disk: <c>model.safetensors</c> and, beside it, <c>model.json</c> with what is needed
+/// to use the weights — format version, source model name and weights hash, cut layer, classes, head
+/// shape, preprocessing — and an <c>integrity</c> SHA-256 over all of it and the weights file's SHA-256,
+/// so that no changed field or byte passes as a valid model. The one type that writes, reads, verifies
+/// and loads it: for the run's final model, <c>best/</c>, continued training and prediction. An instance
+/// is what a verified <c>model.json</c> says; <see cref="WeightsPath"/> is a file inside the model's folder
+/// whose SHA-256 matched.
 /// </summary>
-public static class TrainedModelDescription
+public sealed record TrainedModelFile(
+    string SourceModel,
+    string SourceSha256,
+    string? SourceWeights,
+    WeightFamily? SourcePreprocessing,
+    string Layer,
+    IReadOnlyList<string> Classes,
+    long[] HeadShape,
+    string PreprocessingKind,
+    int PreprocessingSize,
+    int? ResizeShorterSide,
+    ResizeFilter Filter,
+    string Weights,
+    string WeightsSha256,
+    string WeightsPath)
 {
     /// <summary>2: <c>integrity</c> and <c>head</c> added, every field required.</summary>
     public const int FormatVersion = 2;
 
     public const string FileName = "model.json";
 
-    private const string WeightsName = "model.safetensors";
+    public const string WeightsName = "model.safetensors";
 
     private const string Damaged = "the file is damaged; use another copy of the run, or train again";
 
-    public static void Write(string folder, ClassifierModel model, IReadOnlyList<string> classes)
+    /// <summary>Whether <paramref name="folder"/> holds a model description (not yet verified).</summary>
+    public static bool Exists(string folder) => File.Exists(Path.Combine(folder, FileName));
+
+    /// <summary>Saves <paramref name="model"/>'s trainable state and its description into <paramref name="folder"/>.</summary>
+    public static void Save(string folder, ClassifierModel model, IReadOnlyList<string> classes)
     {
+        string weights = Path.Combine(folder, WeightsName);
+        TensorFile.Save(weights, model.TrainableState());
         var p = model.Source.Preprocessing;
-        var info = new TrainedModelInfo(
+        Write(folder, new TrainedModelFile(
             model.Source.Descriptor.Name,
             model.Source.WeightsHash,
             model.Source.WeightsPath,
@@ -41,13 +64,64 @@ public static class TrainedModelDescription
             p.ResizeShorterSide,
             p.Filter,
             WeightsName,
-            UserFiles.Sha256(Path.Combine(folder, WeightsName)),
-            Path.Combine(folder, WeightsName));
-        Write(folder, info);
+            UserFiles.Sha256(weights),
+            weights));
     }
 
+    /// <summary>
+    /// The classifier this file describes on <paramref name="source"/>, with its saved weights, after
+    /// checking they belong together (source weights, preprocessing, head shape).
+    /// </summary>
+    public ClassifierModel CreateModel(SourceModel source)
+    {
+        if (!string.Equals(SourceSha256, source.WeightsHash, StringComparison.OrdinalIgnoreCase))
+        {
+            throw new TenniException($"this model was trained on source model '{SourceModel}' with weights sha256 {SourceSha256[..12]}…, but '{source.WeightsPath}' has {source.WeightsHash[..12]}…; load it with the same source weights");
+        }
+
+        if (PreprocessingDifference(source.Preprocessing) is { } difference)
+        {
+            throw new TenniException($"this model's preprocessing does not match its source model's: {difference}; use the Tenni version that trained it");
+        }
+
+        var model = new ClassifierModel(source, Layer, Classes.Count, seed: 0);
+        try
+        {
+            if (!model.Head.weight!.shape.SequenceEqual(HeadShape))
+            {
+                throw new TenniException($"model.json records a head of [{string.Join(", ", HeadShape)}], but '{SourceModel}' cut at '{Layer}' gives [{string.Join(", ", model.Head.weight.shape)}]");
+            }
+
+            model.LoadStateFrom(WeightsPath);
+            return model;
+        }
+        catch
+        {
+            model.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Loads these weights into <paramref name="model"/> to continue training them: same source weights, cut layer and classes.</summary>
+    public void LoadInto(ClassifierModel model, IReadOnlyList<string> classes)
+    {
+        string mine = string.Join(", ", Classes);
+        if (SourceSha256 != model.Source.WeightsHash || Layer != model.CutLayer || mine != string.Join(", ", classes))
+        {
+            throw new TenniException($"'{Path.GetDirectoryName(WeightsPath)}' was trained with another source, cut layer or classes ({SourceModel}, {Layer}, [{mine}]); continuing needs the same (now {model.Source.Descriptor.Name}, {model.CutLayer}, [{string.Join(", ", classes)}])");
+        }
+
+        model.LoadStateFrom(WeightsPath);
+    }
+
+    /// <summary>The model's preprocessing differs from the one recorded: null when they agree, else what differs.</summary>
+    internal string? PreprocessingDifference(Preprocessing p) =>
+        p.Kind == PreprocessingKind && p.Size == PreprocessingSize && p.ResizeShorterSide == ResizeShorterSide && p.Filter == Filter
+            ? null
+            : $"recorded {PreprocessingKind} {PreprocessingSize} (resize {ResizeShorterSide?.ToString() ?? "none"}, {Filter}), the source model now gives {p.Kind} {p.Size} (resize {p.ResizeShorterSide?.ToString() ?? "none"}, {p.Filter})";
+
     /// <summary>Writes model.json for <paramref name="info"/> (its weights file already in the folder).</summary>
-    internal static void Write(string folder, TrainedModelInfo info)
+    internal static void Write(string folder, TrainedModelFile info)
     {
         var json = Fields(info);
         json["integrity"] = Integrity(info);
@@ -58,7 +132,7 @@ public static class TrainedModelDescription
     /// Reads and verifies <c>model.json</c> in <paramref name="folder"/>: every field present and typed,
     /// the integrity checksum, the weights file confined to the folder and matching its SHA-256.
     /// </summary>
-    internal static TrainedModelInfo Read(string folder)
+    public static TrainedModelFile Read(string folder)
     {
         string file = Path.Combine(folder, FileName);
         var json = JsonFields.Read(file, Damaged);
@@ -83,7 +157,7 @@ public static class TrainedModelDescription
         long[] head = json.Longs("head", 2, 1, int.MaxValue);
         string weights = json.String("weights");
         string weightsPath = ConfinedFile(folder, weights, json);
-        var info = new TrainedModelInfo(
+        var info = new TrainedModelFile(
             json.String("source_model"),
             json.Hex("source_sha256", 64),
             json.OptionalString("source_weights"),
@@ -117,10 +191,10 @@ public static class TrainedModelDescription
     }
 
     /// <summary>The integrity checksum: SHA-256 of the canonical (compact, fixed-order) JSON of every field.</summary>
-    internal static string Integrity(TrainedModelInfo info) =>
+    internal static string Integrity(TrainedModelFile info) =>
         Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(Fields(info).ToJsonString()))).ToLowerInvariant();
 
-    private static JsonObject Fields(TrainedModelInfo info) => new()
+    private static JsonObject Fields(TrainedModelFile info) => new()
     {
         ["format"] = "tenni-classifier",
         ["format_version"] = FormatVersion,

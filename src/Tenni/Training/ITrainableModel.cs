@@ -1,0 +1,22 @@
+using static TorchSharp.torch;
+
+namespace Tenni.Training;
+
+/// <summary>
+/// What the training loop needs of a model (Chainer's <c>L.Classifier</c> as the optimizer's target):
+/// a loss and accuracy for a batch, a training/evaluation switch, and the state a snapshot saves.
+/// <see cref="ClassifierModel"/> is the real one; the loop's tests use a two-parameter stand-in.
+/// </summary>
+public interface ITrainableModel
+{
+    void Train(bool training);
+
+    /// <summary>Mean loss and accuracy for a batch given as graph tensor <paramref name="tensorName"/>.</summary>
+    (Tensor Loss, Tensor Accuracy) LossAndAccuracy(string tensorName, Tensor input, Tensor labels);
+
+    /// <summary>Everything training can change, by name.</summary>
+    IEnumerable<(string Name, Tensor Value)> TrainableState();
+
+    /// <summary>Copies saved values (by the names of <see cref="TrainableState"/>) into the model.</summary>
+    void LoadState(IReadOnlyDictionary<string, Tensor> state);
+}

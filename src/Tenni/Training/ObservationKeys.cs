@@ -1,0 +1,13 @@
+namespace Tenni.Training;
+
+/// <summary>The keys of a trainer's observation and of the log's entries, as Chainer reports them.</summary>
+public static class ObservationKeys
+{
+    public const string Loss = "main/loss";
+    public const string Accuracy = "main/accuracy";
+    public const string ValidationLoss = "validation/main/loss";
+    public const string ValidationAccuracy = "validation/main/accuracy";
+    public const string Epoch = "epoch";
+    public const string Iteration = "iteration";
+    public const string ElapsedTime = "elapsed_time";
+}
