@@ -13,10 +13,11 @@ namespace Tenni.Training;
 /// </summary>
 public sealed class TrainingOptimizer
 {
-    private TrainingOptimizer(optim.Optimizer optimizer, IReadOnlyList<double> baseRates)
+    /// <summary>Any optimizer; each group's current rate is its base rate.</summary>
+    public TrainingOptimizer(optim.Optimizer optimizer)
     {
         Optimizer = optimizer;
-        BaseRates = baseRates;
+        BaseRates = optimizer.ParamGroups.Select(g => g.LearningRate).ToArray();
     }
 
     public optim.Optimizer Optimizer { get; }
@@ -47,7 +48,7 @@ public sealed class TrainingOptimizer
             OptimizerKind.AdamW => optim.AdamW(groups.Select(g => new AdamW.ParamGroup(g.Parameters, g.Rate, 0.9, 0.999, 1e-8, options.WeightDecay == 0 ? 0.01 : options.WeightDecay, false, false)), options.LearningRate),
             _ => optim.SGD(groups.Select(g => new SGD.ParamGroup(g.Parameters, g.Rate, options.Momentum, 0, options.WeightDecay, false, false)), options.LearningRate, options.Momentum),
         };
-        return new TrainingOptimizer(optimizer, groups.Select(g => g.Rate).ToArray());
+        return new TrainingOptimizer(optimizer);
     }
 
     /// <summary>Sets every group's rate to its base rate times <paramref name="factor"/>.</summary>
