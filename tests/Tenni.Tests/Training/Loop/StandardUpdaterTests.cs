@@ -43,6 +43,40 @@ public sealed class StandardUpdaterTests : IDisposable
     }
 
     [Fact]
+    public void SnapshotEveryTwoIterations_InterruptedMidEpoch_ResumesAtThatIteration()
+    {
+        string straightFolder = Path.Combine(_folder, "straight");
+        string interruptedFolder = Path.Combine(_folder, "mid");
+        Directory.CreateDirectory(straightFolder);
+        Directory.CreateDirectory(interruptedFolder);
+        Trainer Build(TwoParameterModel model, string folder)
+        {
+            // 3 batches per epoch, snapshots at iterations 2, 4, 6, …: most fall inside an epoch.
+            var trainer = new Trainer(new StandardUpdater(model, new LineBatchSource(24, 8), optim.Adam(model.Parameters, 0.05), seed: 3), epochs: 3);
+            trainer.Extend(new Snapshot(folder), IntervalTrigger.Iterations(2));
+            return trainer;
+        }
+
+        using var straight = new TwoParameterModel(0.3f, 0.1f);
+        Build(straight, straightFolder).Run();
+        using (var first = new TwoParameterModel(0.3f, 0.1f))
+        {
+            var interrupted = Build(first, interruptedFolder);
+            interrupted.Extend(new StopAtIteration(5));
+            interrupted.Run();
+        }
+
+        using var model = new TwoParameterModel(0.3f, 0.1f);
+        var resumed = Build(model, interruptedFolder);
+        new Snapshot(interruptedFolder).Restore(resumed);
+        Assert.Equal(4, resumed.Updater.Iteration); // the last snapshot before the interruption
+        resumed.Run();
+
+        Assert.Equal(9, resumed.Updater.Iteration);
+        Assert.Equal([straight.W.item<float>(), straight.B.item<float>()], [model.W.item<float>(), model.B.item<float>()]);
+    }
+
+    [Fact]
     public void Restore_AnotherOptimizer_RefusedNamingBoth()
     {
         string folder = Path.Combine(_folder, "run");
@@ -89,5 +123,18 @@ public sealed class StandardUpdaterTests : IDisposable
         }
 
         return [model.W.item<float>(), model.B.item<float>()];
+    }
+
+    private sealed class StopAtIteration(long iteration) : ITrainerExtension
+    {
+        public ITrigger Trigger => IntervalTrigger.Iterations(1);
+
+        public void Run(Trainer trainer)
+        {
+            if (trainer.Updater.Iteration >= iteration)
+            {
+                trainer.RequestStop();
+            }
+        }
     }
 }
