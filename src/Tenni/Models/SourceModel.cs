@@ -54,6 +54,9 @@ public sealed class SourceModel : IDisposable
 
     public IReadOnlyList<string> AvailableLayers => Aliases.Select(a => a.Name).ToArray();
 
+    /// <summary>The graph layers that keep running statistics (BatchNormalization), in graph order.</summary>
+    public IReadOnlyList<OnnxLayer> BatchStatisticsLayers => Graph.Layers.Where(l => l.HoldsBatchStatistics).ToArray();
+
     /// <summary>Loads a registered model by name, frozen and in evaluation mode.</summary>
     public static SourceModel Load(string name, SourceModelOptions? options = null)
     {
@@ -148,6 +151,15 @@ public sealed class SourceModel : IDisposable
         }).ToArray();
         return _summaries;
     }
+
+    /// <summary>Whether computing <paramref name="tensor"/> draws random numbers while training (dropout): then it is no pure function of the image.</summary>
+    internal bool IsStochasticUpTo(string tensor) => Graph.NodesUpTo(tensor).Any(n => n.IsStochastic);
+
+    /// <summary>The input of the random node (dropout) that produces <paramref name="tensor"/>, or the tensor itself (Chainer's fc6 and fc7 end in dropout).</summary>
+    internal string BeforeStochasticNode(string tensor) =>
+        Graph.NodesUpTo(tensor).LastOrDefault() is { IsStochastic: true } node && node.Proto.Output[0] == tensor
+            ? node.Proto.Input[0]
+            : tensor;
 
     public void Dispose() => Graph.Dispose();
 

@@ -75,7 +75,7 @@ public sealed class ClassifierModel : IDisposable
         yield return ("head.bias", Head.bias!);
         foreach (OnnxLayer layer in Source.Graph.Layers)
         {
-            bool statistics = layer.OpType == "BatchNormalization" && layer.UsesBatchStatistics;
+            bool statistics = layer.UsesBatchStatistics;
             foreach (var (name, p) in layer.named_parameters())
             {
                 // Values loaded from a parent run differ from the source file even when frozen now.
