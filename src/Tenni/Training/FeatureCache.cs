@@ -14,8 +14,6 @@ namespace Tenni.Training;
 /// </summary>
 public sealed class FeatureCache(ClassifierModel model, string tensorName, string root)
 {
-    private long[]? _shape;
-
     private enum RowState
     {
         Missing,
@@ -69,7 +67,7 @@ public sealed class FeatureCache(ClassifierModel model, string tensorName, strin
     /// </summary>
     private long[] PrepareFolder(TextWriter? log)
     {
-        long[] shape = TensorShape();
+        long[] shape = model.Source.TensorShape(tensorName);
         string? problem = "missing";
         if (Directory.Exists(Folder) && FeatureCacheMetadata.TryRead(Folder, out problem) is { } recorded)
         {
@@ -118,29 +116,6 @@ public sealed class FeatureCache(ClassifierModel model, string tensorName, strin
                 done += batch.Samples.Count;
                 progress?.Report(new ExtractionProgress(done, samples.Count, 0));
             }
-        }
-        finally
-        {
-            model.Source.Graph.train(wasTraining);
-        }
-    }
-
-    private long[] TensorShape()
-    {
-        if (_shape is not null)
-        {
-            return _shape;
-        }
-
-        // In eval mode, as Extract runs: a probe must not move any running statistic.
-        bool wasTraining = model.Source.Graph.training;
-        model.Source.Graph.eval();
-        try
-        {
-            using var scope = NewDisposeScope();
-            using var noGrad = no_grad();
-            int size = model.Source.Preprocessing.Size;
-            return _shape = model.Source.Graph.Run(zeros(1, 3, size, size), [tensorName])[tensorName].shape[1..];
         }
         finally
         {
