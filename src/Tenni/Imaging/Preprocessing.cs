@@ -1,3 +1,7 @@
+using System.Globalization;
+using System.Runtime.InteropServices;
+using System.Security.Cryptography;
+using System.Text;
 using static TorchSharp.torch;
 
 namespace Tenni.Imaging;
@@ -71,6 +75,32 @@ public sealed record Preprocessing
     /// <summary>Caffe2's ImageNet models: torchvision's transform with the channels in BGR order (mean and std given B, G, R).</summary>
     internal static Preprocessing Caffe2() =>
         Torchvision(mean: [0.406f, 0.456f, 0.485f], std: [0.225f, 0.224f, 0.229f]) with { Kind = "caffe2", Bgr = true };
+
+    /// <summary>
+    /// SHA-256 (hex) over every field: equal for equal preprocessing, different as soon as one field differs.
+    /// Caches of what a model computes from preprocessed images key on it; a new field must be written
+    /// here (PreprocessingTests changes each property in turn and fails when the fingerprint does not).
+    /// </summary>
+    public string Fingerprint()
+    {
+        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        void Field(string name, string value) => hash.AppendData(Encoding.UTF8.GetBytes($"{name}:{value.Length}:{value}\n"));
+        static string Floats(float[]? values) =>
+            values is null ? "none" : string.Join(",", values.Select(v => v.ToString("R", CultureInfo.InvariantCulture)));
+
+        Field(nameof(Kind), Kind);
+        Field(nameof(Size), Size.ToString(CultureInfo.InvariantCulture));
+        Field(nameof(ResizeShorterSide), ResizeShorterSide?.ToString(CultureInfo.InvariantCulture) ?? "none");
+        Field(nameof(Filter), Filter.ToString());
+        Field(nameof(Bgr), Bgr ? "true" : "false");
+        Field(nameof(Scale), Scale.ToString("R", CultureInfo.InvariantCulture));
+        Field(nameof(Mean), Floats(Mean));
+        Field(nameof(Std), Floats(Std));
+
+        // 150,528 values for a 224×224 mean image: their bytes' hash stands for them.
+        Field(nameof(MeanImage), MeanImage is null ? "none" : Convert.ToHexString(SHA256.HashData(MemoryMarshal.AsBytes(MeanImage.AsSpan()))));
+        return Convert.ToHexString(hash.GetHashAndReset()).ToLowerInvariant();
+    }
 
     /// <summary>Resizes (and crops) a decoded image to the network's Size×Size, as this mode prescribes.</summary>
     public RgbImage Fit(RgbImage image)

@@ -128,8 +128,7 @@ public sealed class FeatureCache(ClassifierModel model, string tensorName, strin
     private static string KeyOf(ClassifierModel model, string tensorName)
     {
         string weights = model.Source.WeightsHash;
-        var p = model.Source.Preprocessing;
-        string recipe = $"rows-v2|{p.Kind}|{p.Size}|{p.ResizeShorterSide}|{p.Filter}|{p.Bgr}|{p.Scale}|{string.Join(",", p.Mean)}|{string.Join(",", p.Std ?? [])}|{(p.MeanImage is null ? "" : Convert.ToHexString(SHA256.HashData(System.Runtime.InteropServices.MemoryMarshal.AsBytes(p.MeanImage.AsSpan()))))}|{tensorName}|{model.Source.Graph.ChannelsLast}|{model.LoadedSourceStateHash}";
+        string recipe = $"rows-v2|{model.Source.Preprocessing.Fingerprint()}|{tensorName}|{model.Source.Graph.ChannelsLast}|{model.LoadedSourceStateHash}";
         string key = Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(recipe)))[..16].ToLowerInvariant();
         return Path.Combine($"{model.Source.Descriptor.Name}-{weights[..16]}", key);
     }
