@@ -1,10 +1,10 @@
 using System.Security.Cryptography;
 using System.Text;
 using Tenni.Data;
-using Tenni.Features;
+using Tenni.Training;
 using static TorchSharp.torch;
 
-namespace Tenni.Training;
+namespace Tenni.Features;
 
 /// <summary>
 /// A persistent cache of one tensor per image, keyed by the source model's weights (content hash), the

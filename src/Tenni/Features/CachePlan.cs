@@ -1,6 +1,7 @@
 using Tenni.Models;
+using Tenni.Training;
 
-namespace Tenni.Training;
+namespace Tenni.Features;
 
 /// <summary>
 /// Where training can start from cached activations (DESIGN decision 4): the deepest friendly layer at or
