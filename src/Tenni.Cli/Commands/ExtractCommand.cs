@@ -34,7 +34,7 @@ internal static class ExtractCommand
 
             using var source = CommonOptions.LoadModel(parsed, model, weights, preprocessing);
             string layerName = parsed.GetValue(layer) ?? source.Descriptor.DefaultLayer;
-            _ = source.Forward(TorchSharp.torch.zeros(1, 3, source.Preprocessing.Size, source.Preprocessing.Size), [layerName]); // unknown layer: fail before any work
+            _ = source.OutputShape(layerName); // unknown layer: fail before any work
             var extractor = new FeatureExtractor(source, layerName, batchSize);
             var result = ProgressDisplay.Run(context.Error, "extract", files.Count, progress => extractor.ExtractToNpy(files, target, progress));
             foreach (var skip in result.Skipped)

@@ -25,7 +25,7 @@ public sealed class FeatureExtractor(SourceModel model, string layer, int batchS
 
         var kept = new List<string>();
         var skipped = new List<SkippedFile>();
-        IReadOnlyList<long> rowShape = model.DescribeLayers().FirstOrDefault(l => l.Name == layer)?.OutputShape ?? RowShapeOf(layer);
+        IReadOnlyList<long> rowShape = model.OutputShape(layer);
         using var writer = new NpyWriter(npyPath, rowShape);
         var chunks = files.Chunk(batchSize).ToArray();
 
@@ -94,12 +94,4 @@ public sealed class FeatureExtractor(SourceModel model, string layer, int batchS
     }
 
     private sealed record Prepared(float[] Values, List<string> Paths, List<SkippedFile> Skipped);
-
-    private IReadOnlyList<long> RowShapeOf(string name)
-    {
-        using var scope = NewDisposeScope();
-        using var noGrad = no_grad();
-        int size = model.Preprocessing.Size;
-        return model.Features(zeros(1, 3, size, size), name).shape[1..];
-    }
 }

@@ -1,3 +1,7 @@
+using System.Globalization;
+using System.Runtime.InteropServices;
+using System.Security.Cryptography;
+using System.Text;
 using static TorchSharp.torch;
 
 namespace Tenni.Imaging;
@@ -11,6 +15,12 @@ namespace Tenni.Imaging;
 /// </summary>
 public sealed record Preprocessing
 {
+    /// <summary>The ImageNet networks' input width and height.</summary>
+    internal const int ImageNetSize = 224;
+
+    /// <summary>torchvision's ImageNet transform resizes the shorter side to this before its center crop.</summary>
+    internal const int TorchvisionResize = 256;
+
     /// <summary>Network input width and height.</summary>
     public required int Size { get; init; }
 
@@ -40,13 +50,22 @@ public sealed record Preprocessing
     /// <summary>Values per image: 3 × Size × Size.</summary>
     public int Length => 3 * Size * Size;
 
+    /// <summary>VGG's ImageNet mean (B, G, R): the "caffe" mode's default, as in Chainer's <c>vgg.prepare</c> and Keras.</summary>
+    internal static float[] VggMeanBgr => [103.939f, 116.779f, 123.68f];
+
+    /// <summary>ImageNet's per-channel mean (R, G, B, of pixels /255): the "torch" mode's default.</summary>
+    internal static float[] ImageNetMean => [0.485f, 0.456f, 0.406f];
+
+    /// <summary>ImageNet's per-channel standard deviation (R, G, B, of pixels /255): the "torch" mode's default.</summary>
+    internal static float[] ImageNetStd => [0.229f, 0.224f, 0.225f];
+
     /// <summary>
     /// Chainer's <c>prepare</c> / Keras "caffe": resize to size×size (no crop, bicubic), RGB→BGR, minus a
     /// per-channel mean (B, G, R): VGG's [103.939, 116.779, 123.68] unless given (Chainer's ResNet uses
     /// [103.063, 115.903, 123.152], its GoogLeNet [104, 117, 123]).
     /// </summary>
-    public static Preprocessing Caffe(int size = 224, float[]? meanBgr = null) =>
-        new() { Kind = "caffe", Size = size, Bgr = true, Mean = meanBgr ?? [103.939f, 116.779f, 123.68f] };
+    public static Preprocessing Caffe(int size = ImageNetSize, float[]? meanBgr = null) =>
+        new() { Kind = "caffe", Size = size, Bgr = true, Mean = meanBgr ?? VggMeanBgr };
 
     /// <summary>RGB→BGR, then minus a per-pixel mean image; the image is resized to size×size (bicubic) without crop.</summary>
     public static Preprocessing MeanImageBgr(float[] meanImage, int size) =>
@@ -56,7 +75,7 @@ public sealed record Preprocessing
     /// torchvision's ImageNet transform: shorter side to 256 (bilinear), center crop 224, /255, normalize
     /// with ImageNet mean and std unless given (torchvision's GoogLeNet folds its <c>transform_input</c> into mean 0.5, std 0.5).
     /// </summary>
-    public static Preprocessing Torchvision(int resize = 256, int crop = 224, float[]? mean = null, float[]? std = null) => new()
+    public static Preprocessing Torchvision(int resize = TorchvisionResize, int crop = ImageNetSize, float[]? mean = null, float[]? std = null) => new()
     {
         Kind = "torch",
         Size = crop,
@@ -64,13 +83,39 @@ public sealed record Preprocessing
         Filter = ResizeFilter.Bilinear,
         Bgr = false,
         Scale = 1f / 255f,
-        Mean = mean ?? [0.485f, 0.456f, 0.406f],
-        Std = std ?? [0.229f, 0.224f, 0.225f],
+        Mean = mean ?? ImageNetMean,
+        Std = std ?? ImageNetStd,
     };
 
-    /// <summary>Caffe2's ImageNet models: torchvision's transform with the channels in BGR order (mean and std given B, G, R).</summary>
+    /// <summary>Caffe2's ImageNet models: torchvision's transform with the channels in BGR order (ImageNet's mean and std given B, G, R).</summary>
     internal static Preprocessing Caffe2() =>
-        Torchvision(mean: [0.406f, 0.456f, 0.485f], std: [0.225f, 0.224f, 0.229f]) with { Kind = "caffe2", Bgr = true };
+        Torchvision(mean: Reversed(ImageNetMean), std: Reversed(ImageNetStd)) with { Kind = "caffe2", Bgr = true };
+
+    /// <summary>
+    /// SHA-256 (hex) over every field: equal for equal preprocessing, different as soon as one field differs.
+    /// Caches of what a model computes from preprocessed images key on it; a new field must be written
+    /// here (PreprocessingTests changes each property in turn and fails when the fingerprint does not).
+    /// </summary>
+    public string Fingerprint()
+    {
+        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        void Field(string name, string value) => hash.AppendData(Encoding.UTF8.GetBytes($"{name}:{value.Length}:{value}\n"));
+        static string Floats(float[]? values) =>
+            values is null ? "none" : string.Join(",", values.Select(v => v.ToString("R", CultureInfo.InvariantCulture)));
+
+        Field(nameof(Kind), Kind);
+        Field(nameof(Size), Size.ToString(CultureInfo.InvariantCulture));
+        Field(nameof(ResizeShorterSide), ResizeShorterSide?.ToString(CultureInfo.InvariantCulture) ?? "none");
+        Field(nameof(Filter), Filter.ToString());
+        Field(nameof(Bgr), Bgr ? "true" : "false");
+        Field(nameof(Scale), Scale.ToString("R", CultureInfo.InvariantCulture));
+        Field(nameof(Mean), Floats(Mean));
+        Field(nameof(Std), Floats(Std));
+
+        // 150,528 values for a 224×224 mean image: their bytes' hash stands for them.
+        Field(nameof(MeanImage), MeanImage is null ? "none" : Convert.ToHexString(SHA256.HashData(MemoryMarshal.AsBytes(MeanImage.AsSpan()))));
+        return Convert.ToHexString(hash.GetHashAndReset()).ToLowerInvariant();
+    }
 
     /// <summary>Resizes (and crops) a decoded image to the network's Size×Size, as this mode prescribes.</summary>
     public RgbImage Fit(RgbImage image)
@@ -125,5 +170,12 @@ public sealed record Preprocessing
         float[] values = new float[images.Count * Length];
         Parallel.For(0, images.Count, i => Normalize(Fit(images[i]), values.AsSpan(i * Length, Length)));
         return IO.AlignedTensor.From(values, images.Count, 3L, Size, Size);
+    }
+
+    // In place: every caller passes a fresh copy.
+    private static float[] Reversed(float[] values)
+    {
+        Array.Reverse(values);
+        return values;
     }
 }

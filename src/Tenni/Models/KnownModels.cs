@@ -13,10 +13,10 @@ public static class KnownModels
     private const string ResNetPackageVersion = "0.23.1";
 
     private static readonly Architecture Vgg16Architecture = new(
-        "vgg16", Architectures.Vgg16.Build, [103.939f, 116.779f, 123.68f], WeightFamily.Torchvision, () => Preprocessing.Torchvision(), m => ChainerDropout.AddToFirstFullyConnected(m, 2, 0.5f));
+        "vgg16", Architectures.Vgg16.Build, ModelFamily.Vgg, WeightFamily.Torchvision, m => ChainerDropout.AddToFirstFullyConnected(m, 2, 0.5f));
 
     private static readonly Architecture GoogLeNetArchitecture = new(
-        "googlenet", Architectures.GoogLeNet.Build, [104f, 117f, 123f], WeightFamily.Caffe, () => Preprocessing.Torchvision(mean: [0.5f, 0.5f, 0.5f], std: [0.5f, 0.5f, 0.5f]), TorchvisionInputTransform.Remove);
+        "googlenet", Architectures.GoogLeNet.Build, ModelFamily.GoogLeNet, WeightFamily.Caffe, TorchvisionInputTransform.Remove);
 
     /// <summary>
     /// ImageNet ResNet18 as shipped in the NuGet package Microsoft.ML.DnnImageFeaturizer.ResNet18 0.23.1
@@ -32,15 +32,9 @@ public static class KnownModels
         ReadWeights = (path, _) => WeightFiles.Detect(path) == WeightFormat.Onnx
             ? new LoadedWeights(OnnxModelFile.Load(path), null, "ONNX")
             : throw new TenniException($"resnet18 reads ONNX files only (the bundled CNTK export is one); '{path}' is another format: for torchvision or Chainer weights use resnet50, resnet101 or resnet152"),
-        PreprocessingFor = family => family switch
-        {
-            null => ResNet18Preprocessing(),
-            WeightFamily.Caffe => Preprocessing.Caffe(224, [103.063f, 115.903f, 123.152f]),
-            WeightFamily.Caffe2 => Preprocessing.Caffe2(),
-            _ => Preprocessing.Torchvision(),
-        },
-        ResolveAliases = ResNetLayout.Resolve,
-        DefaultLayer = "pool5",
+        PreprocessingFor = family => family is { } asked ? ModelFamily.ResNet.PreprocessingFor(asked) : ResNet18Preprocessing(),
+        ResolveAliases = ModelFamily.ResNet.ResolveAliases,
+        DefaultLayer = ModelFamily.ResNet.DefaultLayer,
     };
 
     /// <summary>
@@ -50,16 +44,12 @@ public static class KnownModels
     public static ModelDescriptor Vgg16 { get; } = FromFiles(
         Vgg16Architecture,
         "VGG16 (ImageNet, 138 M parameters; Chainer's VGG16Layers names)",
-        "fc7",
-        VggLayout.Resolve,
         "VGG_ILSVRC_16_layers.npz (Chainer converts it from the Caffe model VGG_ILSVRC_16_layers.caffemodel), torchvision's vgg16-397923af.pth, or the ONNX model zoo's vgg16-*.onnx");
 
     /// <summary>GoogLeNet (Inception v1) with Chainer's names, from <c>bvlc_googlenet.npz</c>, torchvision's checkpoint or ONNX.</summary>
     public static ModelDescriptor GoogLeNet { get; } = FromFiles(
         GoogLeNetArchitecture,
         "GoogLeNet / Inception v1 (ImageNet, 7 M parameters; Chainer's GoogLeNet names)",
-        "pool5",
-        GoogLeNetLayout.Resolve,
         "bvlc_googlenet.npz (Chainer converts it from BVLC's bvlc_googlenet.caffemodel), torchvision's googlenet-1378be20.pth, or the ONNX model zoo's googlenet-*.onnx");
 
     public static ModelDescriptor ResNet50 { get; } = ResNet(50, "25.6");
@@ -81,8 +71,6 @@ public static class KnownModels
     private static ModelDescriptor ResNet(int depth, string parameters) => FromFiles(
         ResNetArchitecture(depth),
         $"ResNet{depth} (ImageNet, {parameters} M parameters; Chainer's ResNet{depth}Layers names)",
-        "pool5",
-        ResNetLayout.Resolve,
         $"ResNet-{depth}-model.npz (Chainer converts it from Kaiming He's ResNet-{depth}-model.caffemodel), torchvision's resnet{depth}-*.pth, or the ONNX model zoo's resnet{depth}-*.onnx");
 
     /// <summary>The architecture behind a registry name that reads weight files (tests write random weights with it).</summary>
@@ -95,18 +83,18 @@ public static class KnownModels
     };
 
     private static Architecture ResNetArchitecture(int depth) => new(
-        $"resnet{depth}", (w, f, d) => ResNetBottleneck.Build(depth, w, f, d), [103.063f, 115.903f, 123.152f], WeightFamily.Torchvision, () => Preprocessing.Torchvision(), Caffe2Files: WeightFamily.Caffe2);
+        $"resnet{depth}", (w, f, d) => ResNetBottleneck.Build(depth, w, f, d), ModelFamily.ResNet, WeightFamily.Torchvision, Caffe2Files: WeightFamily.Caffe2);
 
-    private static ModelDescriptor FromFiles(Architecture architecture, string description, string defaultLayer, Func<OnnxGraph, IReadOnlyList<LayerAlias>> aliases, string where) => new()
+    private static ModelDescriptor FromFiles(Architecture architecture, string description, string where) => new()
     {
         Name = architecture.Name,
         Description = description,
         License = "that of the weights file you supply",
         LocateWeights = () => throw new TenniException($"{architecture.Name} has no bundled weights; pass a weights file with --weights FILE: {where} (see the README, \"Using VGG16 as in the chapter\")"),
         ReadWeights = (path, options) => architecture.Read(path, options.WidthDivisor),
-        PreprocessingFor = family => architecture.PreprocessingFor(family ?? architecture.OnnxFamily),
-        ResolveAliases = aliases,
-        DefaultLayer = defaultLayer,
+        PreprocessingFor = family => architecture.Family.PreprocessingFor(family ?? architecture.OnnxFamily),
+        ResolveAliases = architecture.Family.ResolveAliases,
+        DefaultLayer = architecture.Family.DefaultLayer,
     };
 
     private static string BundledFile(string folder, string file)

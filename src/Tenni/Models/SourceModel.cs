@@ -1,5 +1,4 @@
 using Tenni.Imaging;
-using Tenni.Models.Architectures;
 using Tenni.Native;
 using Tenni.Onnx;
 using static TorchSharp.torch;
@@ -14,6 +13,8 @@ namespace Tenni.Models;
 public sealed class SourceModel : IDisposable
 {
     private readonly Dictionary<string, LayerAlias> _aliases;
+    private readonly Dictionary<string, long[]> _tensorShapes = new(StringComparer.Ordinal);
+    private readonly Lock _shapeGate = new();
     private string? _weightsHash;
     private IReadOnlyList<LayerSummary>? _summaries;
 
@@ -53,6 +54,9 @@ public sealed class SourceModel : IDisposable
     public IReadOnlyList<LayerAlias> Aliases { get; }
 
     public IReadOnlyList<string> AvailableLayers => Aliases.Select(a => a.Name).ToArray();
+
+    /// <summary>The graph layers that keep running statistics (BatchNormalization), in graph order.</summary>
+    public IReadOnlyList<OnnxLayer> BatchStatisticsLayers => Graph.Layers.Where(l => l.HoldsBatchStatistics).ToArray();
 
     /// <summary>Loads a registered model by name, frozen and in evaluation mode.</summary>
     public static SourceModel Load(string name, SourceModelOptions? options = null)
@@ -138,21 +142,78 @@ public sealed class SourceModel : IDisposable
             return _summaries;
         }
 
-        var shapes = TensorShapes.Infer(Graph, Aliases.Select(a => a.Tensor).Distinct().ToArray());
         _summaries = Aliases.Select(a =>
         {
-            long[] shape = shapes[a.Tensor][1..];
-            long[] outputShape = a.Flatten ? [shape.Aggregate(1L, (p, d) => p * d)] : shape;
             var layers = LayersOf(a.Name);
-            return new LayerSummary(a.Name, a.Tensor, outputShape, layers.Sum(l => l.ParameterCount), layers.Count > 0 && layers.All(l => l.IsTrainable));
+            return new LayerSummary(a.Name, a.Tensor, ShapeOf(a), layers.Sum(l => l.ParameterCount), layers.Count > 0 && layers.All(l => l.IsTrainable));
         }).ToArray();
         return _summaries;
     }
+
+    /// <summary>
+    /// A layer's (friendly or raw tensor name) output shape for one image of <see cref="Preprocessing"/>'s
+    /// size, without the batch dimension, as <see cref="Forward"/> returns it.
+    /// </summary>
+    public IReadOnlyList<long> OutputShape(string layer) => ShapeOf(ResolveTensor(layer));
+
+    /// <summary>
+    /// A graph tensor's shape for one image, without the batch dimension. Found once by running the graph
+    /// on zeros in evaluation mode (so no running statistic moves): the first call computes every friendly
+    /// layer at once, each later tensor is remembered.
+    /// </summary>
+    internal long[] TensorShape(string tensor)
+    {
+        lock (_shapeGate)
+        {
+            if (!_tensorShapes.ContainsKey(tensor))
+            {
+                var wanted = _tensorShapes.Count == 0 ? Aliases.Select(a => a.Tensor).Append(tensor).Distinct().ToArray() : [tensor];
+                foreach (var (name, shape) in RunOnZeros(wanted))
+                {
+                    _tensorShapes[name] = shape;
+                }
+            }
+
+            return _tensorShapes[tensor].ToArray();
+        }
+    }
+
+    /// <summary>Whether computing <paramref name="tensor"/> draws random numbers while training (dropout): then it is no pure function of the image.</summary>
+    internal bool IsStochasticUpTo(string tensor) => Graph.NodesUpTo(tensor).Any(n => n.IsStochastic);
+
+    /// <summary>The input of the random node (dropout) that produces <paramref name="tensor"/>, or the tensor itself (Chainer's fc6 and fc7 end in dropout).</summary>
+    internal string BeforeStochasticNode(string tensor) =>
+        Graph.NodesUpTo(tensor).LastOrDefault() is { IsStochastic: true } node && node.Proto.Output[0] == tensor
+            ? node.Proto.Input[0]
+            : tensor;
 
     public void Dispose() => Graph.Dispose();
 
     /// <summary>The graph tensor (and flattening) a friendly or raw layer name stands for.</summary>
     public LayerAlias Resolve(string name) => ResolveTensor(name);
+
+    private long[] ShapeOf(LayerAlias alias)
+    {
+        long[] shape = TensorShape(alias.Tensor);
+        return alias.Flatten ? [shape.Aggregate(1L, (p, d) => p * d)] : shape;
+    }
+
+    private Dictionary<string, long[]> RunOnZeros(IReadOnlyCollection<string> tensors)
+    {
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        bool wasTraining = Graph.training;
+        Graph.eval();
+        try
+        {
+            var outputs = Graph.Run(zeros(1, 3, Preprocessing.Size, Preprocessing.Size), tensors);
+            return outputs.ToDictionary(kv => kv.Key, kv => kv.Value.shape[1..], StringComparer.Ordinal);
+        }
+        finally
+        {
+            Graph.train(wasTraining);
+        }
+    }
 
     private LayerAlias ResolveTensor(string name) =>
         _aliases.TryGetValue(name, out var alias) ? alias

@@ -13,10 +13,17 @@ public sealed class OnnxLayer : nn.Module
         : base(name)
     {
         OpType = opType;
+        HoldsBatchStatistics = OnnxOperatorTable.KeepsRunningStatistics(opType);
     }
 
     /// <summary>The ONNX operator of the node that owns this layer's tensors.</summary>
     public string OpType { get; }
+
+    /// <summary>
+    /// True when the layer keeps running statistics that normalising with batch statistics updates
+    /// (BatchNormalization's running mean and variance), as the operator table declares.
+    /// </summary>
+    public bool HoldsBatchStatistics { get; }
 
     /// <summary>True when the layer has parameters and every one of them receives gradients.</summary>
     public bool IsTrainable
@@ -29,12 +36,13 @@ public sealed class OnnxLayer : nn.Module
     }
 
     /// <summary>
-    /// Whether a BatchNormalization layer normalises with batch statistics (and updates its running
-    /// ones) while the module trains. Null, the default: only when its own parameters are trainable.
+    /// Whether a layer that <see cref="HoldsBatchStatistics"/> normalises with batch statistics (and updates
+    /// its running ones) while the module trains. Null, the default: only when its own parameters are trainable.
     /// </summary>
     public bool? BatchStatistics { get; set; }
 
-    internal bool UsesBatchStatistics => BatchStatistics ?? IsTrainable;
+    /// <summary>Whether training mode normalises with batch statistics and updates the running ones; never for layers without them.</summary>
+    internal bool UsesBatchStatistics => HoldsBatchStatistics && (BatchStatistics ?? IsTrainable);
 
     /// <summary>Number of trainable-kind values (parameters, not buffers).</summary>
     public long ParameterCount => this.parameters().Sum(p => p.numel());

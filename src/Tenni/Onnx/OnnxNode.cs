@@ -24,6 +24,9 @@ internal sealed class OnnxNode
 
     public long Opset { get; }
 
+    /// <summary>Whether the node draws random numbers while the module trains (dropout), as the operator table declares.</summary>
+    public bool IsStochastic => OnnxOperatorTable.IsStochastic(OpType);
+
     public bool Has(string name) => _attributes.ContainsKey(name);
 
     public long Int(string name, long fallback) => _attributes.TryGetValue(name, out var a) ? a.I : fallback;

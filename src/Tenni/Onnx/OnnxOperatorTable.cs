@@ -3,8 +3,8 @@ using Tenni.Onnx.Operators;
 namespace Tenni.Onnx;
 
 /// <summary>
-/// The ONNX operators Tenni runs, each with its factory and what an initializer in each input slot becomes.
-/// Opset differences are handled inside each factory (see <see cref="OnnxNode.Opset"/>).
+/// The ONNX operators Tenni runs, each with its factory, what an initializer in each input slot becomes
+/// and whether it draws random numbers. Opset differences are handled inside each factory (see <see cref="OnnxNode.Opset"/>).
 /// </summary>
 public static class OnnxOperatorTable
 {
@@ -31,7 +31,7 @@ public static class OnnxOperatorTable
         ["Sum"] = new(ElementwiseOperators.Sum, []),
         ["Gemm"] = new(LinearOperators.Gemm, Slots(("weight", InitializerRole.Parameter), ("bias", InitializerRole.Parameter))),
         ["MatMul"] = new(LinearOperators.MatMul, Slots(("weight", InitializerRole.Parameter))),
-        ["Dropout"] = new(RegularizationOperators.Dropout, []),
+        ["Dropout"] = new(RegularizationOperators.Dropout, [], Stochastic: true),
         ["Concat"] = new(ShapeOperators.Concat, []),
         ["Split"] = new(ShapeOperators.Split, []),
         ["Flatten"] = new(ShapeOperators.Flatten, []),
@@ -77,8 +77,15 @@ public static class OnnxOperatorTable
         return (InitializerRole.Constant, $"input{slot}");
     }
 
+    /// <summary>Whether <paramref name="opType"/> draws random numbers while the module trains (dropout): its output is then not a function of its inputs alone.</summary>
+    internal static bool IsStochastic(string opType) => Entries.TryGetValue(opType, out var entry) && entry.Stochastic;
+
+    /// <summary>Whether <paramref name="opType"/> keeps running statistics: it has buffer slots (BatchNormalization's running mean and variance).</summary>
+    internal static bool KeepsRunningStatistics(string opType) =>
+        Entries.TryGetValue(opType, out var entry) && entry.Slots.Any(s => s.Role == InitializerRole.Buffer);
+
     private static (InitializerRole, string)[] Slots(params (string Name, InitializerRole Role)[] slots) =>
         slots.Select(s => (s.Role, s.Name)).ToArray();
 
-    private sealed record Entry(OnnxOperatorFactory Factory, (InitializerRole Role, string Name)[] Slots);
+    private sealed record Entry(OnnxOperatorFactory Factory, (InitializerRole Role, string Name)[] Slots, bool Stochastic = false);
 }

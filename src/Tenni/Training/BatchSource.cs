@@ -1,4 +1,5 @@
 using Tenni.Data;
+using Tenni.Features;
 using static TorchSharp.torch;
 
 namespace Tenni.Training;

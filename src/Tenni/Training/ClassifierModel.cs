@@ -20,8 +20,7 @@ public sealed class ClassifierModel : ITrainableModel, IDisposable
         Source = source;
         Cut = source.Resolve(cutLayer);
         CutLayer = cutLayer;
-        long features = source.DescribeLayers().FirstOrDefault(l => l.Name == cutLayer)?.OutputShape.Aggregate(1L, (p, d) => p * d)
-            ?? FeatureCount(source, cutLayer);
+        long features = source.OutputShape(cutLayer).Aggregate(1L, (p, d) => p * d);
 
         // Chainer's Linear initialises W ~ N(0, 1/fan_in) (LeCun normal) and b = 0; seeded for reproducibility.
         var generator = new Generator((ulong)seed);
@@ -79,7 +78,7 @@ public sealed class ClassifierModel : ITrainableModel, IDisposable
         yield return ("head.bias", Head.bias!);
         foreach (OnnxLayer layer in Source.Graph.Layers)
         {
-            bool statistics = layer.OpType == "BatchNormalization" && layer.UsesBatchStatistics;
+            bool statistics = layer.UsesBatchStatistics;
             foreach (var (name, p) in layer.named_parameters())
             {
                 // Values loaded from a parent run differ from the source file even when frozen now.
@@ -156,12 +155,4 @@ public sealed class ClassifierModel : ITrainableModel, IDisposable
     }
 
     public void Dispose() => Head.Dispose();
-
-    private static long FeatureCount(SourceModel source, string layer)
-    {
-        using var scope = NewDisposeScope();
-        using var noGrad = no_grad();
-        int size = source.Preprocessing.Size;
-        return source.Forward(zeros(1, 3, size, size), [layer])[layer].flatten(1).shape[1];
-    }
 }

@@ -19,7 +19,7 @@ public static class Freezing
             source.SetTrainable(true, layer);
         }
 
-        foreach (OnnxLayer layer in source.Graph.Layers.Where(l => l.OpType == "BatchNormalization" && !l.IsTrainable))
+        foreach (OnnxLayer layer in source.BatchStatisticsLayers.Where(l => !l.IsTrainable))
         {
             switch (batchNorm)
             {

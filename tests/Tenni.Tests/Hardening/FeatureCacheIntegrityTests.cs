@@ -1,6 +1,6 @@
 using System.Text.Json;
 using Tenni.Tests.Support;
-using Tenni.Training;
+using Tenni.Features;
 
 namespace Tenni.Tests.Hardening;
 

@@ -1,3 +1,4 @@
+using System.Reflection;
 using Microsoft.ML.OnnxRuntime;
 using Tenni.Imaging;
 using Tenni.Models;
@@ -43,6 +44,37 @@ public sealed class PreprocessingTests
     }
 
     [Fact]
+    public void Fingerprint_SameValuesInAnotherInstance_IsTheSame()
+    {
+        Assert.Equal(Preprocessing.Torchvision().Fingerprint(), Preprocessing.Torchvision().Fingerprint());
+        Assert.NotEqual(Preprocessing.Torchvision().Fingerprint(), Preprocessing.Caffe2().Fingerprint());
+    }
+
+    public static TheoryData<string> Baselines => ["caffe", "everything set"];
+
+    [Theory]
+    [MemberData(nameof(Baselines))]
+    public void Fingerprint_AnyPropertyChanged_Changes(string baselineName)
+    {
+        // Given a preprocessing with optional fields unset (caffe) or all set
+        var baseline = baselineName == "caffe"
+            ? Preprocessing.Caffe(4)
+            : Preprocessing.Torchvision(8, 4) with { MeanImage = new float[3 * 4 * 4] };
+        var settable = typeof(Preprocessing).GetProperties(BindingFlags.Public | BindingFlags.Instance).Where(p => p.CanWrite).ToArray();
+        Assert.Contains(settable, p => p.Name == nameof(Preprocessing.MeanImage));
+
+        foreach (var property in settable)
+        {
+            // When one property changes (a property added to the record without a rule here fails this test)
+            var changed = baseline with { };
+            property.SetValue(changed, Changed(property, property.GetValue(baseline)));
+
+            // Then the fingerprint changes with it
+            Assert.True(baseline.Fingerprint() != changed.Fingerprint(), $"changing {property.Name} left Fingerprint() unchanged: Preprocessing.Fingerprint must include it");
+        }
+    }
+
+    [Fact]
     [Trait("Category", Categories.RealModel)]
     public void ResNet18MeanImage_MatchesThePackagesOwnPreprocessingGraphInOnnxRuntime()
     {
@@ -62,4 +94,17 @@ public sealed class PreprocessingTests
         // Then they agree to float rounding (one subtraction each)
         TensorAssert.AllClose(expected, actual, 1e-5);
     }
+
+    private static object? Changed(PropertyInfo property, object? value) => value switch
+    {
+        int i => i + 1,
+        float f => f + 1f,
+        bool b => !b,
+        string s => s + "-other",
+        ResizeFilter filter => Enum.GetValues<ResizeFilter>().First(f => f != filter),
+        float[] array => array.Select((v, i) => i == 0 ? v + 1f : v).ToArray(),
+        null when property.PropertyType == typeof(int?) => 1,
+        null when property.PropertyType == typeof(float[]) => new float[] { 1f, 1f, 1f },
+        _ => throw new InvalidOperationException($"no change known for {property.Name} ({property.PropertyType.Name}): add one here and the property to Preprocessing.Fingerprint"),
+    };
 }

@@ -36,6 +36,31 @@ public sealed class ResNet18ModelTests(ResNet18Fixture fixture) : IClassFixture<
     }
 
     [Fact]
+    public void OutputShape_FriendlyAndRawNames_MatchWhatForwardReturns()
+    {
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        string pool5 = fixture.Model.Resolve("pool5").Tensor;
+        Tensor batch = zeros(2, 3, 224, 224);
+
+        var outputs = fixture.Model.Forward(batch, ["res4", "pool5", pool5]);
+
+        Assert.Equal(outputs["res4"].shape[1..], fixture.Model.OutputShape("res4"));
+        Assert.Equal([512L], fixture.Model.OutputShape("pool5"));
+        Assert.Equal([512L, 1, 1], fixture.Model.OutputShape(pool5));
+        Assert.Equal(outputs[pool5].shape[1..], fixture.Model.OutputShape(pool5));
+    }
+
+    [Fact]
+    public void BatchStatisticsLayers_BundledResNet18_AreItsBatchNormalizationLayersInOrder()
+    {
+        var expected = fixture.Model.Graph.Layers.Where(l => l.OpType == "BatchNormalization").ToArray();
+
+        Assert.NotEmpty(expected);
+        Assert.Equal(expected, fixture.Model.BatchStatisticsLayers);
+    }
+
+    [Fact]
     public void Forward_SeveralLayersAnyBatchSize_ReturnsEachWithBatchDimension()
     {
         using var scope = NewDisposeScope();

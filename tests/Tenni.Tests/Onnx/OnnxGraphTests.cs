@@ -117,6 +117,33 @@ public sealed class OnnxGraphTests
     }
 
     [Fact]
+    public void HoldsBatchStatistics_ConvAndBatchNormalization_OnlyTheLayerWithRunningStatistics()
+    {
+        using var graph = OnnxGraph.FromModel(BatchNormGraph());
+
+        Assert.False(graph.Layer("conv").HoldsBatchStatistics);
+        Assert.True(graph.Layer("bn").HoldsBatchStatistics);
+    }
+
+    [Fact]
+    public void UsesBatchStatistics_ConvAskedToUseThem_StaysFalse()
+    {
+        // Given a trainable convolution told to use batch statistics, as a caller might set it by mistake
+        using var graph = OnnxGraph.FromModel(BatchNormGraph());
+        graph.Layer("conv").BatchStatistics = true;
+
+        // Then only the layer that has running statistics can use them
+        Assert.False(graph.Layer("conv").UsesBatchStatistics);
+        Assert.True(graph.Layer("bn").UsesBatchStatistics);
+    }
+
+    [Fact]
+    public void IsStochastic_OperatorTable_OnlyDropout()
+    {
+        Assert.Equal(["Dropout"], OnnxOperatorTable.Supported.Where(OnnxOperatorTable.IsStochastic));
+    }
+
+    [Fact]
     public void BatchNormalization_TrainingAndTrainable_UsesBatchStatisticsAndUpdatesRunningOnes()
     {
         using var graph = OnnxGraph.FromModel(BatchNormGraph());

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Tenni.Features;
 using Tenni.Models;
 using Tenni.Tests.Models;
 using Tenni.Tests.Support;

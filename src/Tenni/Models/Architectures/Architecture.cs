@@ -1,37 +1,28 @@
 using Onnx;
-using Tenni.Imaging;
 using Tenni.IO.Weights;
 using Tenni.Onnx;
 
 namespace Tenni.Models.Architectures;
 
 /// <summary>
-/// One network that users bring weights for: how to write it for each weight family, the preprocessing
-/// each family expects, and which family an ONNX file of it most likely belongs to.
+/// One network that users bring weights for: how to write it for each weight family, the family of
+/// networks whose preprocessing and layer names it shares, and which weight family an ONNX file of it
+/// most likely belongs to.
 /// </summary>
 /// <param name="Name">The registry name.</param>
 /// <param name="Build">Writes the network with weights from a binder (family, width divisor for reduced test networks).</param>
-/// <param name="CaffeMean">Chainer's <c>prepare</c> mean for this network (B, G, R).</param>
+/// <param name="Family">The preprocessing each weight family expects, the friendly layer names and the default layer.</param>
 /// <param name="OnnxFamily">The family assumed for ONNX files whose producer does not say (the ONNX model zoo's origin).</param>
-/// <param name="TorchvisionPreprocessing">torchvision's preprocessing for this network's weights.</param>
 /// <param name="NormalizeOnnx">Brings an ONNX file to Chainer's semantics (VGG16: dropout after fc6 and fc7).</param>
 /// <param name="Caffe2Files">The family of ONNX files Caffe2 wrote: Caffe for models Caffe2 converted from Caffe (BVLC's GoogLeNet), Caffe2 for those it trained (ResNet-50).</param>
 internal sealed record Architecture(
     string Name,
     Func<WeightBinder, WeightFamily, int, ModelProto> Build,
-    float[] CaffeMean,
+    ModelFamily Family,
     WeightFamily OnnxFamily,
-    Func<Preprocessing> TorchvisionPreprocessing,
     Func<ModelProto, ModelProto>? NormalizeOnnx = null,
     WeightFamily Caffe2Files = WeightFamily.Caffe)
 {
-    public Preprocessing PreprocessingFor(WeightFamily family) => family switch
-    {
-        WeightFamily.Caffe => Preprocessing.Caffe(224, CaffeMean),
-        WeightFamily.Caffe2 => Preprocessing.Caffe2(),
-        _ => TorchvisionPreprocessing(),
-    };
-
     /// <summary>Reads a weights file of any supported format, found from its content.</summary>
     public LoadedWeights Read(string path, int divisor = 1)
     {

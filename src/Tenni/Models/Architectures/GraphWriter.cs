@@ -1,6 +1,7 @@
 using System.Runtime.InteropServices;
 using Google.Protobuf;
 using Onnx;
+using Tenni.Imaging;
 
 namespace Tenni.Models.Architectures;
 
@@ -16,7 +17,7 @@ internal sealed class GraphWriter
     private readonly GraphProto _graph;
     private readonly WeightBinder _weights;
 
-    public GraphWriter(string name, WeightBinder weights, int size = 224)
+    public GraphWriter(string name, WeightBinder weights, int size = Preprocessing.ImageNetSize)
     {
         _graph = new GraphProto { Name = name };
         _weights = weights;

@@ -1,3 +1,4 @@
+using Tenni.Imaging;
 using Tenni.Onnx;
 using static TorchSharp.torch;
 
@@ -8,7 +9,8 @@ internal static class TensorShapes
 {
     public static Dictionary<string, long[]> Infer(OnnxGraph graph, IReadOnlyCollection<string> tensors)
     {
-        long[] shape = graph.InputShape.Count == 4 ? [1, .. graph.InputShape.Skip(1).Select(d => d > 0 ? d : 224)] : [1, 3, 224, 224];
+        const int size = Preprocessing.ImageNetSize;
+        long[] shape = graph.InputShape.Count == 4 ? [1, .. graph.InputShape.Skip(1).Select(d => d > 0 ? d : size)] : [1, 3, size, size];
 
         // The input's size is the file's claim: an image of 100000 × 100000 would exhaust memory here.
         if (shape.Aggregate(1.0, (p, d) => p * d) > OnnxLimits.MaxTensorElements)

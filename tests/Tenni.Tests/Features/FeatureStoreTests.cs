@@ -1,6 +1,6 @@
-using Tenni.Training;
+using Tenni.Features;
 
-namespace Tenni.Tests.Training;
+namespace Tenni.Tests.Features;
 
 public sealed class FeatureStoreTests
 {

@@ -2,7 +2,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Tenni.IO;
 
-namespace Tenni.Training;
+namespace Tenni.Features;
 
 /// <summary>
 /// <c>cache.json</c> in a feature cache folder: the row shape and row format. Written atomically; a

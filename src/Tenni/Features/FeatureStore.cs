@@ -1,7 +1,7 @@
 using System.IO.MemoryMappedFiles;
 using static TorchSharp.torch;
 
-namespace Tenni.Training;
+namespace Tenni.Features;
 
 /// <summary>
 /// Cached activations of a list of samples, one row each: in memory for small sets, in a memory-mapped

@@ -1,10 +1,10 @@
 using System.Security.Cryptography;
 using System.Text;
 using Tenni.Data;
-using Tenni.Features;
+using Tenni.Training;
 using static TorchSharp.torch;
 
-namespace Tenni.Training;
+namespace Tenni.Features;
 
 /// <summary>
 /// A persistent cache of one tensor per image, keyed by the source model's weights (content hash), the
@@ -14,8 +14,6 @@ namespace Tenni.Training;
 /// </summary>
 public sealed class FeatureCache(ClassifierModel model, string tensorName, string root)
 {
-    private long[]? _shape;
-
     private enum RowState
     {
         Missing,
@@ -69,7 +67,7 @@ public sealed class FeatureCache(ClassifierModel model, string tensorName, strin
     /// </summary>
     private long[] PrepareFolder(TextWriter? log)
     {
-        long[] shape = TensorShape();
+        long[] shape = model.Source.TensorShape(tensorName);
         string? problem = "missing";
         if (Directory.Exists(Folder) && FeatureCacheMetadata.TryRead(Folder, out problem) is { } recorded)
         {
@@ -125,36 +123,12 @@ public sealed class FeatureCache(ClassifierModel model, string tensorName, strin
         }
     }
 
-    private long[] TensorShape()
-    {
-        if (_shape is not null)
-        {
-            return _shape;
-        }
-
-        // In eval mode, as Extract runs: a probe must not move any running statistic.
-        bool wasTraining = model.Source.Graph.training;
-        model.Source.Graph.eval();
-        try
-        {
-            using var scope = NewDisposeScope();
-            using var noGrad = no_grad();
-            int size = model.Source.Preprocessing.Size;
-            return _shape = model.Source.Graph.Run(zeros(1, 3, size, size), [tensorName])[tensorName].shape[1..];
-        }
-        finally
-        {
-            model.Source.Graph.train(wasTraining);
-        }
-    }
-
     private string RowFile(ImageSample sample) => Path.Combine(Folder, sample.ContentHash[..2], sample.ContentHash + ".f32");
 
     private static string KeyOf(ClassifierModel model, string tensorName)
     {
         string weights = model.Source.WeightsHash;
-        var p = model.Source.Preprocessing;
-        string recipe = $"rows-v2|{p.Kind}|{p.Size}|{p.ResizeShorterSide}|{p.Filter}|{p.Bgr}|{p.Scale}|{string.Join(",", p.Mean)}|{string.Join(",", p.Std ?? [])}|{(p.MeanImage is null ? "" : Convert.ToHexString(SHA256.HashData(System.Runtime.InteropServices.MemoryMarshal.AsBytes(p.MeanImage.AsSpan()))))}|{tensorName}|{model.Source.Graph.ChannelsLast}|{model.LoadedSourceStateHash}";
+        string recipe = $"rows-v2|{model.Source.Preprocessing.Fingerprint()}|{tensorName}|{model.Source.Graph.ChannelsLast}|{model.LoadedSourceStateHash}";
         string key = Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(recipe)))[..16].ToLowerInvariant();
         return Path.Combine($"{model.Source.Descriptor.Name}-{weights[..16]}", key);
     }

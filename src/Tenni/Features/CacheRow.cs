@@ -2,7 +2,7 @@ using System.Buffers.Binary;
 using System.IO.Hashing;
 using System.Runtime.InteropServices;
 
-namespace Tenni.Training;
+namespace Tenni.Features;
 
 /// <summary>
 /// One cached activation row on disk: its float32 values (little-endian, as the machine holds them)

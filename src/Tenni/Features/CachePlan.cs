@@ -1,6 +1,7 @@
 using Tenni.Models;
+using Tenni.Training;
 
-namespace Tenni.Training;
+namespace Tenni.Features;
 
 /// <summary>
 /// Where training can start from cached activations (DESIGN decision 4): the deepest friendly layer at or
@@ -30,12 +31,9 @@ public sealed record CachePlan(string? Tensor, string? Layer, string Reason)
         {
             // A layer ending in dropout (Chainer's fc6, fc7) is cached before it: the dropout then runs
             // on the fly every step, as it would in the whole network.
-            string tensor = BeforeDropout(source, alias.Tensor);
-            var nodes = source.Graph.NodesUpTo(tensor).ToList();
-            bool frozen = source.Graph.Layers.Where(l => nodes.Any(n => n.LayerName == l.GetName()))
-                .All(l => l.parameters().All(p => !p.requires_grad) && !l.UsesBatchStatistics);
-            bool deterministic = nodes.All(n => n.OpType != "Dropout");
-            if (!frozen || !deterministic)
+            string tensor = source.BeforeStochasticNode(alias.Tensor);
+            bool frozen = source.Graph.LayersUpTo(tensor).All(l => l.parameters().All(p => !p.requires_grad) && !l.UsesBatchStatistics);
+            if (!frozen || source.IsStochasticUpTo(tensor))
             {
                 break;
             }
@@ -61,9 +59,4 @@ public sealed record CachePlan(string? Tensor, string? Layer, string Reason)
             ? $"everything up to the cut ({where}) is frozen: its output is computed once per image"
             : $"layers up to {where} are frozen: its output is computed once per image, the layers after it run every step");
     }
-
-    private static string BeforeDropout(SourceModel source, string tensor) =>
-        source.Graph.NodesUpTo(tensor).LastOrDefault() is { OpType: "Dropout" } dropout && dropout.Proto.Output[0] == tensor
-            ? dropout.Proto.Input[0]
-            : tensor;
 }
