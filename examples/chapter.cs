@@ -3,6 +3,7 @@
 // that `tenni train` (TrainingRun.Train) is built from.
 // Run from the repository root:  dotnet run examples/chapter.cs [data folder]
 // (default: samples/pets; the chapter's data is Microsoft's PetImages with Cat/ and Dog/).
+using Tenni;
 using Tenni.Data;
 using Tenni.Features;
 using Tenni.Imaging;

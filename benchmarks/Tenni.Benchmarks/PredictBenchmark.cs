@@ -1,8 +1,6 @@
 using System.Diagnostics;
 using Microsoft.ML.OnnxRuntime;
-using Tenni.Export;
 using Tenni.Imaging;
-using Tenni.Inference;
 using Tenni.Training;
 using static TorchSharp.torch;
 using DenseTensor = Microsoft.ML.OnnxRuntime.Tensors.DenseTensor<float>;

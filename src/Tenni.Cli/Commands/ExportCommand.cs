@@ -1,6 +1,4 @@
 using System.CommandLine;
-using Tenni.Export;
-using Tenni.Inference;
 
 namespace Tenni.Cli.Commands;
 

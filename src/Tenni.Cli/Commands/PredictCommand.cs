@@ -2,7 +2,6 @@ using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
 using Tenni.Imaging;
-using Tenni.Inference;
 using Tenni.IO;
 
 namespace Tenni.Cli.Commands;

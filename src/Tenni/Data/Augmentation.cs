@@ -1,6 +1,7 @@
 using Tenni.Imaging;
+using Tenni.Data;
 
-namespace Tenni.Data;
+namespace Tenni;
 
 /// <summary>
 /// Training-time augmentation, off by default. <see cref="RandomResizedCrop"/> follows torchvision's

@@ -1,6 +1,7 @@
 using Tenni.IO;
+using Tenni.Data;
 
-namespace Tenni.Data;
+namespace Tenni;
 
 /// <summary>
 /// A training and a validation list of samples. Byte-identical files (one content hash) always land on

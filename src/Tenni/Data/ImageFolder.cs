@@ -1,7 +1,8 @@
 using System.Collections.Concurrent;
 using Tenni.Imaging;
+using Tenni.Data;
 
-namespace Tenni.Data;
+namespace Tenni;
 
 /// <summary>
 /// A folder with one sub-folder per class (torchvision's <c>ImageFolder</c>, the chapter's

@@ -1,6 +1,7 @@
 using Tenni.Imaging;
+using Tenni.Data;
 
-namespace Tenni.Data;
+namespace Tenni;
 
 /// <summary>Options for <see cref="ImageFolder.Scan"/>.</summary>
 public sealed record ImageFolderOptions

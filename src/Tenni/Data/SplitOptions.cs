@@ -1,4 +1,6 @@
-namespace Tenni.Data;
+using Tenni.Data;
+
+namespace Tenni;
 
 /// <summary>How <see cref="DatasetSplit.Random"/> divides a dataset.</summary>
 public sealed record SplitOptions

@@ -1,10 +1,9 @@
 using Google.Protobuf;
 using Onnx;
-using Tenni.Inference;
 using Tenni.IO;
 using Tenni.Onnx;
 
-namespace Tenni.Export;
+namespace Tenni;
 
 /// <summary>
 /// Writes a trained classifier as one ONNX file: the source graph up to the cut layer with its

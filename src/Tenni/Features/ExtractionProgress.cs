@@ -1,4 +1,6 @@
-namespace Tenni.Features;
+using Tenni.Features;
+
+namespace Tenni;
 
 /// <summary>Reported after each batch.</summary>
 public readonly record struct ExtractionProgress(int Done, int Total, int Skipped);

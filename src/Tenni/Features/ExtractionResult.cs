@@ -1,4 +1,6 @@
-namespace Tenni.Features;
+using Tenni.Features;
+
+namespace Tenni;
 
 /// <summary>What <see cref="FeatureExtractor.ExtractToNpy"/> wrote.</summary>
 /// <param name="Files">The files behind the rows, in row order.</param>

@@ -12,7 +12,7 @@ namespace Tenni.Features;
 /// in any folder, skips extraction. Each row is written atomically, so an interrupted extraction keeps
 /// what it finished.
 /// </summary>
-public sealed class FeatureCache(ClassifierModel model, string tensorName, string root)
+internal sealed class FeatureCache(ClassifierModel model, string tensorName, string root)
 {
     private enum RowState
     {

@@ -1,9 +1,10 @@
 using Tenni.Imaging;
 using Tenni.IO;
 using Tenni.Models;
+using Tenni.Features;
 using static TorchSharp.torch;
 
-namespace Tenni.Features;
+namespace Tenni;
 
 /// <summary>
 /// Chainer's <c>model.extract(images, layers=[...])</c> over files: decodes and preprocesses each batch in

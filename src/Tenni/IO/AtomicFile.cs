@@ -1,7 +1,7 @@
 namespace Tenni.IO;
 
 /// <summary>Writes a file through a temporary sibling and a rename, so readers never see half a file.</summary>
-public static class AtomicFile
+internal static class AtomicFile
 {
     public static void Write(string path, Action<Stream> write)
     {

@@ -6,7 +6,7 @@ namespace Tenni.IO;
 /// Writes NumPy <c>.npy</c> files (format version 1.0, little-endian float32, C order) that
 /// <c>numpy.load</c> reads. Rows can be appended as they are computed, so large extractions stream.
 /// </summary>
-public sealed class NpyWriter : IDisposable
+internal sealed class NpyWriter : IDisposable
 {
     private readonly string _path;
     private readonly string _temp;

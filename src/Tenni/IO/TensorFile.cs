@@ -11,7 +11,7 @@ namespace Tenni.IO;
 /// dtype, shape and byte range, then the raw little-endian data), readable by Python's
 /// <c>safetensors</c>. Pure data: loading runs no code. Written atomically.
 /// </summary>
-public static class TensorFile
+internal static class TensorFile
 {
     public static void Save(string path, IEnumerable<(string Name, Tensor Value)> tensors, IReadOnlyDictionary<string, string>? metadata = null)
     {

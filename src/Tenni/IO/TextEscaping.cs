@@ -7,7 +7,7 @@ namespace Tenni.IO;
 /// How names that may hold any character (file names on Linux can hold tabs, newlines and escape
 /// sequences) are written into line-based text: one rule for the run's lists, one for people, one for CSV.
 /// </summary>
-public static class TextEscaping
+internal static class TextEscaping
 {
     /// <summary>
     /// For tab-separated lists and one-name-per-line files (<c>train.tsv</c>, <c>*.files.txt</c>):

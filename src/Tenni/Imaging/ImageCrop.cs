@@ -1,7 +1,7 @@
 namespace Tenni.Imaging;
 
 /// <summary>Crops and flips of <see cref="RgbImage"/>s.</summary>
-public static class ImageCrop
+internal static class ImageCrop
 {
     /// <summary>torchvision's center_crop: top = round((h - th) / 2), left = round((w - tw) / 2).</summary>
     public static RgbImage Center(RgbImage image, int width, int height)

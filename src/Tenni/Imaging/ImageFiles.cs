@@ -3,7 +3,7 @@ using Tenni.Data;
 namespace Tenni.Imaging;
 
 /// <summary>Expands command-line paths into image files: files as given, folders recursively in ordinal path order.</summary>
-public static class ImageFiles
+internal static class ImageFiles
 {
     /// <summary>
     /// The files to read. Folders are walked as <see cref="ImageFolder.Scan"/> walks class folders: links

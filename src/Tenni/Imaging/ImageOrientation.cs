@@ -3,7 +3,7 @@ using SkiaSharp;
 namespace Tenni.Imaging;
 
 /// <summary>Applies an EXIF orientation, so pixels come out as a viewer shows them.</summary>
-public static class ImageOrientation
+internal static class ImageOrientation
 {
     public static RgbImage Apply(RgbImage image, SKEncodedOrigin origin) =>
         origin is SKEncodedOrigin.TopLeft or 0 ? image : FromPixels(image.Pixels, 3, image.Width, image.Height, origin);

@@ -11,7 +11,7 @@ namespace Tenni.Imaging;
 /// EXIF orientation is applied; alpha is dropped (colour values kept as stored, like Pillow's
 /// <c>convert('RGB')</c>, which Chainer, Keras and fastai use); GIFs give their first frame.
 /// </summary>
-public static class ImageReader
+internal static class ImageReader
 {
     /// <summary>Pillow's decompression-bomb limit (<c>Image.MAX_IMAGE_PIXELS</c>): 89,478,485 pixels, ≈ 0.25 GiB as RGBA.</summary>
     public const long DefaultMaxPixels = 89_478_485;

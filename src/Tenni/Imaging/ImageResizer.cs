@@ -16,7 +16,7 @@ public enum ResizeFilter
 /// Chainer's <c>vgg.prepare</c> and torchvision's PIL path call. Checked against ImageMagick's resize
 /// with the same filters (tests/Tenni.Tests/TestData/resize).
 /// </summary>
-public static class ImageResizer
+internal static class ImageResizer
 {
     public static RgbImage Resize(RgbImage image, int width, int height, ResizeFilter filter = ResizeFilter.Bicubic)
     {

@@ -1,4 +1,4 @@
-namespace Tenni.Inference;
+namespace Tenni;
 
 /// <summary>One file's result: class probabilities (in class order), or why the file could not be read.</summary>
 public sealed record Prediction(string Path, float[]? Probabilities, string? Problem)

@@ -4,7 +4,7 @@ using Tenni.Models;
 using Tenni.Training;
 using static TorchSharp.torch;
 
-namespace Tenni.Inference;
+namespace Tenni;
 
 /// <summary>
 /// A trained classifier loaded from its folder (<c>model.json</c> + <c>model.safetensors</c>, as a run

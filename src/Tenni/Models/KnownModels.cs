@@ -7,7 +7,7 @@ using TorchSharp;
 namespace Tenni.Models;
 
 /// <summary>The registry's entries.</summary>
-public static class KnownModels
+internal static class KnownModels
 {
     private const string ResNetPackage = "Microsoft.ML.DnnImageFeaturizer.ResNet18";
     private const string ResNetPackageVersion = "0.23.1";

@@ -6,4 +6,4 @@ namespace Tenni.Models;
 /// <param name="Model">The graph with its weights (an ONNX file as read, or an architecture written with the file's tensors).</param>
 /// <param name="Family">The weight family, which fixes the default preprocessing.</param>
 /// <param name="Format">The file's format in words ("ONNX", "PyTorch checkpoint (zip)", "Chainer .npz", …).</param>
-public sealed record LoadedWeights(ModelProto Model, WeightFamily? Family, string Format);
+internal sealed record LoadedWeights(ModelProto Model, WeightFamily? Family, string Format);

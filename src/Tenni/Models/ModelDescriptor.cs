@@ -5,7 +5,8 @@ namespace Tenni.Models;
 
 /// <summary>
 /// A registry entry: where a source model's weights are, how its input is prepared, its friendly layer
-/// names and its default feature layer. Everything model-specific lives here, nowhere else.
+/// names and its default feature layer. Everything model-specific lives here, nowhere else; the
+/// functions that read and resolve are machinery, set by the registry (every entry sets all four).
 /// </summary>
 public sealed record ModelDescriptor
 {
@@ -16,16 +17,16 @@ public sealed record ModelDescriptor
     public required string License { get; init; }
 
     /// <summary>Finds the bundled weights file; throws <see cref="TenniException"/> with where to get one when there is none.</summary>
-    public required Func<string> LocateWeights { get; init; }
+    internal Func<string> LocateWeights { get; init; } = null!;
 
     /// <summary>Reads a weights file of this model (its format found from its content) into the graph Tenni runs.</summary>
-    public required Func<string, SourceModelOptions, LoadedWeights> ReadWeights { get; init; }
+    internal Func<string, SourceModelOptions, LoadedWeights> ReadWeights { get; init; } = null!;
 
     /// <summary>The preprocessing of a weight family (null: the family of weights without one, the bundled file's).</summary>
-    public required Func<WeightFamily?, Preprocessing> PreprocessingFor { get; init; }
+    internal Func<WeightFamily?, Preprocessing> PreprocessingFor { get; init; } = null!;
 
     /// <summary>Friendly layer names resolved from the graph's structure, in forward order.</summary>
-    public required Func<OnnxGraph, IReadOnlyList<LayerAlias>> ResolveAliases { get; init; }
+    internal Func<OnnxGraph, IReadOnlyList<LayerAlias>> ResolveAliases { get; init; } = null!;
 
     /// <summary>The layer <c>extract</c> and training use unless told otherwise.</summary>
     public required string DefaultLayer { get; init; }

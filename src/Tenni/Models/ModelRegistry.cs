@@ -1,4 +1,6 @@
-namespace Tenni.Models;
+using Tenni.Models;
+
+namespace Tenni;
 
 /// <summary>Source models by name (timm's <c>list_models</c> / <c>create_model</c>).</summary>
 public static class ModelRegistry

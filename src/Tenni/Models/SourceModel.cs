@@ -1,9 +1,10 @@
 using Tenni.Imaging;
 using Tenni.Native;
 using Tenni.Onnx;
+using Tenni.Models;
 using static TorchSharp.torch;
 
-namespace Tenni.Models;
+namespace Tenni;
 
 /// <summary>
 /// A pretrained network ready to be cut and fine-tuned: the executable graph, its preprocessing and its

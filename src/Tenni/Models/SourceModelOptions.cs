@@ -1,4 +1,6 @@
-namespace Tenni.Models;
+using Tenni.Models;
+
+namespace Tenni;
 
 /// <summary>Options for <see cref="SourceModel.Load"/>.</summary>
 public sealed record SourceModelOptions

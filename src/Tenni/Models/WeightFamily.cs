@@ -1,4 +1,6 @@
-namespace Tenni.Models;
+using Tenni.Models;
+
+namespace Tenni;
 
 /// <summary>
 /// Where a set of pretrained weights comes from, which fixes the exact architecture variant and the

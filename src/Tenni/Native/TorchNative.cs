@@ -19,7 +19,7 @@ namespace Tenni.Native;
 /// to the user and checked before every load (<see cref="PatchedGlueCache"/>), and point TorchSharp's
 /// <c>DllImport</c>s at it. No root, no environment variable, no manual step; on systems with a new enough libstdc++ the original file loads and nothing is written.
 /// </remarks>
-public static class TorchNative
+internal static class TorchNative
 {
     private const string GlueName = "libLibTorchSharp.so";
     private const string MissingVersion = "GLIBCXX_3.4.32";

@@ -84,7 +84,7 @@ public sealed class OnnxGraph : nn.Module<Tensor, Tensor>
     /// <summary>Loads an ONNX file; unsupported operators and malformed graphs are reported here, never mid-run.</summary>
     public static OnnxGraph Load(string path, bool channelsLast = false) => new(OnnxModelFile.Load(path), channelsLast);
 
-    public static OnnxGraph FromModel(ModelProto model, bool channelsLast = false) => new(model, channelsLast);
+    internal static OnnxGraph FromModel(ModelProto model, bool channelsLast = false) => new(model, channelsLast);
 
     public OnnxLayer Layer(string name) => _layers.TryGetValue(name, out var layer)
         ? layer

@@ -39,7 +39,7 @@ public sealed class OnnxLayer : nn.Module
     /// Whether a layer that <see cref="HoldsBatchStatistics"/> normalises with batch statistics (and updates
     /// its running ones) while the module trains. Null, the default: only when its own parameters are trainable.
     /// </summary>
-    public bool? BatchStatistics { get; set; }
+    public bool? BatchStatistics { get; internal set; }
 
     /// <summary>Whether training mode normalises with batch statistics and updates the running ones; never for layers without them.</summary>
     internal bool UsesBatchStatistics => HoldsBatchStatistics && (BatchStatistics ?? IsTrainable);

@@ -4,7 +4,7 @@ using Onnx;
 namespace Tenni.Onnx;
 
 /// <summary>Reads an ONNX file into its protobuf model, with one-line errors for every way a file can be wrong.</summary>
-public static class OnnxModelFile
+internal static class OnnxModelFile
 {
     /// <summary>Parses <paramref name="path"/>; throws <see cref="TenniException"/> if it is missing, truncated or not ONNX.</summary>
     public static ModelProto Load(string path)

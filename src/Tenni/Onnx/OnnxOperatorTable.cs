@@ -6,7 +6,7 @@ namespace Tenni.Onnx;
 /// The ONNX operators Tenni runs, each with its factory, what an initializer in each input slot becomes
 /// and whether it draws random numbers. Opset differences are handled inside each factory (see <see cref="OnnxNode.Opset"/>).
 /// </summary>
-public static class OnnxOperatorTable
+internal static class OnnxOperatorTable
 {
     private static readonly Dictionary<string, Entry> Entries = new()
     {

@@ -1,10 +1,11 @@
 using Tenni.Models;
 using Tenni.Onnx;
+using Tenni.Training;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 
-namespace Tenni.Training;
+namespace Tenni;
 
 /// <summary>
 /// The target model: a source model cut at a layer, followed by a new fully connected head whose input

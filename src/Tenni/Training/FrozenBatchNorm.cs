@@ -1,4 +1,6 @@
-namespace Tenni.Training;
+using Tenni.Training;
+
+namespace Tenni;
 
 /// <summary>
 /// What BatchNormalization layers outside the trained layers do during training, the switch users of

@@ -1,4 +1,6 @@
-namespace Tenni.Training;
+using Tenni.Training;
+
+namespace Tenni;
 
 /// <summary>How every group's learning rate changes over training, as a factor of its base rate.</summary>
 public enum LearningRateSchedule

@@ -1,4 +1,6 @@
-namespace Tenni.Training;
+using Tenni.Training;
+
+namespace Tenni;
 
 public enum OptimizerKind
 {

@@ -1,7 +1,8 @@
 using Tenni.Data;
 using Tenni.Models;
+using Tenni.Training;
 
-namespace Tenni.Training;
+namespace Tenni;
 
 /// <summary>Everything that defines a training run; the defaults are the chapter's recipe.</summary>
 public sealed partial record TrainOptions

@@ -1,4 +1,6 @@
-namespace Tenni.Training;
+using Tenni.Training;
+
+namespace Tenni;
 
 /// <summary>The checks every option passes before a run writes anything (a bad value never leaves half a run folder).</summary>
 public sealed partial record TrainOptions
@@ -6,7 +8,7 @@ public sealed partial record TrainOptions
     // Names the run folder uses for its own files: a log of the same name would overwrite one of them.
     private static readonly HashSet<string> RunFileNames = new(StringComparer.OrdinalIgnoreCase)
     {
-        "config.json", TrainedModelFile.FileName, "model.safetensors", Data.DatasetSplit.TrainFile, Data.DatasetSplit.ValidationFile, "data-report.json", "data-report-val.json",
+        "config.json", TrainedModelFile.FileName, "model.safetensors", DatasetSplit.TrainFile, DatasetSplit.ValidationFile, "data-report.json", "data-report-val.json",
         "accuracy.png", "loss.png", "snapshot", "best", "report.html",
     };
 

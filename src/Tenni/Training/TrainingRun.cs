@@ -2,8 +2,9 @@ using System.Diagnostics;
 using Tenni.Features;
 using Tenni.Models;
 using Tenni.Training.Extensions;
+using Tenni.Training;
 
-namespace Tenni.Training;
+namespace Tenni;
 
 /// <summary>
 /// The one call (fastai's <c>fine_tune</c>, the chapter end to end): scan and split the data, load the

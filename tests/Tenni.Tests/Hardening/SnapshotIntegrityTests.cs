@@ -116,7 +116,7 @@ public sealed class SnapshotIntegrityTests
         var run = new TinyRun();
         run.Train(run.Options with { StopAfterEpoch = 1 });
 
-        var error = Assert.Throws<TenniException>(() => run.Train(run.Options with { Optimizer = Tenni.Training.OptimizerKind.Sgd }, resume: true));
+        var error = Assert.Throws<TenniException>(() => run.Train(run.Options with { Optimizer = OptimizerKind.Sgd }, resume: true));
 
         Assert.Contains("taken with optimizer Adam", error.Message);
     }

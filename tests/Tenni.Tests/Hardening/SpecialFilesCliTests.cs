@@ -79,7 +79,7 @@ public sealed class SpecialFilesCliTests
         Assert.Contains($"'{fifo}' is a FIFO", error);
         Assert.Contains("character device", error);
         Assert.Contains("skipped (LinkLoop): '" + Path.Combine(root, "Cat", "up") + "'", error);
-        Assert.Equal(4, File.ReadAllLines(Tenni.Features.FeatureExtractor.FileListPath(npy)).Length);
+        Assert.Equal(4, File.ReadAllLines(Tenni.FeatureExtractor.FileListPath(npy)).Length);
     }
 
     /// <summary>Two classes of two images; Cat also holds a FIFO x.jpg, a link to /dev/zero and a link to the data folder.</summary>

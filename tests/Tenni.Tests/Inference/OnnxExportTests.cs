@@ -1,7 +1,5 @@
 using Microsoft.ML.OnnxRuntime;
-using Tenni.Export;
 using Tenni.Imaging;
-using Tenni.Inference;
 using Tenni.Tests.Support;
 using Xunit.Abstractions;
 using static TorchSharp.torch;

@@ -1,5 +1,4 @@
 using Tenni.Imaging;
-using Tenni.Inference;
 using Tenni.Tests.Support;
 using Tenni.Training;
 using static TorchSharp.torch;
