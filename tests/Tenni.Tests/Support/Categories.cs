@@ -1,6 +1,10 @@
 namespace Tenni.Tests.Support;
 
-/// <summary>Test categories. "RealModel" tests load the bundled 63 MB ResNet18 and real photos: slower, still run by CI.</summary>
+/// <summary>
+/// Test categories. "RealModel" tests load the bundled 63 MB ResNet18 and real photos: slower, still run by CI.
+/// The README's quick filter skips all three categories; a test of more than about 10 s that loads the
+/// real ResNet18, decodes huge images or trains belongs in one of them.
+/// </summary>
 internal static class Categories
 {
     public const string RealModel = "RealModel";
