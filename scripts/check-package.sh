@@ -43,7 +43,7 @@ cat >"$work/consumer/Consumer.csproj" <<XML
 </Project>
 XML
 cat >"$work/consumer/Program.cs" <<'CS'
-using Tenni.Models;
+using Tenni;
 
 using var model = SourceModel.Load("resnet18");
 Console.WriteLine($"{model.Descriptor.Name} from {model.WeightsPath}");
