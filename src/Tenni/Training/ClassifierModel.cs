@@ -138,22 +138,5 @@ public sealed class ClassifierModel : ITrainableModel, IDisposable
         }
     }
 
-    /// <summary>Loads a tensor file written by <see cref="IO.TensorFile"/> into this model (see <see cref="LoadState"/>).</summary>
-    internal void LoadStateFrom(string path)
-    {
-        var (tensors, _) = IO.TensorFile.Load(path);
-        try
-        {
-            LoadState(tensors);
-        }
-        finally
-        {
-            foreach (var t in tensors.Values)
-            {
-                t.Dispose();
-            }
-        }
-    }
-
     public void Dispose() => Head.Dispose();
 }

@@ -20,3 +20,24 @@ public interface ITrainableModel
     /// <summary>Copies saved values (by the names of <see cref="TrainableState"/>) into the model.</summary>
     void LoadState(IReadOnlyDictionary<string, Tensor> state);
 }
+
+/// <summary>State files of a trainable model.</summary>
+internal static class TrainableModelFiles
+{
+    /// <summary>Loads a tensor file written by <see cref="IO.TensorFile"/> into <paramref name="model"/> (see <see cref="ITrainableModel.LoadState"/>), then frees the file's tensors.</summary>
+    public static void LoadStateFrom(this ITrainableModel model, string path)
+    {
+        var (tensors, _) = IO.TensorFile.Load(path);
+        try
+        {
+            model.LoadState(tensors);
+        }
+        finally
+        {
+            foreach (var t in tensors.Values)
+            {
+                t.Dispose();
+            }
+        }
+    }
+}

@@ -104,19 +104,7 @@ public sealed class StandardUpdater(ITrainableModel model, BatchSource batches, 
 
         int epoch = fields.Int(ObservationKeys.Epoch, 0, int.MaxValue);
         long iteration = fields.Long(ObservationKeys.Iteration, 0, long.MaxValue);
-        var (tensors, _) = TensorFile.Load(Path.Combine(folder, SnapshotFiles.Model));
-        try
-        {
-            model.LoadState(tensors);
-        }
-        finally
-        {
-            foreach (var t in tensors.Values)
-            {
-                t.Dispose();
-            }
-        }
-
+        model.LoadStateFrom(Path.Combine(folder, SnapshotFiles.Model));
         LoadOptimizer(Path.Combine(folder, SnapshotFiles.Optimizer));
         (Epoch, Iteration, IsNewEpoch) = (epoch, iteration, false);
         _current?.Dispose();

@@ -9,9 +9,10 @@ namespace Tenni;
 /// <summary>
 /// The one call (fastai's <c>fine_tune</c>, the chapter end to end): scan and split the data, load the
 /// source model, freeze, cut it and add a head, cache what is frozen, train with Chainer's extensions,
-/// and leave everything in a run folder. Each step is a public part (<see cref="RunFolder"/>,
-/// <see cref="Freezing"/>, <see cref="CachePlan"/>, <see cref="TrainingBatches"/>,
-/// <see cref="TrainingOptimizer"/>, <see cref="Trainer"/> and its extensions) to compose differently.
+/// and leave everything in a run folder. <see cref="Fit"/> is its training loop. Each step is a public
+/// part (<see cref="RunFolder"/>, <see cref="Freezing"/>, <see cref="CachePlan"/>,
+/// <see cref="TrainingBatches"/>, <see cref="TrainingOptimizer"/>, <see cref="Trainer"/> and its
+/// extensions) to compose differently.
 /// </summary>
 public static class TrainingRun
 {
@@ -44,44 +45,57 @@ public static class TrainingRun
             output.WriteLine($"model: {source.Descriptor.Name} cut at {model.CutLayer}, head {model.Head.weight!.shape[1]} → {split.Classes.Count}; training {(options.TrainLayers.Count == 0 ? "the head only" : string.Join(", ", options.TrainLayers) + " and the head")}");
             output.WriteLine($"cache: {(cache.Enabled ? "on" : "off")}: {cache.Reason}");
             run.WriteConfig(dataFolder, options, model, split, cache);
-
-            using var batches = TrainingBatches.Create(model, split, options, cache, run.ScratchFolder, extraction, output);
-            var optimizer = TrainingOptimizer.Create(model, options);
-            var trainer = new Trainer(new StandardUpdater(model, batches.Train, optimizer.Optimizer, options.Seed), options.Epochs, run.Path);
-            var log = new LogReport(Path.Combine(run.Path, options.LogName));
-            var best = new BestModel(folder => TrainedModelFile.Save(folder, model, split.Classes), run.BestFolder);
-            var snapshot = new Snapshot(run.Path);
-            trainer.Extend(new LearningRateScheduler(optimizer, options.Schedule));
-            trainer.Extend(new Evaluator(model, batches.Validation));
-            trainer.Extend(log);
-            trainer.Extend(new PrintReport(log, output));
-            trainer.Extend(new PlotReport(log, run.Path));
-            trainer.Extend(best);
-            trainer.Extend(new ProgressReport(output));
-            trainer.Extend(snapshot);
-            if (options.EarlyStoppingPatience is int patience)
-            {
-                trainer.Extend(new EarlyStopping(log, patience, output));
-            }
-
-            if (options.StopAfterEpoch is int stop)
-            {
-                trainer.Extend(new StopAtEpoch(stop));
-            }
-
-            if (resume)
-            {
-                snapshot.Restore(trainer);
-                output.WriteLine($"resumed after epoch {trainer.Updater.Epoch} (iteration {trainer.Updater.Iteration})");
-            }
-
-            trainer.Run();
+            var fitted = Fit(model, split, cache, run, options, output, extraction);
             finished?.Invoke(model);
             run.SaveModel(model, split.Classes);
-            var result = new TrainingResult(run.Path, best.BestAccuracy, best.BestEpoch, trainer.Updater.Epoch, log.Path, cache.Enabled, clock.Elapsed.TotalSeconds);
-            output.WriteLine($"done: best validation accuracy {best.BestAccuracy:0.####} at epoch {best.BestEpoch} of {trainer.Updater.Epoch}, {result.Seconds:F1} s; run folder {run.Path} (log {options.LogName}, accuracy.png, loss.png, best/, model.safetensors)");
+            var result = fitted with { Seconds = clock.Elapsed.TotalSeconds }; // the whole run, not only the loop
+            output.WriteLine($"done: best validation accuracy {result.BestAccuracy:0.####} at epoch {result.BestEpoch} of {result.EpochsDone}, {result.Seconds:F1} s; run folder {run.Path} (log {options.LogName}, accuracy.png, loss.png, best/, model.safetensors)");
             return result;
         });
+    }
+
+    /// <summary>
+    /// The recipe's training loop on a model already built (fastai's <c>fit</c> under <c>fine_tune</c>):
+    /// batches (cached when <paramref name="cache"/> allows), the optimizer with its parameter groups, and
+    /// Chainer's trainer with the chapter's extensions (schedule, evaluator, log, printed table, plots,
+    /// best model, progress, snapshots; early stopping if asked), resumed from the run's snapshot if
+    /// <see cref="RunFolder.Resume"/>.
+    /// </summary>
+    public static TrainingResult Fit(ClassifierModel model, DatasetSplit split, CachePlan cache, RunFolder run, TrainOptions options, TextWriter output, IProgress<ExtractionProgress>? extraction = null)
+    {
+        var clock = Stopwatch.StartNew();
+        using var batches = TrainingBatches.Create(model, split, options, cache, run.ScratchFolder, extraction, output);
+        var optimizer = TrainingOptimizer.Create(model, options);
+        var trainer = new Trainer(new StandardUpdater(model, batches.Train, optimizer.Optimizer, options.Seed), options.Epochs, run.Path);
+        var log = new LogReport(Path.Combine(run.Path, options.LogName));
+        var best = new BestModel(folder => TrainedModelFile.Save(folder, model, split.Classes), run.BestFolder);
+        var snapshot = new Snapshot(run.Path);
+        trainer.Extend(new LearningRateScheduler(optimizer, options.Schedule));
+        trainer.Extend(new Evaluator(model, batches.Validation));
+        trainer.Extend(log);
+        trainer.Extend(new PrintReport(log, output));
+        trainer.Extend(new PlotReport(log, run.Path));
+        trainer.Extend(best);
+        trainer.Extend(new ProgressReport(output));
+        trainer.Extend(snapshot);
+        if (options.EarlyStoppingPatience is int patience)
+        {
+            trainer.Extend(new EarlyStopping(log, patience, output));
+        }
+
+        if (options.StopAfterEpoch is int stop)
+        {
+            trainer.Extend(new StopAtEpoch(stop));
+        }
+
+        if (run.Resume)
+        {
+            snapshot.Restore(trainer);
+            output.WriteLine($"resumed after epoch {trainer.Updater.Epoch} (iteration {trainer.Updater.Iteration})");
+        }
+
+        trainer.Run();
+        return new TrainingResult(run.Path, best.BestAccuracy, best.BestEpoch, trainer.Updater.Epoch, log.Path, cache.Enabled, clock.Elapsed.TotalSeconds);
     }
 
     private static void RequireDataFolder(string dataFolder)
