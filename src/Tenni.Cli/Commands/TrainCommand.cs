@@ -35,11 +35,15 @@ internal static class TrainCommand
         var patience = new Option<int?>("--early-stopping") { Description = "Stop after this many epochs without a better validation accuracy" };
         var logName = new Option<string>("--log-name") { DefaultValueFactory = _ => "log", Description = "File name of the JSON log" };
         var cacheDir = new Option<string?>("--cache-dir") { Description = "Folder for cached activations (default: ~/.cache/tenni/features)" };
+        var recipe = new Option<string?>("--recipe") { Description = "chapter: the chapter's recipe exactly (20 epochs of Adam, batch 64, head at 10×) instead of the automatic choice of head solver" };
+        var headSolver = new Option<HeadSolver?>("--head-solver") { Description = "Auto (default: L-BFGS when only the head trains on few photos per class or many classes), Gradient (the chapter's recipe) or Lbfgs" };
+        var l2 = new Option<string?>("--l2") { Description = "L2 strengths the L-BFGS head tries, comma-separated, strongest first (default 1,0.3,…,1e-4)" };
+        var refit = new Option<bool>("--refit") { Description = "After choosing on the validation photos, fit the L-BFGS head again on training + validation photos" };
         var from = new Option<string?>("--from") { Description = "Continue from a trained model (a run folder or its best/): a second stage, e.g. --train-layers res5 --lr 1e-5" };
         var command = new Command("train", "Fine-tune a source model on a folder of images (the chapter's recipe)")
         {
             data, model, weights, preprocessing, layer, trainLayers, epochs, batch, lr, headScale, split, seed, perClass, classes, output, resume,
-            noCache, optimizer, schedule, weightDecay, frozenBn, augment, patience, logName, cacheDir, from,
+            noCache, optimizer, schedule, weightDecay, frozenBn, augment, patience, logName, cacheDir, from, recipe, headSolver, l2, refit,
         };
         command.SetAction(parsed => context.Execute(parsed, () =>
         {
@@ -69,6 +73,9 @@ internal static class TrainCommand
                 LogName = parsed.GetValue(logName)!,
                 CacheFolder = parsed.GetValue(cacheDir),
                 InitialModel = parsed.GetValue(from),
+                HeadSolver = Solver(parsed.GetValue(recipe), parsed.GetValue(headSolver)),
+                L2Grid = parsed.GetValue(l2) is { } grid ? Numbers(grid, "--l2") : new TrainOptions().L2Grid,
+                Refit = parsed.GetValue(refit),
             };
             string runFolder = parsed.GetValue(output) ?? Path.Combine("runs", $"train-{DateTime.Now.ToString("yyyyMMdd-HHmmss", CultureInfo.InvariantCulture)}");
             OutputGuard.CheckPlace(runFolder, "--out", [parsed.GetValue(data)!]);
@@ -84,6 +91,28 @@ internal static class TrainCommand
 
     private static IReadOnlyList<string> List(string? text) =>
         text?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) ?? [];
+
+    private static HeadSolver Solver(string? recipe, HeadSolver? solver)
+    {
+        if (recipe is null)
+        {
+            return solver ?? HeadSolver.Auto;
+        }
+
+        if (recipe != "chapter")
+        {
+            throw new TenniException($"unknown recipe '{recipe}'; valid: chapter");
+        }
+
+        return solver is null or HeadSolver.Gradient
+            ? HeadSolver.Gradient
+            : throw new TenniException($"--recipe chapter trains the head with the chapter's optimizer; it cannot be combined with --head-solver {solver}");
+    }
+
+    private static IReadOnlyList<double> Numbers(string text, string option) =>
+        List(text).Select(t => double.TryParse(t, NumberStyles.Float, CultureInfo.InvariantCulture, out double v)
+            ? v
+            : throw new TenniException($"{option}: '{t}' is not a number; expected comma-separated numbers such as 1,0.1,0.01")).ToArray();
 
     private static Augmentation ParseAugmentation(string? text)
     {

@@ -65,6 +65,9 @@ internal sealed class JsonFields
 
     public bool Has(string name) => _json.ContainsKey(name);
 
+    public bool Bool(string name) =>
+        Value(name) is { } v && v.TryGetValue(out bool b) ? b : throw (Value(name) is null ? Missing(name, "true or false") : Wrong(name, "true or false", _json[name]));
+
     public string String(string name) => OptionalString(name) ?? throw Missing(name, "a string");
 
     public string? OptionalString(string name) =>

@@ -10,4 +10,10 @@ public static class ObservationKeys
     public const string Epoch = "epoch";
     public const string Iteration = "iteration";
     public const string ElapsedTime = "elapsed_time";
+
+    /// <summary>The L2 strength of an L-BFGS fit of the head.</summary>
+    public const string L2 = "l2";
+
+    /// <summary>L-BFGS iterations of that fit.</summary>
+    public const string SolverIterations = "lbfgs/iterations";
 }

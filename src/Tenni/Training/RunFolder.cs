@@ -131,7 +131,7 @@ public sealed class RunFolder
     }
 
     /// <summary><c>config.json</c>: the options, the model and cut, the classes, the split and cache decisions, the source weights.</summary>
-    public void WriteConfig(string dataFolder, TrainOptions options, ClassifierModel model, DatasetSplit split, CachePlan cache)
+    public void WriteConfig(string dataFolder, TrainOptions options, ClassifierModel model, DatasetSplit split, CachePlan cache, HeadSolverChoice head)
     {
         var config = new Dictionary<string, object?>
         {
@@ -141,6 +141,7 @@ public sealed class RunFolder
             ["classes"] = split.Classes,
             ["split"] = split.Method,
             ["cache"] = new { enabled = cache.Enabled, tensor = cache.Tensor, layer = cache.Layer, reason = cache.Reason },
+            ["head_solver"] = new { solver = head.Solver.ToString(), reason = head.Reason },
             ["source_weights"] = model.Source.WeightsPath,
             ["source_sha256"] = model.Source.WeightsHash,
             ["parent"] = options.InitialModel is null ? null : System.IO.Path.GetFullPath(options.InitialModel),
@@ -151,5 +152,5 @@ public sealed class RunFolder
     }
 
     /// <summary>The trained model, as prediction, export and continued training read it.</summary>
-    public void SaveModel(ClassifierModel model, IReadOnlyList<string> classes) => TrainedModelFile.Save(Path, model, classes);
+    public void SaveModel(ClassifierModel model, IReadOnlyList<string> classes, HeadTraining? training = null) => TrainedModelFile.Save(Path, model, classes, training);
 }

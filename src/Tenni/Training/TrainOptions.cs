@@ -79,6 +79,18 @@ public sealed partial record TrainOptions
     /// </summary>
     public string? InitialModel { get; init; }
 
+    /// <summary>How the head is trained; <see cref="HeadSolver.Auto"/> chooses, and says why.</summary>
+    public HeadSolver HeadSolver { get; init; } = HeadSolver.Auto;
+
+    /// <summary>L2 strengths tried by the L-BFGS solver, strongest first (each fit starts from the previous one's solution).</summary>
+    public IReadOnlyList<double> L2Grid { get; init; } = [1, 0.3, 0.1, 0.03, 0.01, 0.003, 0.001, 3e-4, 1e-4];
+
+    /// <summary>After choosing on the validation split, fit the chosen strength again on training + validation photos (L-BFGS).</summary>
+    public bool Refit { get; init; }
+
+    /// <summary>The chapter's recipe exactly: 20 epochs of Adam, batch 64, head at 10× (what <c>--recipe chapter</c> gives).</summary>
+    public static TrainOptions Chapter => new() { HeadSolver = HeadSolver.Gradient };
+
     /// <summary>Stop after this many epochs of this invocation (tests simulate an interruption with it).</summary>
     internal int? StopAfterEpoch { get; init; }
 }

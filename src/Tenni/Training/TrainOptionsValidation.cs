@@ -36,6 +36,11 @@ public sealed partial record TrainOptions
         Require(Enum.IsDefined(FrozenBatchNorm), $"unknown frozen-BatchNorm mode {FrozenBatchNorm}; valid: {string.Join(", ", Enum.GetNames<FrozenBatchNorm>())}");
         Require(double.IsFinite(Augmentation.MinScale) && double.IsFinite(Augmentation.MaxScale) && Augmentation.MinScale > 0 && Augmentation.MinScale <= Augmentation.MaxScale && Augmentation.MaxScale <= 1,
             $"crop scale must satisfy 0 < min ≤ max ≤ 1, got [{Augmentation.MinScale}, {Augmentation.MaxScale}]");
+        Require(Enum.IsDefined(HeadSolver), $"unknown head solver {HeadSolver}; valid: {string.Join(", ", Enum.GetNames<HeadSolver>())}");
+        Require(L2Grid.Count >= 1 && L2Grid.All(v => double.IsFinite(v) && v > 0), $"the L2 grid must hold at least one positive number, got [{string.Join(", ", L2Grid)}]");
+        Require(HeadSolver != HeadSolver.Lbfgs || (TrainLayers.Count == 0 && !Augmentation.IsEnabled && Cache),
+            "--head-solver lbfgs fits the head alone on cached features: it cannot be combined with --train-layers, --augment or --no-cache (use --head-solver gradient)");
+        Require(!Refit || HeadSolver != HeadSolver.Gradient, "--refit refits an L-BFGS head on training + validation photos; it does not apply to --head-solver gradient (--recipe chapter)");
         Require(IsPlainName(LogName) && !RunFileNames.Contains(LogName), $"log name '{LogName}' must be a plain file name (no folder, not one of the run's own files: {string.Join(", ", RunFileNames)})");
         if (Classes is not null)
         {

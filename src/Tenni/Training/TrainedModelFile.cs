@@ -31,7 +31,8 @@ public sealed record TrainedModelFile(
     ResizeFilter Filter,
     string Weights,
     string WeightsSha256,
-    string WeightsPath)
+    string WeightsPath,
+    HeadTraining? Training = null)
 {
     /// <summary>2: <c>integrity</c> and <c>head</c> added, every field required.</summary>
     public const int FormatVersion = 2;
@@ -46,7 +47,7 @@ public sealed record TrainedModelFile(
     public static bool Exists(string folder) => File.Exists(Path.Combine(folder, FileName));
 
     /// <summary>Saves <paramref name="model"/>'s trainable state and its description into <paramref name="folder"/>.</summary>
-    public static void Save(string folder, ClassifierModel model, IReadOnlyList<string> classes)
+    public static void Save(string folder, ClassifierModel model, IReadOnlyList<string> classes, HeadTraining? training = null)
     {
         string weights = Path.Combine(folder, WeightsName);
         TensorFile.Save(weights, model.TrainableState());
@@ -65,7 +66,8 @@ public sealed record TrainedModelFile(
             p.Filter,
             WeightsName,
             UserFiles.Sha256(weights),
-            weights));
+            weights,
+            training));
     }
 
     /// <summary>
@@ -171,7 +173,8 @@ public sealed record TrainedModelFile(
             preprocessing.Enum<ResizeFilter>("filter"),
             weights,
             json.Hex("weights_sha256", 64),
-            weightsPath);
+            weightsPath,
+            json.Has("head_training") ? ReadTraining(json.Object("head_training")) : null);
         if (head[0] != classes.Length)
         {
             throw json.Problem($"the head has {head[0]} outputs for {classes.Length} classes; {Damaged}");
@@ -190,25 +193,39 @@ public sealed record TrainedModelFile(
         return info;
     }
 
+    private static HeadTraining ReadTraining(JsonFields training) =>
+        new(training.Enum<HeadSolver>("solver"), training.OptionalDouble("l2", double.Epsilon, double.MaxValue), training.Bool("refit"));
+
     /// <summary>The integrity checksum: SHA-256 of the canonical (compact, fixed-order) JSON of every field.</summary>
     internal static string Integrity(TrainedModelFile info) =>
         Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(Fields(info).ToJsonString()))).ToLowerInvariant();
 
-    private static JsonObject Fields(TrainedModelFile info) => new()
+    private static JsonObject Fields(TrainedModelFile info)
     {
-        ["format"] = "tenni-classifier",
-        ["format_version"] = FormatVersion,
-        ["source_model"] = info.SourceModel,
-        ["source_sha256"] = info.SourceSha256,
-        ["source_weights"] = info.SourceWeights,
-        ["source_preprocessing"] = info.SourcePreprocessing?.ToString(),
-        ["layer"] = info.Layer,
-        ["classes"] = new JsonArray(info.Classes.Select(c => (JsonNode?)JsonValue.Create(c)).ToArray()),
-        ["head"] = new JsonArray(info.HeadShape.Select(d => (JsonNode?)JsonValue.Create(d)).ToArray()),
-        ["preprocessing"] = new JsonObject { ["kind"] = info.PreprocessingKind, ["size"] = info.PreprocessingSize, ["resize_shorter_side"] = info.ResizeShorterSide, ["filter"] = info.Filter.ToString() },
-        ["weights"] = info.Weights,
-        ["weights_sha256"] = info.WeightsSha256,
-    };
+        var fields = new JsonObject
+        {
+            ["format"] = "tenni-classifier",
+            ["format_version"] = FormatVersion,
+            ["source_model"] = info.SourceModel,
+            ["source_sha256"] = info.SourceSha256,
+            ["source_weights"] = info.SourceWeights,
+            ["source_preprocessing"] = info.SourcePreprocessing?.ToString(),
+            ["layer"] = info.Layer,
+            ["classes"] = new JsonArray(info.Classes.Select(c => (JsonNode?)JsonValue.Create(c)).ToArray()),
+            ["head"] = new JsonArray(info.HeadShape.Select(d => (JsonNode?)JsonValue.Create(d)).ToArray()),
+            ["preprocessing"] = new JsonObject { ["kind"] = info.PreprocessingKind, ["size"] = info.PreprocessingSize, ["resize_shorter_side"] = info.ResizeShorterSide, ["filter"] = info.Filter.ToString() },
+            ["weights"] = info.Weights,
+            ["weights_sha256"] = info.WeightsSha256,
+        };
+
+        // Only when the head was not trained by the chapter's recipe: that recipe's files stay as they were.
+        if (info.Training is { } training)
+        {
+            fields["head_training"] = new JsonObject { ["solver"] = training.Solver.ToString(), ["l2"] = training.L2, ["refit"] = training.Refit };
+        }
+
+        return fields;
+    }
 
     /// <summary>A file named in model.json: a plain name inside <paramref name="folder"/>, not a link leading out of it.</summary>
     private static string ConfinedFile(string folder, string name, JsonFields json)

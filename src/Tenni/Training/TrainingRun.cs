@@ -42,12 +42,14 @@ public static class TrainingRun
             }
 
             var cache = CachePlan.Decide(model, options);
+            var head = HeadSolverChoice.Decide(options, model, cache, split.Train.Count);
             output.WriteLine($"model: {source.Descriptor.Name} cut at {model.CutLayer}, head {model.Head.weight!.shape[1]} → {split.Classes.Count}; training {(options.TrainLayers.Count == 0 ? "the head only" : string.Join(", ", options.TrainLayers) + " and the head")}");
             output.WriteLine($"cache: {(cache.Enabled ? "on" : "off")}: {cache.Reason}");
-            run.WriteConfig(dataFolder, options, model, split, cache);
-            var fitted = Fit(model, split, cache, run, options, output, extraction);
+            output.WriteLine($"head: {(head.Solver == HeadSolver.Lbfgs ? "L-BFGS" : options.Optimizer.ToString())}: {head.Reason}");
+            run.WriteConfig(dataFolder, options, model, split, cache, head);
+            var fitted = Fit(model, split, cache, head.Solver, run, options, output, extraction);
             finished?.Invoke(model);
-            run.SaveModel(model, split.Classes);
+            run.SaveModel(model, split.Classes, fitted.Head);
             var result = fitted with { Seconds = clock.Elapsed.TotalSeconds }; // the whole run, not only the loop
             output.WriteLine($"done: best validation accuracy {result.BestAccuracy:0.####} at epoch {result.BestEpoch} of {result.EpochsDone}, {result.Seconds:F1} s; run folder {run.Path} (log {options.LogName}, accuracy.png, loss.png, best/, model.safetensors)");
             return result;
@@ -56,26 +58,35 @@ public static class TrainingRun
 
     /// <summary>
     /// The recipe's training loop on a model already built (fastai's <c>fit</c> under <c>fine_tune</c>):
-    /// batches (cached when <paramref name="cache"/> allows), the optimizer with its parameter groups, and
-    /// Chainer's trainer with the chapter's extensions (schedule, evaluator, log, printed table, plots,
-    /// best model, progress, snapshots; early stopping if asked), resumed from the run's snapshot if
-    /// <see cref="RunFolder.Resume"/>.
+    /// batches (cached when <paramref name="cache"/> allows) and Chainer's trainer with the chapter's
+    /// extensions (evaluator, log, printed table, plots, best model, progress, snapshots; early stopping
+    /// if asked), resumed from the run's snapshot if <see cref="RunFolder.Resume"/>. The head's
+    /// <paramref name="solver"/> (<see cref="HeadSolverChoice"/>) supplies the updater: epochs of the
+    /// optimizer on batches with its learning-rate schedule, or one L-BFGS fit per L2 strength, the best
+    /// on validation loss kept (and refitted on all photos if <see cref="TrainOptions.Refit"/>).
     /// </summary>
-    public static TrainingResult Fit(ClassifierModel model, DatasetSplit split, CachePlan cache, RunFolder run, TrainOptions options, TextWriter output, IProgress<ExtractionProgress>? extraction = null)
+    public static TrainingResult Fit(ClassifierModel model, DatasetSplit split, CachePlan cache, HeadSolver solver, RunFolder run, TrainOptions options, TextWriter output, IProgress<ExtractionProgress>? extraction = null)
     {
         var clock = Stopwatch.StartNew();
         using var batches = TrainingBatches.Create(model, split, options, cache, run.ScratchFolder, extraction, output);
-        var optimizer = TrainingOptimizer.Create(model, options);
-        var trainer = new Trainer(new StandardUpdater(model, batches.Train, optimizer.Optimizer, options.Seed), options.Epochs, run.Path);
+        bool lbfgs = solver == HeadSolver.Lbfgs;
+        using var solverUpdater = lbfgs ? LbfgsFor(model, batches.Train, options) : null;
+        var optimizer = lbfgs ? null : TrainingOptimizer.Create(model, options);
+        IUpdater updater = solverUpdater ?? (IUpdater)new StandardUpdater(model, batches.Train, optimizer!.Optimizer, options.Seed);
+        var trainer = new Trainer(updater, lbfgs ? options.L2Grid.Count : options.Epochs, run.Path);
         var log = new LogReport(Path.Combine(run.Path, options.LogName));
-        var best = new BestModel(folder => TrainedModelFile.Save(folder, model, split.Classes), run.BestFolder);
+        var best = new BestModel(folder => TrainedModelFile.Save(folder, model, split.Classes, Record(solverUpdater, options, refit: false)), run.BestFolder);
         var snapshot = new Snapshot(run.Path);
-        trainer.Extend(new LearningRateScheduler(optimizer, options.Schedule));
+        if (optimizer is not null)
+        {
+            trainer.Extend(new LearningRateScheduler(optimizer, options.Schedule));
+        }
+
         trainer.Extend(new Evaluator(model, batches.Validation));
         trainer.Extend(log);
-        trainer.Extend(new PrintReport(log, output));
+        trainer.Extend(new PrintReport(log, output, lbfgs ? PrintReport.SolverColumns : null));
         trainer.Extend(new PlotReport(log, run.Path));
-        trainer.Extend(best);
+        trainer.Extend(best, lbfgs ? new MinValueTrigger(ObservationKeys.ValidationLoss) : null); // L-BFGS: the strength with the best validation loss
         trainer.Extend(new ProgressReport(output));
         trainer.Extend(snapshot);
         if (options.EarlyStoppingPatience is int patience)
@@ -95,8 +106,43 @@ public static class TrainingRun
         }
 
         trainer.Run();
-        return new TrainingResult(run.Path, best.BestAccuracy, best.BestEpoch, trainer.Updater.Epoch, log.Path, cache.Enabled, clock.Elapsed.TotalSeconds);
+        var head = solverUpdater is not null ? FinishSolver(model, solverUpdater, best, log, batches, options, output) : null;
+        if (!lbfgs)
+        {
+            HeadConvergence.WarnIfStillImproving(log.Entries, output);
+        }
+
+        return new TrainingResult(run.Path, best.BestAccuracy, best.BestEpoch, trainer.Updater.Epoch, log.Path, cache.Enabled, clock.Elapsed.TotalSeconds, head);
     }
+
+    private static LbfgsUpdater LbfgsFor(ClassifierModel model, BatchSource train, TrainOptions options)
+    {
+        var (features, labels) = LbfgsUpdater.Collect(train);
+        return new LbfgsUpdater(model, model.Head, features, labels, options.L2Grid);
+    }
+
+    private static HeadTraining? Record(LbfgsUpdater? solver, TrainOptions options, bool refit) =>
+        solver is null ? null : new HeadTraining(HeadSolver.Lbfgs, solver.CurrentL2, refit);
+
+    // The chosen strength is the best model's: load it back (the last fit is the weakest), then refit it
+    // on every photo if asked.
+    private static HeadTraining FinishSolver(ClassifierModel model, LbfgsUpdater solver, BestModel best, LogReport log, TrainingBatches batches, TrainOptions options, TextWriter output)
+    {
+        var chosen = log.Entries.First(e => (int)e[ObservationKeys.Epoch] == best.BestEpoch);
+        double l2 = chosen[ObservationKeys.L2];
+        model.LoadStateFrom(Path.Combine(best.Folder, TrainedModelFile.WeightsName));
+        output.WriteLine($"head: L-BFGS chose l2 = {Strength(l2)} of [{string.Join(", ", options.L2Grid.Select(Strength))}] (validation loss {chosen.GetValueOrDefault(ObservationKeys.ValidationLoss, double.NaN):0.####}, accuracy {best.BestAccuracy:0.####})");
+        if (!options.Refit)
+        {
+            return new HeadTraining(HeadSolver.Lbfgs, l2, Refit: false);
+        }
+
+        int photos = solver.Refit(batches.Validation, l2);
+        output.WriteLine($"refit: l2 = {Strength(l2)} on all {photos} photos (training + validation); the validation numbers above come from before the refit");
+        return new HeadTraining(HeadSolver.Lbfgs, l2, Refit: true);
+    }
+
+    private static string Strength(double l2) => l2.ToString("G3", System.Globalization.CultureInfo.InvariantCulture);
 
     private static void RequireDataFolder(string dataFolder)
     {
