@@ -13,12 +13,30 @@ public sealed class TrainCommandTests
     {
         string run = Path.Combine(Directory.CreateTempSubdirectory("tenni-cli-train").FullName, "run");
 
-        var (code, output, _) = CliRunner.Run("train", "--data", Samples, "--epochs", "2", "--out", run, "--log-name", "log.json");
+        var (code, output, _) = CliRunner.Run("train", "--data", Samples, "--recipe", "chapter", "--epochs", "2", "--out", run, "--log-name", "log.json");
 
         Assert.Equal(0, code);
+        Assert.Contains("head: Adam: the chapter's recipe, as asked", output);
         Assert.Contains("epoch        iteration    main/accuracy  validation/main/accuracy  main/loss    validation/main/loss  elapsed_time", output);
         Assert.Contains("done: best validation accuracy", output);
         Assert.True(File.Exists(Path.Combine(run, "log.json")));
+    }
+
+    [Fact]
+    public void Train_SampleFolderByDefault_FitsTheHeadWithLbfgsAndSaysWhy()
+    {
+        string run = Path.Combine(Directory.CreateTempSubdirectory("tenni-cli-train").FullName, "run");
+
+        var (code, output, _) = CliRunner.Run("train", "--data", Samples, "--out", run);
+
+        Assert.Equal(0, code);
+        Assert.Contains("head: L-BFGS: only the head trains, on cached features", output);
+        Assert.Contains("epoch        l2           lbfgs/iterations", output);
+        Assert.Matches(@"head: L-BFGS chose l2 = [0-9.e-]+ of \[1, 0.3, 0.1, 0.03, 0.01, 0.003, 0.001, 0.0003, 0.0001\]", output);
+        string model = File.ReadAllText(Path.Combine(run, "model.json"));
+        Assert.Contains("\"head_training\"", model);
+        Assert.Contains("\"solver\": \"Lbfgs\"", model);
+        Assert.Equal(0, CliRunner.Run("predict", "--run", run, Samples).ExitCode);
     }
 
     [Fact]
@@ -35,6 +53,12 @@ public sealed class TrainCommandTests
             ("unknown layer 'fc7'", ["train", "--data", Samples, "--layer", "fc7", "--out", existing + "-fc7"]),
             ("unknown augmentation 'rotate'", ["train", "--data", Samples, "--augment", "rotate"]),
             ("--epochs must be at least 1", ["train", "--data", Samples, "--epochs", "0"]),
+            ("unknown recipe 'fastai'; valid: chapter", ["train", "--data", Samples, "--recipe", "fastai"]),
+            ("cannot be combined with --head-solver Lbfgs", ["train", "--data", Samples, "--recipe", "chapter", "--head-solver", "lbfgs"]),
+            ("cannot be combined with --train-layers", ["train", "--data", Samples, "--head-solver", "lbfgs", "--train-layers", "res5"]),
+            ("'x' is not a number", ["train", "--data", Samples, "--l2", "0.1,x"]),
+            ("the L2 grid must hold at least one positive number", ["train", "--data", Samples, "--l2", "-1"]),
+            ("--refit refits an L-BFGS head", ["train", "--data", Samples, "--recipe", "chapter", "--refit"]),
         ];
         foreach (var (message, args) in cases)
         {

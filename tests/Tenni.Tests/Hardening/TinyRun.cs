@@ -27,7 +27,8 @@ internal sealed class TinyRun
 
     public string Folder { get; }
 
-    public TrainOptions Options => new() { Model = "resnet50", Weights = Weights, WidthDivisor = 16, Epochs = 2, BatchSize = 4, CacheFolder = CacheFolder };
+    // The gradient recipe: snapshots of an optimizer are what these runs test (the default would fit 12 photos with L-BFGS).
+    public TrainOptions Options => new() { Model = "resnet50", Weights = Weights, WidthDivisor = 16, Epochs = 2, BatchSize = 4, CacheFolder = CacheFolder, HeadSolver = HeadSolver.Gradient };
 
     /// <summary>Trains into <see cref="Folder"/> (or <paramref name="folder"/>); returns what the run printed.</summary>
     public string Train(TrainOptions options, bool resume = false, string? folder = null)

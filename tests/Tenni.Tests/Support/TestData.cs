@@ -5,6 +5,9 @@ internal static class TestData
 {
     public static string PetImages { get; } = FindShared("data/PetImages-mini");
 
+    /// <summary>37 breeds × 5 photos: few-shot and many-class.</summary>
+    public static string OxfordPets { get; } = FindShared("data/OxfordPets37-half");
+
     public static string RepositoryRoot { get; } = FindRepositoryRoot();
 
     /// <summary>The first <paramref name="count"/> good JPEG photos of a class, sorted by name.</summary>

@@ -15,8 +15,10 @@ public sealed class TrainingRunTests(ITestOutputHelper output)
     // One cache folder for the class: activations are computed once and reused, as in real use.
     private static readonly string SharedCache = Directory.CreateTempSubdirectory("tenni-test-cache").FullName;
 
+    // The chapter's recipe on a slice: these tests are about its loop (the default would fit the head with L-BFGS).
     private static TrainOptions Small(int epochs = 3) => new()
     {
+        HeadSolver = HeadSolver.Gradient,
         PerClass = 16,
         Epochs = epochs,
         BatchSize = 8,

@@ -8,8 +8,8 @@ namespace Tenni.Training;
 
 /// <summary>
 /// The head fitted with L-BFGS, as an updater, so the trainer and every extension work unchanged: each
-/// update fits one strength of the L2 grid to convergence (warm-started from the previous one, strongest
-/// first) and is one epoch of one iteration. The observation holds Chainer's keys for the fit on the
+/// update fits one strength of the L2 grid to convergence (strongest first, from zero, then each from the
+/// previous one's solution) and is one epoch of one iteration. The observation holds Chainer's keys for the fit on the
 /// training features (unpenalized loss, accuracy), plus <c>l2</c> and <c>lbfgs/iterations</c>; the
 /// evaluator then adds the validation values, and <see cref="BestModel"/> under a
 /// <see cref="MinValueTrigger"/> on validation loss keeps the chosen strength.
@@ -65,7 +65,10 @@ public sealed class LbfgsUpdater : IUpdater, IDisposable
         double l2 = _grid[Epoch];
         using (var scope = NewDisposeScope())
         {
-            var fit = LogisticRegression.Fit(_features, _labels, (int)_head.weight!.shape[0], l2, initialWeight: _head.weight, initialBias: _head.bias);
+            // The first strength starts from zero (as scikit-learn does), not from the head's random
+            // initialisation: the path of solutions then depends on the data and the grid alone.
+            bool first = Epoch == 0;
+            var fit = LogisticRegression.Fit(_features, _labels, (int)_head.weight!.shape[0], l2, initialWeight: first ? null : _head.weight, initialBias: first ? null : _head.bias);
             using (no_grad())
             {
                 _head.weight.copy_(fit.Weight);

@@ -1,0 +1,177 @@
+using Tenni.Tests.Support;
+using Tenni.Tests.Training.Loop;
+using Tenni.Training;
+using Tenni.Training.Extensions;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace Tenni.Tests.Training.Heads;
+
+/// <summary>The L-BFGS head inside the unchanged trainer: one epoch per L2 strength, the best on validation loss kept; no source model.</summary>
+[Collection(TorchCollection.Name)]
+public sealed class LbfgsUpdaterTests : IDisposable
+{
+    private static readonly double[] Grid = [1, 0.1, 0.01, 0.001];
+    private readonly string _folder = Directory.CreateTempSubdirectory("tenni-lbfgs").FullName;
+
+    public void Dispose() => Directory.Delete(_folder, recursive: true);
+
+    [Fact]
+    public void Run_OneLogEntryPerStrength_BestModelKeepsTheLowestValidationLoss()
+    {
+        using var head = new LinearHead(4, 3);
+        var (trainer, log, best, _) = Build(head, Path.Combine(_folder, "a"));
+
+        trainer.Run();
+
+        Assert.Equal(Grid, log.Entries.Select(e => e[ObservationKeys.L2]));
+        Assert.All(log.Entries, e => Assert.True(e[ObservationKeys.SolverIterations] >= 1));
+        Assert.Equal(Grid.Length, trainer.Updater.Epoch);
+        var losses = log.Entries.Select(e => e[ObservationKeys.ValidationLoss]).ToList();
+        Assert.Equal(losses.IndexOf(losses.Min()) + 1, best.BestEpoch);
+        Assert.True(log.Entries[^1][ObservationKeys.Accuracy] >= 0.9, "three separated blobs are fitted");
+        Assert.True(File.Exists(Path.Combine(best.Folder, "saved")));
+    }
+
+    [Fact]
+    public void Run_WeakerPenalty_LargerWeights_AndTrainingLossFalls()
+    {
+        using var head = new LinearHead(4, 3);
+        var norms = new List<double>();
+        var (trainer, log, _, _) = Build(head, Path.Combine(_folder, "b"));
+        trainer.Extend(new Probe(() => norms.Add(head.Linear.weight!.norm().item<float>())), IntervalTrigger.Epochs(1));
+
+        trainer.Run();
+
+        Assert.True(norms.Zip(norms.Skip(1)).All(p => p.Second > p.First), string.Join(", ", norms));
+        var losses = log.Entries.Select(e => e[ObservationKeys.Loss]).ToList();
+        Assert.True(losses.Zip(losses.Skip(1)).All(p => p.Second < p.First), string.Join(", ", losses));
+    }
+
+    [Fact]
+    public void SnapshotAfterTwoStrengths_Resumed_EndsWithTheSameHeadAsUninterrupted()
+    {
+        using var straight = new LinearHead(4, 3);
+        string straightFolder = Path.Combine(_folder, "straight");
+        var (whole, _, wholeBest, _) = Build(straight, straightFolder);
+        whole.Extend(new Snapshot(straightFolder));
+        whole.Run();
+
+        string folder = Path.Combine(_folder, "resumed");
+        using (var first = new LinearHead(4, 3))
+        {
+            var (interrupted, _, _, _) = Build(first, folder);
+            interrupted.Extend(new Snapshot(folder));
+            interrupted.Extend(new StopAtEpoch(2));
+            interrupted.Run();
+        }
+
+        using var head = new LinearHead(4, 3);
+        var (resumed, _, resumedBest, _) = Build(head, folder);
+        var snapshot = new Snapshot(folder);
+        resumed.Extend(snapshot);
+        snapshot.Restore(resumed);
+        resumed.Run();
+
+        Assert.Equal(straight.Linear.weight!.data<float>().ToArray(), head.Linear.weight!.data<float>().ToArray());
+        Assert.Equal(wholeBest.BestEpoch, resumedBest.BestEpoch);
+    }
+
+    [Fact]
+    public void Refit_AddsTheValidationPhotos_AndMovesTheHead()
+    {
+        using var head = new LinearHead(4, 3);
+        var (trainer, _, _, updater) = Build(head, Path.Combine(_folder, "c"));
+        trainer.Run();
+        float[] before = head.Linear.weight!.data<float>().ToArray();
+
+        int photos = updater.Refit(Blobs(15, seed: 2).Source, Grid[^1]);
+
+        Assert.Equal(45, photos);
+        Assert.NotEqual(before, head.Linear.weight!.data<float>().ToArray());
+    }
+
+    private (Trainer Trainer, LogReport Log, BestModel Best, LbfgsUpdater Updater) Build(LinearHead head, string folder)
+    {
+        Directory.CreateDirectory(folder);
+        var train = Blobs(30, seed: 1);
+        var (features, labels) = LbfgsUpdater.Collect(train.Source);
+        var updater = new LbfgsUpdater(head, head.Linear, features, labels, Grid);
+        var trainer = new Trainer(updater, Grid.Length, folder);
+        var log = new LogReport(Path.Combine(folder, "log"));
+        var best = new BestModel(f => File.WriteAllText(Path.Combine(f, "saved"), ""), Path.Combine(folder, "best"));
+        trainer.Extend(new Evaluator(head, Blobs(15, seed: 2).Source));
+        trainer.Extend(log);
+        trainer.Extend(best, new MinValueTrigger(ObservationKeys.ValidationLoss));
+        return (trainer, log, best, updater);
+    }
+
+    /// <summary>Three Gaussian blobs in four dimensions, <paramref name="count"/> points, labels 0–2.</summary>
+    private static (BatchSource Source, int Count) Blobs(int count, int seed)
+    {
+        var random = new Random(seed);
+        float[] x = new float[count * 4];
+        long[] y = new long[count];
+        for (int i = 0; i < count; i++)
+        {
+            y[i] = i % 3;
+            for (int d = 0; d < 4; d++)
+            {
+                double gaussian = Math.Sqrt(-2 * Math.Log(1 - random.NextDouble())) * Math.Cos(2 * Math.PI * random.NextDouble());
+                x[(i * 4) + d] = (float)((d == y[i] ? 2.0 : 0.0) + (0.7 * gaussian));
+            }
+        }
+
+        return (new MemoryBatchSource(x, y, 4, batchSize: 8), count);
+    }
+
+    private sealed class Probe(Action action) : ITrainerExtension
+    {
+        public int Priority => -300;
+
+        public void Run(Trainer trainer) => action();
+    }
+
+    /// <summary>A linear head alone, as the loop sees a classifier whose source is cached away.</summary>
+    private sealed class LinearHead(int features, int classes) : ITrainableModel, IDisposable
+    {
+        public Linear Linear { get; } = nn.Linear(features, classes);
+
+        public void Train(bool training) => Linear.train(training);
+
+        public (Tensor Loss, Tensor Accuracy) LossAndAccuracy(string tensorName, Tensor input, Tensor labels)
+        {
+            Tensor logits = Linear.forward(input);
+            return (nn.functional.cross_entropy(logits, labels), logits.argmax(1).eq(labels).to_type(ScalarType.Float32).mean());
+        }
+
+        public IEnumerable<(string Name, Tensor Value)> TrainableState() => [("head.weight", Linear.weight!), ("head.bias", Linear.bias!)];
+
+        public void LoadState(IReadOnlyDictionary<string, Tensor> state)
+        {
+            using var noGrad = no_grad();
+            Linear.weight!.copy_(state["head.weight"]);
+            Linear.bias!.copy_(state["head.bias"]);
+        }
+
+        public void Dispose() => Linear.Dispose();
+    }
+
+    private sealed class MemoryBatchSource(float[] x, long[] y, int width, int batchSize) : BatchSource
+    {
+        public override string TensorName => "features";
+
+        public override int Count => y.Length;
+
+        public override int BatchCount => (y.Length + batchSize - 1) / batchSize;
+
+        public override IEnumerable<(Tensor Input, Tensor Labels)> Epoch(int epoch)
+        {
+            for (int start = 0; start < y.Length; start += batchSize)
+            {
+                int n = Math.Min(batchSize, y.Length - start);
+                yield return (tensor(x[(start * width)..((start + n) * width)], [n, width]).DetachFromDisposeScope(), tensor(y[start..(start + n)]).DetachFromDisposeScope());
+            }
+        }
+    }
+}
