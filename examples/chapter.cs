@@ -43,7 +43,7 @@ foreach (var layer in source.DescribeLayers())
 
 // Step 13 (done first, so that no forward pass runs on layers about to be frozen): freeze the source
 // model; the chapter then enables fc7, with ResNet18 the closing remark's "re-train more layers" is res5.
-var options = new TrainOptions { Seed = 1 }; // the chapter's recipe: Adam 1e-4, head 10×, batch 64, 20 epochs
+var options = TrainOptions.Chapter with { Seed = 1 }; // the chapter's recipe: Adam 1e-4, head 10×, batch 64, 20 epochs
 source.Freeze(options.TrainLayers);          // or: source.Freeze(["res5"])
 
 // Steps 9-10: the target model: the source cut at pool5 and a new fully connected head.
