@@ -11,6 +11,8 @@ namespace Tenni.Training;
 /// </summary>
 internal static class LogisticRegression
 {
+    private const double MachineEpsilon = 2.220446049250313e-16;
+
     /// <param name="features">[N, d] inputs of the head.</param>
     /// <param name="labels">[N] class indices.</param>
     /// <param name="initialWeight">[K, d] start (a warm start along a regularization path); zeros when null.</param>
@@ -63,6 +65,8 @@ internal static class LogisticRegression
     // Nocedal & Wright, Numerical Optimization, algorithm 7.4 (two-loop recursion) with a backtracking
     // line search on the Armijo condition; curvature pairs with s·y ≤ 0 are skipped, so the implied
     // Hessian stays positive definite. The objective is convex, so this converges to the one minimum.
+    // "s·y ≤ 0" is tested relative to y·y (as L-BFGS-B does): an absolute threshold would skip the pairs of
+    // the small steps near the minimum, where s·y ≈ s·H·s is tiny but positive, and leave a stale history.
     // Each iteration runs in its own dispose scope; only theta, its gradient and the history outlive it.
     private static (int Iterations, double Value, double GradientNorm, bool Converged) Minimize(Problem problem, ref Tensor theta, LogisticRegressionOptions options)
     {
@@ -111,7 +115,7 @@ internal static class LogisticRegression
                 Tensor s = next - theta;
                 Tensor y = nextGradient - gradient;
                 double sy = s.dot(y).item<double>();
-                if (sy > 1e-12)
+                if (sy > MachineEpsilon * y.dot(y).item<double>())
                 {
                     history.AddLast((s.DetachFromDisposeScope(), y.DetachFromDisposeScope(), 1 / sy));
                     if (history.Count > options.History)
@@ -182,7 +186,7 @@ internal static class LogisticRegression
     }
 
     /// <summary>The objective and its gradient over a flat parameter vector [W (K·d), b (K)].</summary>
-    private sealed class Problem(Tensor x, Tensor labels, int classes, double l2)
+    internal sealed class Problem(Tensor x, Tensor labels, int classes, double l2)
     {
         private readonly Tensor _oneHot = nn.functional.one_hot(labels, classes).to_type(ScalarType.Float64);
 
@@ -204,7 +208,9 @@ internal static class LogisticRegression
             double penalty = 0.5 * l2 * weight.square().sum().item<double>();
             Tensor residual = (logProbabilities.exp() - _oneHot) / n;
             Tensor gradientWeight = residual.t().matmul(x) + (weight * l2);
-            Tensor gradientBias = residual.sum(dim: 0); // named: a literal 0 would convert to ScalarType and sum everything
+            // dim: named, not sum(0): a literal 0 converts to the ScalarType enum, and sum(ScalarType.Byte)
+            // is the sum of every element as one byte, not the [K] sums over samples.
+            Tensor gradientBias = residual.sum(dim: 0);
             return (crossEntropy + penalty, Pack(gradientWeight, gradientBias));
         }
     }
