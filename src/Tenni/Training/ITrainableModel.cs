@@ -24,6 +24,9 @@ public interface ITrainableModel
 /// <summary>State files of a trainable model.</summary>
 internal static class TrainableModelFiles
 {
+    /// <summary>Writes <paramref name="model"/>'s trainable state as a safetensors file (what <see cref="LoadStateFrom"/> reads).</summary>
+    public static void SaveStateTo(this ITrainableModel model, string path) => IO.TensorFile.Save(path, model.TrainableState());
+
     /// <summary>Loads a tensor file written by <see cref="IO.TensorFile"/> into <paramref name="model"/> (see <see cref="ITrainableModel.LoadState"/>), then frees the file's tensors.</summary>
     public static void LoadStateFrom(this ITrainableModel model, string path)
     {

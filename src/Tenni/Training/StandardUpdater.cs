@@ -74,7 +74,7 @@ public sealed class StandardUpdater(ITrainableModel model, BatchSource batches, 
 
     public JsonObject Save(string folder)
     {
-        TensorFile.Save(Path.Combine(folder, SnapshotFiles.Model), model.TrainableState());
+        model.SaveStateTo(Path.Combine(folder, SnapshotFiles.Model));
         using (var stream = File.Create(Path.Combine(folder, SnapshotFiles.Optimizer)))
         {
             using (var writer = new BinaryWriter(stream, System.Text.Encoding.UTF8, leaveOpen: true))

@@ -50,7 +50,7 @@ public sealed record TrainedModelFile(
     public static void Save(string folder, ClassifierModel model, IReadOnlyList<string> classes, HeadTraining? training = null)
     {
         string weights = Path.Combine(folder, WeightsName);
-        TensorFile.Save(weights, model.TrainableState());
+        model.SaveStateTo(weights);
         var p = model.Source.Preprocessing;
         Write(folder, new TrainedModelFile(
             model.Source.Descriptor.Name,

@@ -75,7 +75,7 @@ public static class TrainingRun
         IUpdater updater = solverUpdater ?? (IUpdater)new StandardUpdater(model, batches.Train, optimizer!.Optimizer, options.Seed);
         var trainer = new Trainer(updater, lbfgs ? options.L2Grid.Count : options.Epochs, run.Path);
         var log = new LogReport(Path.Combine(run.Path, options.LogName));
-        var best = new BestModel(folder => TrainedModelFile.Save(folder, model, split.Classes, Record(solverUpdater, options, refit: false)), run.BestFolder);
+        var best = new BestModel(folder => TrainedModelFile.Save(folder, model, split.Classes, Record(solverUpdater)), run.BestFolder);
         var snapshot = new Snapshot(run.Path);
         if (optimizer is not null)
         {
@@ -106,8 +106,12 @@ public static class TrainingRun
         }
 
         trainer.Run();
-        var head = solverUpdater is not null ? FinishSolver(model, solverUpdater, best, log, batches, options, output) : null;
-        if (!lbfgs)
+        HeadTraining? head = null;
+        if (solverUpdater is not null)
+        {
+            head = FinishSolver(model, solverUpdater, best, log, batches, options, output);
+        }
+        else
         {
             HeadConvergence.WarnIfStillImproving(log.Entries, output);
         }
@@ -121,8 +125,9 @@ public static class TrainingRun
         return new LbfgsUpdater(model, model.Head, features, labels, options.L2Grid);
     }
 
-    private static HeadTraining? Record(LbfgsUpdater? solver, TrainOptions options, bool refit) =>
-        solver is null ? null : new HeadTraining(HeadSolver.Lbfgs, solver.CurrentL2, refit);
+    // best/ holds the chosen fit, never a refitted one: the refit comes after the trainer.
+    private static HeadTraining? Record(LbfgsUpdater? solver) =>
+        solver is null ? null : new HeadTraining(HeadSolver.Lbfgs, solver.CurrentL2, Refit: false);
 
     // The chosen strength is the best model's: load it back (the last fit is the weakest), then refit it
     // on every photo if asked.

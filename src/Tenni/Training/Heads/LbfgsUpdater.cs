@@ -69,11 +69,7 @@ public sealed class LbfgsUpdater : IUpdater, IDisposable
             // initialisation: the path of solutions then depends on the data and the grid alone.
             bool first = Epoch == 0;
             var fit = LogisticRegression.Fit(_features, _labels, (int)_head.weight!.shape[0], l2, initialWeight: first ? null : _head.weight, initialBias: first ? null : _head.bias);
-            using (no_grad())
-            {
-                _head.weight.copy_(fit.Weight);
-                _head.bias!.copy_(fit.Bias);
-            }
+            Apply(fit);
 
             var (loss, accuracy) = LogisticRegression.Evaluate(fit.Weight, fit.Bias, _features, _labels);
             observation[ObservationKeys.Loss] = loss;
@@ -99,19 +95,14 @@ public sealed class LbfgsUpdater : IUpdater, IDisposable
         var (features, labels) = Collect(validation);
         Tensor allFeatures = cat([_features, features]);
         Tensor allLabels = cat([_labels, labels]);
-        var fit = LogisticRegression.Fit(allFeatures, allLabels, (int)_head.weight!.shape[0], l2, initialWeight: _head.weight, initialBias: _head.bias);
-        using (no_grad())
-        {
-            _head.weight.copy_(fit.Weight);
-            _head.bias!.copy_(fit.Bias);
-        }
+        Apply(LogisticRegression.Fit(allFeatures, allLabels, (int)_head.weight!.shape[0], l2, initialWeight: _head.weight, initialBias: _head.bias));
 
         return (int)allLabels.shape[0];
     }
 
     public JsonObject Save(string folder)
     {
-        TensorFile.Save(Path.Combine(folder, SnapshotFiles.Model), _model.TrainableState());
+        _model.SaveStateTo(Path.Combine(folder, SnapshotFiles.Model));
         return new JsonObject { [ObservationKeys.Epoch] = Epoch, ["solver_iterations"] = SolverIterations };
     }
 
@@ -122,6 +113,13 @@ public sealed class LbfgsUpdater : IUpdater, IDisposable
         long solverIterations = fields.Long("solver_iterations", 0, long.MaxValue);
         _model.LoadStateFrom(Path.Combine(folder, SnapshotFiles.Model));
         (Epoch, Iteration, SolverIterations, IsNewEpoch) = (epoch, epoch, solverIterations, false);
+    }
+
+    private void Apply(LogisticRegressionFit fit)
+    {
+        using var noGrad = no_grad();
+        _head.weight!.copy_(fit.Weight);
+        _head.bias!.copy_(fit.Bias);
     }
 
     public void Dispose()
