@@ -37,13 +37,14 @@ internal static class TrainCommand
         var cacheDir = new Option<string?>("--cache-dir") { Description = "Folder for cached activations (default: ~/.cache/tenni/features)" };
         var recipe = new Option<string?>("--recipe") { Description = "chapter: the chapter's recipe exactly (20 epochs of Adam, batch 64, head at 10×) instead of the automatic choice of head solver" };
         var headSolver = new Option<HeadSolver?>("--head-solver") { Description = "Auto (default: L-BFGS when only the head trains on few photos per class or many classes), Gradient (the chapter's recipe) or Lbfgs" };
-        var l2 = new Option<string?>("--l2") { Description = "L2 strengths the L-BFGS head tries, comma-separated, strongest first (default 1,0.3,…,1e-4)" };
+        var l2 = new Option<string?>("--l2") { Description = "L2 strengths the L-BFGS head tries, comma-separated, strongest first (default 10,3,1,0.3,…,1e-4)" };
         var refit = new Option<bool>("--refit") { Description = "After choosing on the validation photos, fit the L-BFGS head again on training + validation photos" };
+        var folds = new Option<int?>("--folds") { Description = "Choose the L-BFGS head's strength by K-fold cross-validation over training + validation photos, then fit it on all (0: on the validation split; default: cross-validation when the validation split has under 10 photos of some class)" };
         var from = new Option<string?>("--from") { Description = "Continue from a trained model (a run folder or its best/): a second stage, e.g. --train-layers res5 --lr 1e-5" };
         var command = new Command("train", "Fine-tune a source model on a folder of images (the chapter's recipe)")
         {
             data, model, weights, preprocessing, layer, trainLayers, epochs, batch, lr, headScale, split, seed, perClass, classes, output, resume,
-            noCache, optimizer, schedule, weightDecay, frozenBn, augment, patience, logName, cacheDir, from, recipe, headSolver, l2, refit,
+            noCache, optimizer, schedule, weightDecay, frozenBn, augment, patience, logName, cacheDir, from, recipe, headSolver, l2, refit, folds,
         };
         command.SetAction(parsed => context.Execute(parsed, () =>
         {
@@ -76,6 +77,7 @@ internal static class TrainCommand
                 HeadSolver = Solver(parsed.GetValue(recipe), parsed.GetValue(headSolver)),
                 L2Grid = parsed.GetValue(l2) is { } grid ? Numbers(grid, "--l2") : new TrainOptions().L2Grid,
                 Refit = parsed.GetValue(refit),
+                Folds = parsed.GetValue(folds),
             };
             string runFolder = parsed.GetValue(output) ?? Path.Combine("runs", $"train-{DateTime.Now.ToString("yyyyMMdd-HHmmss", CultureInfo.InvariantCulture)}");
             OutputGuard.CheckPlace(runFolder, "--out", [parsed.GetValue(data)!]);

@@ -6,9 +6,11 @@ namespace Tenni.Training;
 /// Which solver trains the head, and why, in words the run prints (issue 19). L-BFGS needs the head's
 /// own input cached (nothing before it trains, no augmentation, no dropout between cache and head);
 /// <see cref="HeadSolver.Auto"/> takes it when photos per class are few or classes many, where the
-/// chapter's 20 epochs of Adam stop long before the head converges.
+/// chapter's 20 epochs of Adam stop long before the head converges. With L-BFGS, <see cref="Folds"/>
+/// says how its strength is chosen: on the validation split (0), or by K-fold cross-validation over all
+/// photos when the validation split is too small to choose on.
 /// </summary>
-public sealed record HeadSolverChoice(HeadSolver Solver, string Reason)
+public sealed record HeadSolverChoice(HeadSolver Solver, string Reason, int Folds = 0)
 {
     /// <summary>Below this many training photos per class, Auto fits the head with L-BFGS.</summary>
     public const int FewPhotosPerClass = 500;
@@ -16,7 +18,10 @@ public sealed record HeadSolverChoice(HeadSolver Solver, string Reason)
     /// <summary>From this many classes on, Auto fits the head with L-BFGS.</summary>
     public const int ManyClasses = 10;
 
-    public static HeadSolverChoice Decide(TrainOptions options, ClassifierModel model, CachePlan cache, int trainingPhotos)
+    /// <summary>Below this many validation photos per class, an L-BFGS head's strength is chosen by cross-validation unless <see cref="TrainOptions.Folds"/> says otherwise.</summary>
+    public const int FewValidationPhotosPerClass = 10;
+
+    public static HeadSolverChoice Decide(TrainOptions options, ClassifierModel model, CachePlan cache, DatasetSplit split)
     {
         bool headInputCached = cache.Tensor == model.Cut.Tensor;
         if (options.HeadSolver == HeadSolver.Gradient)
@@ -27,7 +32,7 @@ public sealed record HeadSolverChoice(HeadSolver Solver, string Reason)
         if (options.HeadSolver == HeadSolver.Lbfgs)
         {
             return headInputCached
-                ? new(HeadSolver.Lbfgs, "as asked")
+                ? Lbfgs("as asked", options, split)
                 : throw new TenniException($"--head-solver lbfgs needs the head's input cached, but {cache.Reason}; use --head-solver gradient");
         }
 
@@ -39,14 +44,30 @@ public sealed record HeadSolverChoice(HeadSolver Solver, string Reason)
             return new(HeadSolver.Gradient, $"the chapter's recipe: {why}");
         }
 
+        int trainingPhotos = split.Train.Count;
         int classes = model.Classes;
         double perClass = (double)trainingPhotos / classes;
         long steps = (long)options.Epochs * ((trainingPhotos + options.BatchSize - 1) / options.BatchSize);
         if (perClass < FewPhotosPerClass || classes >= ManyClasses)
         {
-            return new(HeadSolver.Lbfgs, $"only the head trains, on cached features, and {trainingPhotos} photos for {classes} classes ({perClass:0.#} per class) give the chapter's recipe {steps} steps, too few to converge: the convex problem is solved to convergence instead, with its L2 strength chosen on the validation photos (--recipe chapter for the chapter's recipe)");
+            return Lbfgs($"only the head trains, on cached features, and {trainingPhotos} photos for {classes} classes ({perClass:0.#} per class) give the chapter's recipe {steps} steps, too few to converge: the convex problem is solved to convergence instead (--recipe chapter for the chapter's recipe)", options, split);
         }
 
         return new(HeadSolver.Gradient, $"the chapter's recipe: {perClass:0} photos per class are enough for its {steps} steps (--head-solver lbfgs to fit the head to convergence)");
+    }
+
+    // How the strength is chosen: as asked (--folds), or by cross-validation when the validation split
+    // holds too few photos of some class to tell strengths apart (one photo per class decides nothing).
+    private static HeadSolverChoice Lbfgs(string why, TrainOptions options, DatasetSplit split)
+    {
+        var all = split.Train.Concat(split.Validation).GroupBy(s => s.Label).Select(g => g.Count()).ToList();
+        int fewestValidation = Enumerable.Range(0, split.Classes.Count).Min(c => split.Validation.Count(s => s.Label == c));
+        int folds = options.Folds ?? (fewestValidation < FewValidationPhotosPerClass && all.Count == split.Classes.Count && all.Min() >= 2
+            ? CrossValidationFolds.Automatic(all)
+            : 0);
+        string choice = folds == 0
+            ? $"its L2 strength chosen on the validation photos ({(options.Folds is null ? $"at least {fewestValidation} per class" : "--folds 0")})"
+            : $"its L2 strength chosen by {folds}-fold cross-validation over all {split.Train.Count + split.Validation.Count} photos, then the head fitted on all of them ({(options.Folds is null ? $"the validation split has only {fewestValidation} photo{(fewestValidation == 1 ? "" : "s")} of some class" : $"--folds {folds}")})";
+        return new(HeadSolver.Lbfgs, $"{why}; {choice}", folds);
     }
 }

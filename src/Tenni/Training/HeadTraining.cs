@@ -1,6 +1,8 @@
 namespace Tenni;
 
 /// <summary>How a saved head was trained, recorded in <c>model.json</c> (<c>head_training</c>) when it was not the chapter's recipe.</summary>
-/// <param name="L2">The L2 strength chosen on the validation photos (L-BFGS).</param>
-/// <param name="Refit">Fitted again on training + validation photos after the choice.</param>
-public sealed record HeadTraining(HeadSolver Solver, double? L2, bool Refit);
+/// <param name="L2">The chosen L2 strength (L-BFGS).</param>
+/// <param name="Refit">Fitted on training + validation photos after the choice (always so when cross-validated).</param>
+/// <param name="Folds">0: the strength was chosen on the validation split; K: by K-fold cross-validation over all photos.</param>
+/// <param name="Temperature">The head's logits are divided by it (already folded into its weights); chosen on held-out predictions.</param>
+public sealed record HeadTraining(HeadSolver Solver, double? L2, bool Refit, int Folds = 0, double? Temperature = null);

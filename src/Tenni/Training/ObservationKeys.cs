@@ -16,4 +16,7 @@ public static class ObservationKeys
 
     /// <summary>L-BFGS iterations of that fit.</summary>
     public const string SolverIterations = "lbfgs/iterations";
+
+    /// <summary>The temperature the held-out predictions of that fit chose (<c>docs/training.md</c>); the head's logits are divided by it.</summary>
+    public const string Temperature = "temperature";
 }

@@ -83,10 +83,18 @@ public sealed partial record TrainOptions
     public HeadSolver HeadSolver { get; init; } = HeadSolver.Auto;
 
     /// <summary>L2 strengths tried by the L-BFGS solver, strongest first (each fit starts from the previous one's solution).</summary>
-    public IReadOnlyList<double> L2Grid { get; init; } = [1, 0.3, 0.1, 0.03, 0.01, 0.003, 0.001, 3e-4, 1e-4];
+    public IReadOnlyList<double> L2Grid { get; init; } = [10, 3, 1, 0.3, 0.1, 0.03, 0.01, 0.003, 0.001, 3e-4, 1e-4];
 
     /// <summary>After choosing on the validation split, fit the chosen strength again on training + validation photos (L-BFGS).</summary>
     public bool Refit { get; init; }
+
+    /// <summary>
+    /// How the L-BFGS head's strength is chosen: null, by itself (K-fold cross-validation when the validation
+    /// split would hold fewer than <see cref="HeadSolverChoice.FewValidationPhotosPerClass"/> photos per class);
+    /// 0, on the validation split; K ≥ 2, by K-fold cross-validation over training + validation photos, the
+    /// head then fitted on all of them.
+    /// </summary>
+    public int? Folds { get; init; }
 
     /// <summary>The chapter's recipe exactly: 20 epochs of Adam, batch 64, head at 10× (what <c>--recipe chapter</c> gives).</summary>
     public static TrainOptions Chapter => new() { HeadSolver = HeadSolver.Gradient };

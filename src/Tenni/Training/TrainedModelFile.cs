@@ -194,7 +194,12 @@ public sealed record TrainedModelFile(
     }
 
     private static HeadTraining ReadTraining(JsonFields training) =>
-        new(training.Enum<HeadSolver>("solver"), training.OptionalDouble("l2", double.Epsilon, double.MaxValue), training.Bool("refit"));
+        new(
+            training.Enum<HeadSolver>("solver"),
+            training.OptionalDouble("l2", double.Epsilon, double.MaxValue),
+            training.Bool("refit"),
+            (int)(training.OptionalLong("folds", 0, int.MaxValue) ?? 0),
+            training.OptionalDouble("temperature", double.Epsilon, double.MaxValue));
 
     /// <summary>The integrity checksum: SHA-256 of the canonical (compact, fixed-order) JSON of every field.</summary>
     internal static string Integrity(TrainedModelFile info) =>
@@ -221,7 +226,10 @@ public sealed record TrainedModelFile(
         // Only when the head was not trained by the chapter's recipe: that recipe's files stay as they were.
         if (info.Training is { } training)
         {
-            fields["head_training"] = new JsonObject { ["solver"] = training.Solver.ToString(), ["l2"] = training.L2, ["refit"] = training.Refit };
+            fields["head_training"] = new JsonObject
+            {
+                ["solver"] = training.Solver.ToString(), ["l2"] = training.L2, ["refit"] = training.Refit, ["folds"] = training.Folds, ["temperature"] = training.Temperature,
+            };
         }
 
         return fields;

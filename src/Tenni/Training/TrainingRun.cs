@@ -42,12 +42,12 @@ public static class TrainingRun
             }
 
             var cache = CachePlan.Decide(model, options);
-            var head = HeadSolverChoice.Decide(options, model, cache, split.Train.Count);
+            var head = HeadSolverChoice.Decide(options, model, cache, split);
             output.WriteLine($"model: {source.Descriptor.Name} cut at {model.CutLayer}, head {model.Head.weight!.shape[1]} → {split.Classes.Count}; training {(options.TrainLayers.Count == 0 ? "the head only" : string.Join(", ", options.TrainLayers) + " and the head")}");
             output.WriteLine($"cache: {(cache.Enabled ? "on" : "off")}: {cache.Reason}");
             output.WriteLine($"head: {(head.Solver == HeadSolver.Lbfgs ? "L-BFGS" : options.Optimizer.ToString())}: {head.Reason}");
             run.WriteConfig(dataFolder, options, model, split, cache, head);
-            var fitted = Fit(model, split, cache, head.Solver, run, options, output, extraction);
+            var fitted = Fit(model, split, cache, head, run, options, output, extraction);
             finished?.Invoke(model);
             run.SaveModel(model, split.Classes, fitted.Head);
             var result = fitted with { Seconds = clock.Elapsed.TotalSeconds }; // the whole run, not only the loop
@@ -61,16 +61,17 @@ public static class TrainingRun
     /// batches (cached when <paramref name="cache"/> allows) and Chainer's trainer with the chapter's
     /// extensions (evaluator, log, printed table, plots, best model, progress, snapshots; early stopping
     /// if asked), resumed from the run's snapshot if <see cref="RunFolder.Resume"/>. The head's
-    /// <paramref name="solver"/> (<see cref="HeadSolverChoice"/>) supplies the updater: epochs of the
-    /// optimizer on batches with its learning-rate schedule, or one L-BFGS fit per L2 strength, the best
-    /// on validation loss kept (and refitted on all photos if <see cref="TrainOptions.Refit"/>).
+    /// <paramref name="head"/> (<see cref="HeadSolverChoice"/>) supplies the updater: epochs of the
+    /// optimizer on batches with its learning-rate schedule, or one L-BFGS fit per L2 strength scored on
+    /// held-out photos (the validation split, or K-fold cross-validation), the best calibrated held-out loss
+    /// kept (and refitted on all photos if <see cref="TrainOptions.Refit"/>).
     /// </summary>
-    public static TrainingResult Fit(ClassifierModel model, DatasetSplit split, CachePlan cache, HeadSolver solver, RunFolder run, TrainOptions options, TextWriter output, IProgress<ExtractionProgress>? extraction = null)
+    public static TrainingResult Fit(ClassifierModel model, DatasetSplit split, CachePlan cache, HeadSolverChoice head, RunFolder run, TrainOptions options, TextWriter output, IProgress<ExtractionProgress>? extraction = null)
     {
         var clock = Stopwatch.StartNew();
         using var batches = TrainingBatches.Create(model, split, options, cache, run.ScratchFolder, extraction, output);
-        bool lbfgs = solver == HeadSolver.Lbfgs;
-        using var solverUpdater = lbfgs ? LbfgsFor(model, batches.Train, options) : null;
+        bool lbfgs = head.Solver == HeadSolver.Lbfgs;
+        using var solverUpdater = lbfgs ? LbfgsFor(model, batches, head.Folds, options) : null;
         var optimizer = lbfgs ? null : TrainingOptimizer.Create(model, options);
         IUpdater updater = solverUpdater ?? (IUpdater)new StandardUpdater(model, batches.Train, optimizer!.Optimizer, options.Seed);
         var trainer = new Trainer(updater, lbfgs ? options.L2Grid.Count : options.Epochs, run.Path);
@@ -82,11 +83,15 @@ public static class TrainingRun
             trainer.Extend(new LearningRateScheduler(optimizer, options.Schedule));
         }
 
-        trainer.Extend(new Evaluator(model, batches.Validation));
+        if (!lbfgs)
+        {
+            trainer.Extend(new Evaluator(model, batches.Validation)); // the L-BFGS updater scores its own held-out photos
+        }
+
         trainer.Extend(log);
         trainer.Extend(new PrintReport(log, output, lbfgs ? PrintReport.SolverColumns : null));
         trainer.Extend(new PlotReport(log, run.Path));
-        trainer.Extend(best, lbfgs ? new MinValueTrigger(ObservationKeys.ValidationLoss) : null); // L-BFGS: the strength with the best validation loss
+        trainer.Extend(best, lbfgs ? new MinValueTrigger(ObservationKeys.ValidationLoss) : null); // L-BFGS: the best calibrated held-out loss
         trainer.Extend(new ProgressReport(output));
         trainer.Extend(snapshot);
         if (options.EarlyStoppingPatience is int patience)
@@ -106,45 +111,50 @@ public static class TrainingRun
         }
 
         trainer.Run();
-        HeadTraining? head = null;
+        HeadTraining? training = null;
         if (solverUpdater is not null)
         {
-            head = FinishSolver(model, solverUpdater, best, log, batches, options, output);
+            training = FinishSolver(model, solverUpdater, best, log, options, output);
         }
         else
         {
             HeadConvergence.WarnIfStillImproving(log.Entries, output);
         }
 
-        return new TrainingResult(run.Path, best.BestAccuracy, best.BestEpoch, trainer.Updater.Epoch, log.Path, cache.Enabled, clock.Elapsed.TotalSeconds, head);
+        return new TrainingResult(run.Path, best.BestAccuracy, best.BestEpoch, trainer.Updater.Epoch, log.Path, cache.Enabled, clock.Elapsed.TotalSeconds, training);
     }
 
-    private static LbfgsUpdater LbfgsFor(ClassifierModel model, BatchSource train, TrainOptions options)
-    {
-        var (features, labels) = LbfgsUpdater.Collect(train);
-        return new LbfgsUpdater(model, model.Head, features, labels, options.L2Grid);
-    }
+    private static LbfgsUpdater LbfgsFor(ClassifierModel model, TrainingBatches batches, int folds, TrainOptions options) =>
+        new(model, model.Head, LbfgsUpdater.Collect(batches.Train), LbfgsUpdater.Collect(batches.Validation), options.L2Grid, folds, options.Seed);
 
-    // best/ holds the chosen fit, never a refitted one: the refit comes after the trainer.
+    // best/ holds the chosen fit; a refit on the validation split comes after the trainer and is not in it.
     private static HeadTraining? Record(LbfgsUpdater? solver) =>
-        solver is null ? null : new HeadTraining(HeadSolver.Lbfgs, solver.CurrentL2, Refit: false);
+        solver is null ? null : new HeadTraining(HeadSolver.Lbfgs, solver.CurrentL2, Refit: solver.FoldCount > 0, solver.FoldCount, solver.CurrentTemperature);
 
     // The chosen strength is the best model's: load it back (the last fit is the weakest), then refit it
-    // on every photo if asked.
-    private static HeadTraining FinishSolver(ClassifierModel model, LbfgsUpdater solver, BestModel best, LogReport log, TrainingBatches batches, TrainOptions options, TextWriter output)
+    // on every photo if asked (cross-validation has already fitted the head on all of them).
+    private static HeadTraining FinishSolver(ClassifierModel model, LbfgsUpdater solver, BestModel best, LogReport log, TrainOptions options, TextWriter output)
     {
         var chosen = log.Entries.First(e => (int)e[ObservationKeys.Epoch] == best.BestEpoch);
         double l2 = chosen[ObservationKeys.L2];
+        double temperature = chosen[ObservationKeys.Temperature];
         model.LoadStateFrom(Path.Combine(best.Folder, TrainedModelFile.WeightsName));
-        output.WriteLine($"head: L-BFGS chose l2 = {Strength(l2)} of [{string.Join(", ", options.L2Grid.Select(Strength))}] (validation loss {chosen.GetValueOrDefault(ObservationKeys.ValidationLoss, double.NaN):0.####}, accuracy {best.BestAccuracy:0.####})");
-        if (!options.Refit)
+        string heldOut = solver.FoldCount > 0 ? $"{solver.FoldCount}-fold cross-validation" : "the validation photos";
+        output.WriteLine($"head: L-BFGS chose l2 = {Strength(l2)} of [{string.Join(", ", options.L2Grid.Select(Strength))}] on {heldOut}: held-out accuracy {best.BestAccuracy:0.####}, loss {chosen[ObservationKeys.ValidationLoss]:0.####} at temperature {temperature:0.###}");
+        if (solver.FoldCount > 0)
         {
-            return new HeadTraining(HeadSolver.Lbfgs, l2, Refit: false);
+            output.WriteLine($"head: fitted on all {solver.FittedPhotos} photos (training + validation); the held-out numbers come from the folds");
+            return new HeadTraining(HeadSolver.Lbfgs, l2, Refit: true, solver.FoldCount, temperature);
         }
 
-        int photos = solver.Refit(batches.Validation, l2);
+        if (!options.Refit)
+        {
+            return new HeadTraining(HeadSolver.Lbfgs, l2, Refit: false, Temperature: temperature);
+        }
+
+        int photos = solver.Refit(l2, temperature);
         output.WriteLine($"refit: l2 = {Strength(l2)} on all {photos} photos (training + validation); the validation numbers above come from before the refit");
-        return new HeadTraining(HeadSolver.Lbfgs, l2, Refit: true);
+        return new HeadTraining(HeadSolver.Lbfgs, l2, Refit: true, Temperature: temperature);
     }
 
     private static string Strength(double l2) => l2.ToString("G3", System.Globalization.CultureInfo.InvariantCulture);

@@ -53,10 +53,11 @@ public sealed class LogisticRegressionTests(ITestOutputHelper output)
     }
 
     /// <summary>
-    /// What the default stop (largest gradient component ≤ 1e-6) gives a head: the same predictions.
-    /// Measured maxima: objective 7.5e-7 relative above the reference, |ΔW| 5.5e-4 (max |W| below 1 there)
-    /// and |Δp| 8.9e-6; the bias, weakly identified (above), is off by up to 2.5e-2 on case c at l2 = 1e-3,
-    /// so it is not compared here.
+    /// What the default stop (largest gradient component ≤ 1e-5) gives a head: the same predictions to
+    /// three or four decimals, far below what the choice of strength changes (1e-6 took 1.6× the time on
+    /// the cross-validated OxfordPets37-half grid for the same choice). Measured maxima: objective 8.0e-5
+    /// relative above the reference, |ΔW| 8.4e-3 and |Δp| 1.3e-4; the bias, weakly identified (above), is
+    /// off by up to 0.24 on case c at l2 = 1e-3, so it is not compared here.
     /// </summary>
     [Theory]
     [MemberData(nameof(ReferenceCases))]
@@ -71,9 +72,9 @@ public sealed class LogisticRegressionTests(ITestOutputHelper output)
         var difference = Differences(reference, features, fit);
         output.WriteLine($"{name}: {difference}");
         Assert.True(fit.Converged, $"not converged: {difference}");
-        Assert.True(difference.RelativeObjective <= 1e-5, $"objective {fit.Objective:R}, the reference's {reference.Objective:R}");
-        Assert.True(difference.Weight <= 2e-3 * reference.WeightScale, $"max |ΔW| {difference.Weight:E2}");
-        Assert.True(difference.Probability <= 5e-5, $"max |Δp| {difference.Probability:E2}");
+        Assert.True(difference.RelativeObjective <= 2e-4, $"objective {fit.Objective:R}, the reference's {reference.Objective:R}");
+        Assert.True(difference.Weight <= 2e-2 * reference.WeightScale, $"max |ΔW| {difference.Weight:E2}");
+        Assert.True(difference.Probability <= 5e-4, $"max |Δp| {difference.Probability:E2}");
     }
 
     [Fact]

@@ -14,7 +14,7 @@ public sealed class PrintReport(LogReport log, TextWriter output, IReadOnlyList<
     /// <summary>An L-BFGS head's table: one row per L2 strength.</summary>
     public static readonly string[] SolverColumns =
     [
-        ObservationKeys.Epoch, ObservationKeys.L2, ObservationKeys.SolverIterations, ObservationKeys.Accuracy, ObservationKeys.ValidationAccuracy,
+        ObservationKeys.Epoch, ObservationKeys.L2, ObservationKeys.SolverIterations, ObservationKeys.Temperature, ObservationKeys.Accuracy, ObservationKeys.ValidationAccuracy,
         ObservationKeys.Loss, ObservationKeys.ValidationLoss, ObservationKeys.ElapsedTime,
     ];
 

@@ -9,27 +9,60 @@ namespace Tenni.Training;
 /// <summary>
 /// The head fitted with L-BFGS, as an updater, so the trainer and every extension work unchanged: each
 /// update fits one strength of the L2 grid to convergence (strongest first, from zero, then each from the
-/// previous one's solution) and is one epoch of one iteration. The observation holds Chainer's keys for the fit on the
-/// training features (unpenalized loss, accuracy), plus <c>l2</c> and <c>lbfgs/iterations</c>; the
-/// evaluator then adds the validation values, and <see cref="BestModel"/> under a
-/// <see cref="MinValueTrigger"/> on validation loss keeps the chosen strength.
+/// previous one's solution) and is one epoch of one iteration. Each strength is scored on photos its fit
+/// never saw: the validation split, or with <c>folds</c> ≥ 2 out-of-fold over training + validation photos
+/// (stratified K-fold cross-validation; the head is then fitted on all of them). The held-out logits also
+/// give the head's temperature (<see cref="Calibration"/>), which the head carries. The observation holds
+/// Chainer's keys: <c>main/*</c> of the head on the photos it is fitted on, <c>validation/main/*</c> of
+/// the held-out predictions (the loss after calibration), plus <c>l2</c>, <c>lbfgs/iterations</c> and
+/// <c>temperature</c>; <see cref="BestModel"/> under a <see cref="MinValueTrigger"/> on validation loss
+/// keeps the chosen strength.
 /// </summary>
 public sealed class LbfgsUpdater : IUpdater, IDisposable
 {
+    private const string PathFile = "lbfgs-path.safetensors";
+
     private readonly ITrainableModel _model;
     private readonly Linear _head;
     private readonly Tensor _features;
     private readonly Tensor _labels;
+    private readonly Tensor? _validationFeatures;
+    private readonly Tensor? _validationLabels;
+    private readonly IReadOnlyList<(Tensor Fit, Tensor HeldOut)> _folds;
     private readonly IReadOnlyList<double> _grid;
 
-    /// <param name="features">[N, d] the head's inputs for every training photo; <paramref name="labels"/> [N].</param>
-    public LbfgsUpdater(ITrainableModel model, Linear head, Tensor features, Tensor labels, IReadOnlyList<double> grid)
+    // The unscaled solutions of the last strength, where the next one starts (the regularization path):
+    // [0] the head's own fit, [1 …] one per fold. Saved in snapshots, so a resumed run takes the same path.
+    private readonly List<(Tensor Weight, Tensor Bias)?> _path;
+
+    /// <param name="model">The model whose state snapshots save (the head belongs to it).</param>
+    /// <param name="train">[N, d] the head's inputs for every training photo and [N] their labels.</param>
+    /// <param name="validation">The validation photos' inputs and labels.</param>
+    /// <param name="folds">0: score each strength on the validation photos and fit the head on the training
+    /// photos; K ≥ 2: pool both, score by stratified K-fold cross-validation, fit the head on all.</param>
+    /// <param name="seed">Shuffles the photos of each class into folds.</param>
+    public LbfgsUpdater(ITrainableModel model, Linear head, (Tensor Features, Tensor Labels) train, (Tensor Features, Tensor Labels) validation, IReadOnlyList<double> grid, int folds = 0, int seed = 1)
     {
         _model = model;
         _head = head;
-        _features = features.flatten(1).DetachFromDisposeScope();
-        _labels = labels.DetachFromDisposeScope();
         _grid = grid;
+        FoldCount = folds;
+        if (folds == 0)
+        {
+            _features = train.Features.flatten(1).DetachFromDisposeScope();
+            _labels = train.Labels.DetachFromDisposeScope();
+            _validationFeatures = validation.Features.flatten(1).DetachFromDisposeScope();
+            _validationLabels = validation.Labels.DetachFromDisposeScope();
+            _folds = [];
+        }
+        else
+        {
+            _features = cat([train.Features.flatten(1), validation.Features.flatten(1)]).DetachFromDisposeScope();
+            _labels = cat([train.Labels, validation.Labels]).DetachFromDisposeScope();
+            _folds = Split(_labels, folds, seed);
+        }
+
+        _path = [.. Enumerable.Repeat<(Tensor, Tensor)?>(null, 1 + _folds.Count)];
     }
 
     public int Epoch { get; private set; }
@@ -40,8 +73,17 @@ public sealed class LbfgsUpdater : IUpdater, IDisposable
 
     public int IterationsPerEpoch => 1;
 
+    /// <summary>0: strengths are scored on the validation split; K: by K-fold cross-validation, the head fitted on all photos.</summary>
+    public int FoldCount { get; }
+
+    /// <summary>The photos the head is fitted on: the training split, or training + validation when cross-validating.</summary>
+    public int FittedPhotos => (int)_labels.shape[0];
+
     /// <summary>The strength of the last fit; NaN before the first.</summary>
     public double CurrentL2 => Epoch == 0 ? double.NaN : _grid[Epoch - 1];
+
+    /// <summary>The temperature of the last fit (the head's logits are already divided by it); NaN before the first.</summary>
+    public double CurrentTemperature { get; private set; } = double.NaN;
 
     /// <summary>L-BFGS iterations over all fits so far.</summary>
     public long SolverIterations { get; private set; }
@@ -65,18 +107,23 @@ public sealed class LbfgsUpdater : IUpdater, IDisposable
         double l2 = _grid[Epoch];
         using (var scope = NewDisposeScope())
         {
-            // The first strength starts from zero (as scikit-learn does), not from the head's random
-            // initialisation: the path of solutions then depends on the data and the grid alone.
-            bool first = Epoch == 0;
-            var fit = LogisticRegression.Fit(_features, _labels, (int)_head.weight!.shape[0], l2, initialWeight: first ? null : _head.weight, initialBias: first ? null : _head.bias);
-            Apply(fit);
+            int iterations = 0;
+            var fit = FitAlongPath(0, _features, _labels, l2, ref iterations);
+            var (heldOutLogits, heldOutLabels) = _folds.Count == 0
+                ? (Logits(fit, _validationFeatures!), _validationLabels!)
+                : (OutOfFoldLogits(l2, ref iterations), _labels);
+            double scale = Calibration.Scale(heldOutLogits, heldOutLabels);
+            Apply(fit, scale);
 
-            var (loss, accuracy) = LogisticRegression.Evaluate(fit.Weight, fit.Bias, _features, _labels);
+            var (loss, accuracy) = LogisticRegression.Evaluate(fit.Weight * scale, fit.Bias * scale, _features, _labels);
             observation[ObservationKeys.Loss] = loss;
             observation[ObservationKeys.Accuracy] = accuracy;
+            observation[ObservationKeys.ValidationLoss] = nn.functional.cross_entropy(heldOutLogits * scale, heldOutLabels).item<float>();
+            observation[ObservationKeys.ValidationAccuracy] = heldOutLogits.argmax(1).eq(heldOutLabels).to_type(ScalarType.Float64).mean().item<double>();
             observation[ObservationKeys.L2] = l2;
-            observation[ObservationKeys.SolverIterations] = fit.Iterations;
-            SolverIterations += fit.Iterations;
+            observation[ObservationKeys.Temperature] = CurrentTemperature = 1 / scale;
+            observation[ObservationKeys.SolverIterations] = iterations;
+            SolverIterations += iterations;
         }
 
         Iteration++;
@@ -85,25 +132,37 @@ public sealed class LbfgsUpdater : IUpdater, IDisposable
     }
 
     /// <summary>
-    /// Fits strength <paramref name="l2"/> again on the training and <paramref name="validation"/> photos
-    /// together, starting from the head as it is (the chosen fit), for datasets too small to spare their
-    /// validation photos. Returns the number of photos fitted.
+    /// Fits strength <paramref name="l2"/> again on the training and validation photos together, starting
+    /// from that strength's fit on the training photos, and gives the head the chosen temperature
+    /// (<paramref name="temperature"/>): for datasets too small to spare their validation photos. Only for
+    /// the validation split (cross-validation already fits the head on every photo). Returns the photos fitted.
     /// </summary>
-    public int Refit(BatchSource validation, double l2)
+    public int Refit(double l2, double temperature)
     {
-        using var scope = NewDisposeScope();
-        var (features, labels) = Collect(validation);
-        Tensor allFeatures = cat([_features, features]);
-        Tensor allLabels = cat([_labels, labels]);
-        Apply(LogisticRegression.Fit(allFeatures, allLabels, (int)_head.weight!.shape[0], l2, initialWeight: _head.weight, initialBias: _head.bias));
+        if (_folds.Count > 0)
+        {
+            throw new InvalidOperationException("a cross-validated head is already fitted on every photo");
+        }
 
+        using var scope = NewDisposeScope();
+        Tensor allFeatures = cat([_features, _validationFeatures!]);
+        Tensor allLabels = cat([_labels, _validationLabels!]);
+        using var noGrad = no_grad();
+        var fit = LogisticRegression.Fit(allFeatures, allLabels, Classes, l2, initialWeight: _head.weight! * temperature, initialBias: _head.bias! * temperature);
+        Apply(fit, 1 / temperature);
         return (int)allLabels.shape[0];
     }
 
     public JsonObject Save(string folder)
     {
         _model.SaveStateTo(Path.Combine(folder, SnapshotFiles.Model));
-        return new JsonObject { [ObservationKeys.Epoch] = Epoch, ["solver_iterations"] = SolverIterations };
+        var path = _path.Select((p, i) => (i, p)).Where(e => e.p is not null)
+            .SelectMany(e => new[] { ($"{e.i}.weight", e.p!.Value.Weight), ($"{e.i}.bias", e.p!.Value.Bias) });
+        TensorFile.Save(Path.Combine(folder, PathFile), path);
+        return new JsonObject
+        {
+            [ObservationKeys.Epoch] = Epoch, ["solver_iterations"] = SolverIterations, [ObservationKeys.Temperature] = double.IsFinite(CurrentTemperature) ? CurrentTemperature : null,
+        };
     }
 
     public void Restore(JsonObject state, string folder)
@@ -112,19 +171,85 @@ public sealed class LbfgsUpdater : IUpdater, IDisposable
         int epoch = fields.Int(ObservationKeys.Epoch, 0, _grid.Count);
         long solverIterations = fields.Long("solver_iterations", 0, long.MaxValue);
         _model.LoadStateFrom(Path.Combine(folder, SnapshotFiles.Model));
-        (Epoch, Iteration, SolverIterations, IsNewEpoch) = (epoch, epoch, solverIterations, false);
+        RestorePath(Path.Combine(folder, PathFile));
+        double temperature = fields.OptionalDouble(ObservationKeys.Temperature, double.Epsilon, double.MaxValue) ?? double.NaN;
+        (Epoch, Iteration, SolverIterations, CurrentTemperature, IsNewEpoch) = (epoch, epoch, solverIterations, temperature, false);
     }
 
-    private void Apply(LogisticRegressionFit fit)
+    private int Classes => (int)_head.weight!.shape[0];
+
+    // Stratified folds as index tensors: what each fold fits on and what it holds out.
+    private static List<(Tensor Fit, Tensor HeldOut)> Split(Tensor labels, int folds, int seed)
+    {
+        int[] fold = CrossValidationFolds.Assign(labels.data<long>().ToArray(), folds, seed);
+        return [.. Enumerable.Range(0, folds).Select(k => (
+            tensor(Enumerable.Range(0, fold.Length).Where(i => fold[i] != k).Select(i => (long)i).ToArray()).DetachFromDisposeScope(),
+            tensor(Enumerable.Range(0, fold.Length).Where(i => fold[i] == k).Select(i => (long)i).ToArray()).DetachFromDisposeScope()))];
+    }
+
+    // The logits each photo gets from the fold that held it out.
+    private Tensor OutOfFoldLogits(double l2, ref int iterations)
+    {
+        Tensor logits = zeros(_labels.shape[0], Classes);
+        for (int k = 0; k < _folds.Count; k++)
+        {
+            var (fitRows, heldOutRows) = _folds[k];
+            var fit = FitAlongPath(k + 1, _features.index_select(0, fitRows), _labels.index_select(0, fitRows), l2, ref iterations);
+            logits.index_copy_(0, heldOutRows, Logits(fit, _features.index_select(0, heldOutRows)));
+        }
+
+        return logits;
+    }
+
+    // The first strength starts from zero (as scikit-learn does), not from the head's random
+    // initialisation: the path of solutions then depends on the data and the grid alone.
+    private LogisticRegressionFit FitAlongPath(int slot, Tensor features, Tensor labels, double l2, ref int iterations)
+    {
+        var start = _path[slot];
+        var fit = LogisticRegression.Fit(features, labels, Classes, l2, initialWeight: start?.Weight, initialBias: start?.Bias);
+        start?.Weight.Dispose();
+        start?.Bias.Dispose();
+        _path[slot] = (fit.Weight.clone().DetachFromDisposeScope(), fit.Bias.clone().DetachFromDisposeScope());
+        iterations += fit.Iterations;
+        return fit;
+    }
+
+    private static Tensor Logits(LogisticRegressionFit fit, Tensor features) => features.matmul(fit.Weight.t()) + fit.Bias;
+
+    private void RestorePath(string file)
+    {
+        var (tensors, _) = TensorFile.Load(file);
+        for (int slot = 0; slot < _path.Count; slot++)
+        {
+            _path[slot]?.Weight.Dispose();
+            _path[slot]?.Bias.Dispose();
+            _path[slot] = tensors.Remove($"{slot}.weight", out var weight) && tensors.Remove($"{slot}.bias", out var bias) ? (weight, bias) : null;
+        }
+
+        foreach (var unused in tensors.Values)
+        {
+            unused.Dispose();
+        }
+    }
+
+    private void Apply(LogisticRegressionFit fit, double scale)
     {
         using var noGrad = no_grad();
-        _head.weight!.copy_(fit.Weight);
-        _head.bias!.copy_(fit.Bias);
+        _head.weight!.copy_(fit.Weight * scale);
+        _head.bias!.copy_(fit.Bias * scale);
     }
 
     public void Dispose()
     {
-        _features.Dispose();
-        _labels.Dispose();
+        foreach (var tensor in new[] { _features, _labels, _validationFeatures, _validationLabels }.Concat(_folds.SelectMany(f => new[] { f.Fit, f.HeldOut })))
+        {
+            tensor?.Dispose();
+        }
+
+        foreach (var solution in _path)
+        {
+            solution?.Weight.Dispose();
+            solution?.Bias.Dispose();
+        }
     }
 }

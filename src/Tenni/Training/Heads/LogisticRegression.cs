@@ -219,7 +219,7 @@ internal static class LogisticRegression
 /// <summary>When L-BFGS stops: the largest gradient component at or below <see cref="GradientTolerance"/> (converged), a relative change of the objective below <see cref="ValueTolerance"/>, or <see cref="MaxIterations"/>.</summary>
 internal sealed record LogisticRegressionOptions
 {
-    public double GradientTolerance { get; init; } = 1e-6;
+    public double GradientTolerance { get; init; } = 1e-5;
 
     public double ValueTolerance { get; init; } = 1e-12;
 
