@@ -32,10 +32,12 @@ public sealed class TrainCommandTests
         Assert.Equal(0, code);
         Assert.Contains("head: L-BFGS: only the head trains, on cached features", output);
         Assert.Contains("epoch        l2           lbfgs/iterations", output);
-        Assert.Matches(@"head: L-BFGS chose l2 = [0-9.e-]+ of \[1, 0.3, 0.1, 0.03, 0.01, 0.003, 0.001, 0.0003, 0.0001\]", output);
+        Assert.Matches(@"head: L-BFGS chose l2 = [0-9.e-]+ of \[10, 3, 1, 0.3, 0.1, 0.03, 0.01, 0.003, 0.001, 0.0003, 0.0001\] on \d-fold cross-validation: held-out accuracy [0-9.]+, loss [0-9.]+ at temperature [0-9.]+", output);
         string model = File.ReadAllText(Path.Combine(run, "model.json"));
         Assert.Contains("\"head_training\"", model);
         Assert.Contains("\"solver\": \"Lbfgs\"", model);
+        Assert.Matches("\"folds\": [2-5]", model);
+        Assert.Contains("\"temperature\": ", model);
         Assert.Equal(0, CliRunner.Run("predict", "--run", run, Samples).ExitCode);
     }
 
@@ -59,6 +61,8 @@ public sealed class TrainCommandTests
             ("'x' is not a number", ["train", "--data", Samples, "--l2", "0.1,x"]),
             ("the L2 grid must hold at least one positive number", ["train", "--data", Samples, "--l2", "-1"]),
             ("--refit refits an L-BFGS head", ["train", "--data", Samples, "--recipe", "chapter", "--refit"]),
+            ("--folds must be 0 (choose on the validation split) or at least 2, got 1", ["train", "--data", Samples, "--folds", "1"]),
+            ("--folds chooses the L-BFGS head's strength by cross-validation", ["train", "--data", Samples, "--recipe", "chapter", "--folds", "5"]),
         ];
         foreach (var (message, args) in cases)
         {

@@ -9,7 +9,7 @@ internal static class TinyModelFolder
 {
     public static readonly string[] Classes = ["cat", "dog", "horse"];
 
-    public static string Create(out TrainedModelFile info)
+    public static string Create(out TrainedModelFile info, HeadTraining? training = null)
     {
         string folder = Directory.CreateTempSubdirectory("tenni-model").FullName;
         string weights = Path.Combine(folder, "model.safetensors");
@@ -28,7 +28,8 @@ internal static class TinyModelFolder
             ResizeFilter.Bicubic,
             "model.safetensors",
             Convert.ToHexString(SHA256.HashData(File.ReadAllBytes(weights))).ToLowerInvariant(),
-            weights);
+            weights,
+            training);
         TrainedModelFile.Write(folder, info);
         return folder;
     }

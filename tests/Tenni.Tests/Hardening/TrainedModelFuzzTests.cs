@@ -48,6 +48,18 @@ public sealed class TrainedModelFuzzTests
     }
 
     [Fact]
+    public void Read_HeadTraining_RoundTrips_AndAnEditedTemperatureIsRefused()
+    {
+        var training = new HeadTraining(HeadSolver.Lbfgs, 1, Refit: true, Folds: 5, Temperature: 0.31);
+        string folder = TinyModelFolder.Create(out _, training);
+
+        Assert.Equal(training, TrainedModelFile.Read(folder).Training);
+
+        Edit(folder, json => json["head_training"]!["temperature"] = 1.0);
+        Assert.Contains("integrity checksum", Assert.Throws<TenniException>(() => TrainedModelFile.Read(folder)).Message);
+    }
+
+    [Fact]
     public void Read_ClassesSwapped_RefusedAsEdited()
     {
         // On main this loaded, and every prediction came back under the other class's name.
