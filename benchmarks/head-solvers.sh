@@ -1,11 +1,15 @@
 #!/usr/bin/env bash
 # Heads that converge (issue 19): the head solvers side by side, scored on photos the run never saw.
 #
-# Variants (resnet18 cut at pool5, head only, everything else the defaults):
-#   default   tenni train                               (--head-solver auto)
-#   chapter   tenni train --recipe chapter              (20 epochs of Adam, batch 64, head at 10×)
-#   lbfgs     tenni train --head-solver lbfgs           (L2 strength chosen on the validation split)
-#   refit     tenni train --head-solver lbfgs --refit   (then refitted on training + validation photos)
+# Variants (resnet18 cut at pool5, everything else the defaults):
+#   default      tenni train                                        (--head-solver auto: L-BFGS, strength by
+#                                                                    K-fold CV when the validation split is small)
+#   chapter      tenni train --recipe chapter                       (20 epochs of Adam, batch 64, head at 10×)
+#   split        tenni train --head-solver lbfgs --folds 0          (L2 strength chosen on the validation split)
+#   refit        tenni train --head-solver lbfgs --folds 0 --refit  (then refitted on training + validation photos)
+#   res5         tenni train --train-layers res5                    (few-photo fine-tuning: converged head first,
+#                                                                    then res5 + head, best epoch by validation loss)
+#   res5chapter  tenni train --recipe chapter --train-layers res5   (the chapter's recipe training res5 too)
 # Each trained run is scored with `tenni predict --run RUN TEST --csv` (the run folder's final model,
 # what predict uses by default); the chapter's run is also scored with its best/ model.
 #
@@ -29,13 +33,16 @@ work="$(mktemp -d)"
 if [[ -n "${KEEP:-}" ]]; then echo "keeping $work" >&2; else trap 'rm -rf "$work"' EXIT; fi
 dotnet build -c Release src/Tenni.Cli -v q -nologo >/dev/null
 tenni() { dotnet src/Tenni.Cli/bin/Release/net10.0/Tenni.Cli.dll "$@"; }
-variants=(default chapter lbfgs refit)
+variants=(default chapter split refit res5 res5chapter)
 variant_args() {
   case "$1" in
-    default) ;;
+    default | cold | warm) ;;
     chapter) echo --recipe chapter ;;
-    lbfgs) echo --head-solver lbfgs ;;
-    refit) echo --head-solver lbfgs --refit ;;
+    split) echo --head-solver lbfgs --folds 0 ;;
+    refit) echo --head-solver lbfgs --folds 0 --refit ;;
+    res5) echo --train-layers res5 ;;
+    res5chapter) echo --recipe chapter --train-layers res5 ;;
+    res5cache) echo --train-layers res5 --epochs 1 ;;
   esac
 }
 runs="$work/runs.tsv"
@@ -76,7 +83,7 @@ train() {
   printf '%s\t%s\t%s\t%s\t%s\n' "$dataset" "$round" "$variant" "$(echo "$end - $start" | bc)" "$out" >> "$runs"
   if [[ -n $test ]]; then
     tenni predict --run "$out" "$test" --csv > "$out.csv" 2> "$out.predict.txt"
-    if [[ $variant == chapter ]]; then
+    if [[ $variant == chapter || $variant == res5chapter ]]; then
       tenni predict --run "$out/best" "$test" --csv > "$out.best.csv" 2> "$out.best.predict.txt"
     fi
   fi
@@ -85,8 +92,9 @@ train() {
 # round DATASET ROUND DATA SEED TEST R: every variant once, the order rotated by R.
 round() {
   local r="$6" j
-  for j in 0 1 2 3; do
-    train "$1" "$2" "${variants[$(((j + r) % 4))]}" "$3" "$4" "$5"
+  local n=${#variants[@]}
+  for ((j = 0; j < n; j++)); do
+    train "$1" "$2" "${variants[$(((j + r) % n))]}" "$3" "$4" "$5"
   done
   echo "  $1 $2 done" >&2
 }
@@ -96,6 +104,7 @@ load_start="$(cut -d' ' -f1-3 /proc/loadavg)"
 echo "OxfordPets37-half: cold and warm runs on all 185 photos, then 5 folds" >&2
 train oxford all cold "$oxford" 1
 train oxford all warm "$oxford" 1
+train oxford all res5cache "$oxford" 1 # fills the cache of res5's input (res4's output) for every photo
 for k in 0 1 2 3 4; do
   split "$oxford" "$work/oxford-fold$k" index "$k"
   round oxford "fold$((k + 1))" "$work/oxford-fold$k/train" 1 "$work/oxford-fold$k/test" "$k"
@@ -103,6 +112,7 @@ done
 echo "PetImages-mini: cold and warm runs on the whole folder, then 3 seeds" >&2
 train pets all cold "$pets" 1
 train pets all warm "$pets" 1
+train pets all res5cache "$pets" 1
 split "$pets" "$work/pets" every4 0
 for seed in 1 2 3; do
   round pets "seed$seed" "$work/pets/train" "$seed" "$work/pets/test" "$((seed - 1))"
@@ -121,7 +131,9 @@ def read_run(row):
     text = open(run + ".txt").read()
     log = json.load(open(os.path.join(run, "log")))
     done = re.search(r"at epoch \d+ of \d+, ([0-9.]+) s; run folder", text)
-    chosen = re.search(r"L-BFGS chose l2 = ([0-9.eE+-]+)", text)
+    chosen = re.search(r"L-BFGS chose l2 = ([0-9.eE+-]+)", text) or re.search(r"as loaded: l2 = ([0-9.eE+-]+)", text)
+    kept = re.search(r"fine-tune: kept epoch (\d+)", text)
+    baseline = "did not lower the validation loss of the converged head" in text
     split = re.search(r"split: .*: (\d+) training, (\d+) validation images", text)
     return {
         "wall": float(row["wall_s"]),
@@ -130,6 +142,7 @@ def read_run(row):
         "l2": chosen.group(1) if chosen else "",
         "solver": re.search(r"^head: ([^:]+):", text, re.M).group(1),
         "train": int(split.group(1)), "val": int(split.group(2)),
+        "epochs": len(log), "kept": kept.group(1) if kept else ("0" if baseline else ""),
     }
 
 def score(path):
@@ -143,9 +156,13 @@ def score(path):
     return correct, tested, unreadable
 
 names = {"default": "(1) default `tenni train`", "chapter": "(2) `--recipe chapter`",
-         "chapter/best": "(2b) `--recipe chapter`, scored with best/", "lbfgs": "(3) `--head-solver lbfgs`",
-         "refit": "(4) `--head-solver lbfgs --refit`"}
+         "chapter/best": "(2b) `--recipe chapter`, scored with best/", "split": "(3) `--head-solver lbfgs --folds 0`",
+         "refit": "(4) `--head-solver lbfgs --folds 0 --refit`", "res5": "(5) `--train-layers res5`",
+         "res5chapter": "(6) `--recipe chapter --train-layers res5`", "res5chapter/best": "(6b) `--recipe chapter --train-layers res5`, scored with best/"}
 med = statistics.median
+
+def epochs_run(infos):  # log entries per run, and the epoch kept by few-photo fine-tuning (0: the converged head)
+    return ", ".join(str(i["epochs"]) + (" (" + i["kept"] + ")" if i["kept"] else "") for i in infos)
 for dataset, title in (("oxford", "OxfordPets37-half, 5 folds (train 148 = 111 + 37 validation, test 37 each)"),
                        ("pets", "PetImages-mini, every 4th photo held out, seeds 1, 2, 3")):
     runs = [r for r in rows if r["dataset"] == dataset]
@@ -159,30 +176,30 @@ for dataset, title in (("oxford", "OxfordPets37-half, 5 folds (train 148 = 111 +
             continue
         info = read_run(r)
         measured[r["variant"]][r["round"]] = (info, score(r["run"] + ".csv"))
-        if r["variant"] == "chapter":
-            measured["chapter/best"][r["round"]] = (info, score(r["run"] + ".best.csv"))
+        if r["variant"] in ("chapter", "res5chapter"):
+            measured[r["variant"] + "/best"][r["round"]] = (info, score(r["run"] + ".best.csv"))
     rounds = sorted(measured["default"])
     unread = {s[2] for v in measured.values() for _, s in v.values()}
     sample = next(iter(measured["default"].values()))[0]
     print(f"split inside each run: {sample['train']} training, {sample['val']} validation photos; "
           f"files predict could not read (not counted): {sorted(unread)}\n")
     print(f"| variant | head solver | top-1 held out | per {'fold' if dataset == 'oxford' else 'seed'} ({', '.join(rounds)}) "
-          f"| wall, median | in-process run, median | training loop (log), median | vs chapter wall, median of pairs | chosen l2 |")
-    print("|---|---|---:|---|---:|---:|---:|---:|---|")
-    for variant in ("default", "chapter", "chapter/best", "lbfgs", "refit"):
+          f"| wall, median | in-process run, median | training loop (log), median | vs chapter wall, median of pairs | chosen l2 | epochs run (kept) |")
+    print("|---|---|---:|---|---:|---:|---:|---:|---|---|")
+    for variant in ("default", "chapter", "chapter/best", "split", "refit", "res5", "res5chapter", "res5chapter/best"):
         per = measured[variant]
         correct = sum(per[k][1][0] for k in rounds)
         tested = sum(per[k][1][1] for k in rounds)
         each = ", ".join(f"{per[k][1][0] / per[k][1][1]:.1%}" for k in rounds)
         infos = [per[k][0] for k in rounds]
         if variant == "chapter/best":
-            print(f"| {names[variant]} | {infos[0]['solver']} | {correct}/{tested} = **{correct / tested:.1%}** | {each} | (same run) | | | | |")
+            print(f"| {names[variant]} | {infos[0]['solver']} | {correct}/{tested} = **{correct / tested:.1%}** | {each} | (same run) | | | | | |")
             continue
         pairs = med([per[k][0]["wall"] - measured["chapter"][k][0]["wall"] for k in rounds])
         l2s = ", ".join(i["l2"] for i in infos if i["l2"]) or "–"
         print(f"| {names[variant]} | {infos[0]['solver']} | {correct}/{tested} = **{correct / tested:.1%}** | {each} "
               f"| {med(i['wall'] for i in infos):.1f} s | {med(i['run'] for i in infos):.1f} s | {med(i['head'] for i in infos):.2f} s "
-              f"| {pairs:+.1f} s | {l2s} |")
-    refit_cost = med([measured["refit"][k][0]["run"] - measured["lbfgs"][k][0]["run"] for k in rounds])
-    print(f"\nrefit's extra fit (in-process run time, refit − lbfgs, median of pairs): {refit_cost:+.2f} s")
+              f"| {pairs:+.1f} s | {l2s} | {epochs_run(infos)} |")
+    refit_cost = med([measured["refit"][k][0]["run"] - measured["split"][k][0]["run"] for k in rounds])
+    print(f"\nrefit's extra fit (in-process run time, refit − split, median of pairs): {refit_cost:+.2f} s")
 PY

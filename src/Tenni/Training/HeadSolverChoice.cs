@@ -12,6 +12,12 @@ namespace Tenni.Training;
 /// </summary>
 public sealed record HeadSolverChoice(HeadSolver Solver, string Reason, int Folds = 0)
 {
+    /// <summary>
+    /// Source layers train on few photos: the head is first fitted by L-BFGS with those layers as loaded
+    /// (<c>HeadWarmStart</c>), then everything trains with the few-photo settings (<c>docs/training.md</c>).
+    /// </summary>
+    public bool WarmStart { get; init; }
+
     /// <summary>Below this many training photos per class, Auto fits the head with L-BFGS.</summary>
     public const int FewPhotosPerClass = 500;
 
@@ -36,6 +42,16 @@ public sealed record HeadSolverChoice(HeadSolver Solver, string Reason, int Fold
                 : throw new TenniException($"--head-solver lbfgs needs the head's input cached, but {cache.Reason}; use --head-solver gradient");
         }
 
+        int trainingPhotos = split.Train.Count;
+        int classes = model.Classes;
+        double perClass = (double)trainingPhotos / classes;
+        long steps = (long)options.Epochs * ((trainingPhotos + options.BatchSize - 1) / options.BatchSize);
+        bool few = perClass < FewPhotosPerClass || classes >= ManyClasses;
+        if (options.TrainLayers.Count > 0 && few && cache.Enabled && !options.Augmentation.IsEnabled)
+        {
+            return new(HeadSolver.Gradient, $"{string.Join(", ", options.TrainLayers)} train on {trainingPhotos} photos for {classes} classes ({perClass:0.#} per class): the head is first fitted to convergence with {string.Join(", ", options.TrainLayers)} as loaded, then everything fine-tunes with the few-photo settings (docs/training.md; --recipe chapter for the chapter's recipe)") { WarmStart = true };
+        }
+
         if (options.TrainLayers.Count > 0 || options.Augmentation.IsEnabled || !headInputCached)
         {
             string why = options.TrainLayers.Count > 0 ? "source layers train with the head"
@@ -44,11 +60,7 @@ public sealed record HeadSolverChoice(HeadSolver Solver, string Reason, int Fold
             return new(HeadSolver.Gradient, $"the chapter's recipe: {why}");
         }
 
-        int trainingPhotos = split.Train.Count;
-        int classes = model.Classes;
-        double perClass = (double)trainingPhotos / classes;
-        long steps = (long)options.Epochs * ((trainingPhotos + options.BatchSize - 1) / options.BatchSize);
-        if (perClass < FewPhotosPerClass || classes >= ManyClasses)
+        if (few)
         {
             return Lbfgs($"only the head trains, on cached features, and {trainingPhotos} photos for {classes} classes ({perClass:0.#} per class) give the chapter's recipe {steps} steps, too few to converge: the convex problem is solved to convergence instead (--recipe chapter for the chapter's recipe)", options, split);
         }

@@ -199,7 +199,8 @@ public sealed record TrainedModelFile(
             training.OptionalDouble("l2", double.Epsilon, double.MaxValue),
             training.Bool("refit"),
             (int)(training.OptionalLong("folds", 0, int.MaxValue) ?? 0),
-            training.OptionalDouble("temperature", double.Epsilon, double.MaxValue));
+            training.OptionalDouble("temperature", double.Epsilon, double.MaxValue),
+            training.Has("warm_start") && training.Bool("warm_start"));
 
     /// <summary>The integrity checksum: SHA-256 of the canonical (compact, fixed-order) JSON of every field.</summary>
     internal static string Integrity(TrainedModelFile info) =>
@@ -226,10 +227,24 @@ public sealed record TrainedModelFile(
         // Only when the head was not trained by the chapter's recipe: that recipe's files stay as they were.
         if (info.Training is { } training)
         {
-            fields["head_training"] = new JsonObject
+            // Fields added later are written only when set, so files written before them keep their checksum.
+            var head = new JsonObject { ["solver"] = training.Solver.ToString(), ["l2"] = training.L2, ["refit"] = training.Refit };
+            if (training.Folds > 0)
             {
-                ["solver"] = training.Solver.ToString(), ["l2"] = training.L2, ["refit"] = training.Refit, ["folds"] = training.Folds, ["temperature"] = training.Temperature,
-            };
+                head["folds"] = training.Folds;
+            }
+
+            if (training.Temperature is { } temperature)
+            {
+                head["temperature"] = temperature;
+            }
+
+            if (training.WarmStart)
+            {
+                head["warm_start"] = true;
+            }
+
+            fields["head_training"] = head;
         }
 
         return fields;

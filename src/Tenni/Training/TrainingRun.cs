@@ -72,7 +72,8 @@ public static class TrainingRun
         using var batches = TrainingBatches.Create(model, split, options, cache, run.ScratchFolder, extraction, output);
         bool lbfgs = head.Solver == HeadSolver.Lbfgs;
         using var solverUpdater = lbfgs ? LbfgsFor(model, batches, head.Folds, options) : null;
-        var optimizer = lbfgs ? null : TrainingOptimizer.Create(model, options);
+        using var fewPhotos = head.WarmStart && !run.Resume ? FewPhotoFineTuning.Start(model, batches, options, output) : null; // a resumed run's snapshot holds its head
+        var optimizer = lbfgs ? null : TrainingOptimizer.Create(model, head.WarmStart ? FewPhotoFineTuning.Settings(options) : options);
         IUpdater updater = solverUpdater ?? (IUpdater)new StandardUpdater(model, batches.Train, optimizer!.Optimizer, options.Seed);
         var trainer = new Trainer(updater, lbfgs ? options.L2Grid.Count : options.Epochs, run.Path);
         var log = new LogReport(Path.Combine(run.Path, options.LogName));
@@ -91,10 +92,14 @@ public static class TrainingRun
         trainer.Extend(log);
         trainer.Extend(new PrintReport(log, output, lbfgs ? PrintReport.SolverColumns : null));
         trainer.Extend(new PlotReport(log, run.Path));
-        trainer.Extend(best, lbfgs ? new MinValueTrigger(ObservationKeys.ValidationLoss) : null); // L-BFGS: the best calibrated held-out loss
+        trainer.Extend(best, lbfgs || head.WarmStart ? new MinValueTrigger(ObservationKeys.ValidationLoss) : null); // L-BFGS: the best calibrated held-out loss
         trainer.Extend(new ProgressReport(output));
         trainer.Extend(snapshot);
-        if (options.EarlyStoppingPatience is int patience)
+        if (head.WarmStart)
+        {
+            trainer.Extend(new EarlyStopping(log, options.EarlyStoppingPatience ?? FewPhotoFineTuning.DefaultPatience, output, ObservationKeys.ValidationLoss, higherIsBetter: false));
+        }
+        else if (options.EarlyStoppingPatience is int patience)
         {
             trainer.Extend(new EarlyStopping(log, patience, output));
         }
@@ -112,16 +117,25 @@ public static class TrainingRun
 
         trainer.Run();
         HeadTraining? training = null;
+        var (bestAccuracy, bestEpoch) = (best.BestAccuracy, best.BestEpoch);
         if (solverUpdater is not null)
         {
             training = FinishSolver(model, solverUpdater, best, log, options, output);
+        }
+        else if (fewPhotos is not null)
+        {
+            training = fewPhotos.Head with { Solver = HeadSolver.Gradient, WarmStart = true };
+            if (!fewPhotos.Finish(model, log, best, output))
+            {
+                (bestAccuracy, bestEpoch, training) = (fewPhotos.BaselineAccuracy, 0, fewPhotos.Head);
+            }
         }
         else
         {
             HeadConvergence.WarnIfStillImproving(log.Entries, output);
         }
 
-        return new TrainingResult(run.Path, best.BestAccuracy, best.BestEpoch, trainer.Updater.Epoch, log.Path, cache.Enabled, clock.Elapsed.TotalSeconds, training);
+        return new TrainingResult(run.Path, bestAccuracy, bestEpoch, trainer.Updater.Epoch, log.Path, cache.Enabled, clock.Elapsed.TotalSeconds, training);
     }
 
     private static LbfgsUpdater LbfgsFor(ClassifierModel model, TrainingBatches batches, int folds, TrainOptions options) =>

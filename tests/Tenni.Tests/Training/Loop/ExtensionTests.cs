@@ -117,6 +117,23 @@ public sealed class ExtensionTests : IDisposable
     }
 
     [Fact]
+    public void EarlyStopping_OnValidationLoss_LowerIsBetter()
+    {
+        var output = new StringWriter();
+        var updater = new FakeUpdater(iterationsPerEpoch: 1);
+        var trainer = new Trainer(updater, epochs: 10);
+        var log = new LogReport(Path.Combine(_folder, "log-loss"));
+        trainer.Extend(new FixedEvaluator(0.5, 0.6, 0.8, 0.7, 0.75, 0.79, 0.9, 0.9, 0.9, 0.9)); // loss = 1 - accuracy
+        trainer.Extend(log);
+        trainer.Extend(new EarlyStopping(log, patience: 3, output, ObservationKeys.ValidationLoss, higherIsBetter: false));
+
+        trainer.Run();
+
+        Assert.Equal(6, updater.Epoch);
+        Assert.Contains("validation loss has not improved for 3 epochs (best 0.2 at epoch 3)", output.ToString());
+    }
+
+    [Fact]
     public void ProgressReport_LineAtEachEpochEnd()
     {
         var output = new StringWriter();
