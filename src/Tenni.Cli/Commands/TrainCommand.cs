@@ -19,7 +19,7 @@ internal static class TrainCommand
         var epochs = new Option<int>("--epochs") { DefaultValueFactory = _ => 20, Description = "Epochs (the chapter: 20)" };
         var batch = new Option<int>("--batch") { DefaultValueFactory = _ => 64, Description = "Batch size (the chapter: 64)" };
         var lr = new Option<double>("--lr") { DefaultValueFactory = _ => 1e-4, Description = "Learning rate of trained source layers (the chapter: Adam alpha 1e-4)" };
-        var headScale = new Option<double>("--head-lr-scale") { DefaultValueFactory = _ => 10, Description = "Head learning rate as a multiple of --lr (the chapter: 10)" };
+        var headScale = new Option<double>("--head-lr-scale") { DefaultValueFactory = _ => 10, Description = "Head learning rate as a multiple of --lr (the chapter: 10; few-photo fine-tuning with --train-layers uses 1, its head starting converged)" };
         var split = new Option<double>("--split") { DefaultValueFactory = _ => 0.7, Description = "Training share of a random split (the chapter: 0.7)" };
         var seed = new Option<int>("--seed") { DefaultValueFactory = _ => 1, Description = "Seed for split, shuffling, head initialisation and dropout" };
         var perClass = new Option<int?>("--per-class") { Description = "At most this many images per class (the chapter: 1000)" };
@@ -32,15 +32,15 @@ internal static class TrainCommand
         var weightDecay = new Option<double>("--weight-decay") { Description = "Weight decay" };
         var frozenBn = new Option<FrozenBatchNorm>("--frozen-bn") { DefaultValueFactory = _ => FrozenBatchNorm.Frozen, Description = "BatchNorm outside trained layers: Frozen, AffineTrainable or Trainable" };
         var augment = new Option<string?>("--augment") { Description = "Training augmentation: flip, crop or flip,crop (turns caching off)" };
-        var patience = new Option<int?>("--early-stopping") { Description = "Stop after this many epochs without a better validation accuracy" };
+        var patience = new Option<int?>("--early-stopping") { Description = "Stop after this many epochs without a better validation accuracy (few-photo fine-tuning with --train-layers: validation loss, default 5)" };
         var logName = new Option<string>("--log-name") { DefaultValueFactory = _ => "log", Description = "File name of the JSON log" };
         var cacheDir = new Option<string?>("--cache-dir") { Description = "Folder for cached activations (default: ~/.cache/tenni/features)" };
         var recipe = new Option<string?>("--recipe") { Description = "chapter: the chapter's recipe exactly (20 epochs of Adam, batch 64, head at 10×) instead of the automatic choice of head solver" };
-        var headSolver = new Option<HeadSolver?>("--head-solver") { Description = "Auto (default: L-BFGS when only the head trains on few photos per class or many classes), Gradient (the chapter's recipe) or Lbfgs" };
+        var headSolver = new Option<HeadSolver?>("--head-solver") { Description = "Auto (default: on few photos per class or many classes, L-BFGS when only the head trains, or with --train-layers the head fitted first and the layers fine-tuned from it), Gradient (the chapter's recipe) or Lbfgs" };
         var l2 = new Option<string?>("--l2") { Description = "L2 strengths the L-BFGS head tries, comma-separated, strongest first (default 10,3,1,0.3,…,1e-4)" };
-        var refit = new Option<bool>("--refit") { Description = "After choosing on the validation photos, fit the L-BFGS head again on training + validation photos" };
+        var refit = new Option<bool>("--refit") { Description = "After choosing on the validation photos (--folds 0), fit the L-BFGS head again on training + validation photos (cross-validation already fits it on all)" };
         var folds = new Option<int?>("--folds") { Description = "Choose the L-BFGS head's strength by K-fold cross-validation over training + validation photos, then fit it on all (0: on the validation split; default: cross-validation when the validation split has under 10 photos of some class)" };
-        var from = new Option<string?>("--from") { Description = "Continue from a trained model (a run folder or its best/): a second stage, e.g. --train-layers res5 --lr 1e-5" };
+        var from = new Option<string?>("--from") { Description = "Continue from a trained model (a run folder, its best/ or warm-start/): a second stage, e.g. --train-layers res5 --lr 1e-5 (its head is kept: no new L-BFGS fit)" };
         var command = new Command("train", "Fine-tune a source model on a folder of images (the chapter's recipe)")
         {
             data, model, weights, preprocessing, layer, trainLayers, epochs, batch, lr, headScale, split, seed, perClass, classes, output, resume,

@@ -47,7 +47,7 @@ public sealed record HeadSolverChoice(HeadSolver Solver, string Reason, int Fold
         double perClass = (double)trainingPhotos / classes;
         long steps = (long)options.Epochs * ((trainingPhotos + options.BatchSize - 1) / options.BatchSize);
         bool few = perClass < FewPhotosPerClass || classes >= ManyClasses;
-        if (options.TrainLayers.Count > 0 && few && cache.Enabled && !options.Augmentation.IsEnabled)
+        if (options.TrainLayers.Count > 0 && few && cache.Enabled && !options.Augmentation.IsEnabled && options.InitialModel is null)
         {
             return new(HeadSolver.Gradient, $"{string.Join(", ", options.TrainLayers)} train on {trainingPhotos} photos for {classes} classes ({perClass:0.#} per class): the head is first fitted to convergence with {string.Join(", ", options.TrainLayers)} as loaded, then everything fine-tunes with the few-photo settings (docs/training.md; --recipe chapter for the chapter's recipe)") { WarmStart = true };
         }
@@ -78,7 +78,7 @@ public sealed record HeadSolverChoice(HeadSolver Solver, string Reason, int Fold
             ? CrossValidationFolds.Automatic(all)
             : 0);
         string choice = folds == 0
-            ? $"its L2 strength chosen on the validation photos ({(options.Folds is null ? $"at least {fewestValidation} per class" : "--folds 0")})"
+            ? $"its L2 strength chosen on the validation photos ({(options.Folds is not null ? "--folds 0" : fewestValidation >= FewValidationPhotosPerClass ? $"at least {fewestValidation} per class" : "a class has under 2 photos in all: too few to cross-validate")})"
             : $"its L2 strength chosen by {folds}-fold cross-validation over all {split.Train.Count + split.Validation.Count} photos, then the head fitted on all of them ({(options.Folds is null ? $"the validation split has only {fewestValidation} photo{(fewestValidation == 1 ? "" : "s")} of some class" : $"--folds {folds}")})";
         return new(HeadSolver.Lbfgs, $"{why}; {choice}", folds);
     }

@@ -141,7 +141,11 @@ public sealed class RunFolder
             ["classes"] = split.Classes,
             ["split"] = split.Method,
             ["cache"] = new { enabled = cache.Enabled, tensor = cache.Tensor, layer = cache.Layer, reason = cache.Reason },
-            ["head_solver"] = new { solver = head.Solver.ToString(), reason = head.Reason, folds = head.Folds, warm_start = head.WarmStart },
+            ["head_solver"] = new
+            {
+                solver = head.Solver.ToString(), reason = head.Reason, folds = head.Folds, warm_start = head.WarmStart,
+                head_learning_rate_scale = head.WarmStart ? FewPhotoFineTuning.Settings(options).HeadLearningRateScale : options.HeadLearningRateScale,
+            },
             ["source_weights"] = model.Source.WeightsPath,
             ["source_sha256"] = model.Source.WeightsHash,
             ["parent"] = options.InitialModel is null ? null : System.IO.Path.GetFullPath(options.InitialModel),

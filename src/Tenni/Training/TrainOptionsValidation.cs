@@ -9,7 +9,7 @@ public sealed partial record TrainOptions
     private static readonly HashSet<string> RunFileNames = new(StringComparer.OrdinalIgnoreCase)
     {
         "config.json", TrainedModelFile.FileName, "model.safetensors", DatasetSplit.TrainFile, DatasetSplit.ValidationFile, "data-report.json", "data-report-val.json",
-        "accuracy.png", "loss.png", "snapshot", "best", "report.html",
+        "accuracy.png", "loss.png", "snapshot", "best", "report.html", FewPhotoFineTuning.FolderName,
     };
 
     /// <summary>Throws <see cref="TenniException"/> naming the first option that is out of range and what is valid.</summary>
@@ -41,6 +41,7 @@ public sealed partial record TrainOptions
         Require(HeadSolver != HeadSolver.Lbfgs || (TrainLayers.Count == 0 && !Augmentation.IsEnabled && Cache),
             "--head-solver lbfgs fits the head alone on cached features: it cannot be combined with --train-layers, --augment or --no-cache (use --head-solver gradient)");
         Require(!Refit || HeadSolver != HeadSolver.Gradient, "--refit refits an L-BFGS head on training + validation photos; it does not apply to --head-solver gradient (--recipe chapter)");
+        Require(!Refit || TrainLayers.Count == 0, "--refit refits a head fitted alone on training + validation photos; with --train-layers the validation photos choose the best epoch (docs/training.md)");
         Require(Folds is null or 0 or >= 2, $"--folds must be 0 (choose on the validation split) or at least 2, got {Folds}");
         Require(Folds is null || HeadSolver != HeadSolver.Gradient, "--folds chooses the L-BFGS head's strength by cross-validation; it does not apply to --head-solver gradient (--recipe chapter)");
         Require(IsPlainName(LogName) && !RunFileNames.Contains(LogName), $"log name '{LogName}' must be a plain file name (no folder, not one of the run's own files: {string.Join(", ", RunFileNames)})");

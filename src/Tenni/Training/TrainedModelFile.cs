@@ -41,7 +41,7 @@ public sealed record TrainedModelFile(
 
     public const string WeightsName = "model.safetensors";
 
-    private const string Damaged = "the file is damaged; use another copy of the run, or train again";
+    internal const string Damaged = "the file is damaged; use another copy of the run, or train again";
 
     /// <summary>Whether <paramref name="folder"/> holds a model description (not yet verified).</summary>
     public static bool Exists(string folder) => File.Exists(Path.Combine(folder, FileName));

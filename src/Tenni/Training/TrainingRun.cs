@@ -72,12 +72,14 @@ public static class TrainingRun
         using var batches = TrainingBatches.Create(model, split, options, cache, run.ScratchFolder, extraction, output);
         bool lbfgs = head.Solver == HeadSolver.Lbfgs;
         using var solverUpdater = lbfgs ? LbfgsFor(model, batches, head.Folds, options) : null;
-        using var fewPhotos = head.WarmStart && !run.Resume ? FewPhotoFineTuning.Start(model, batches, options, output) : null; // a resumed run's snapshot holds its head
+        var fewPhotos = !head.WarmStart ? null
+            : run.Resume ? FewPhotoFineTuning.Resume(run.Path) // the snapshot holds the trained state; the baseline is in its folder
+            : FewPhotoFineTuning.Start(model, batches, split.Classes, options, run.Path, output);
         var optimizer = lbfgs ? null : TrainingOptimizer.Create(model, head.WarmStart ? FewPhotoFineTuning.Settings(options) : options);
         IUpdater updater = solverUpdater ?? (IUpdater)new StandardUpdater(model, batches.Train, optimizer!.Optimizer, options.Seed);
         var trainer = new Trainer(updater, lbfgs ? options.L2Grid.Count : options.Epochs, run.Path);
         var log = new LogReport(Path.Combine(run.Path, options.LogName));
-        var best = new BestModel(folder => TrainedModelFile.Save(folder, model, split.Classes, Record(solverUpdater)), run.BestFolder);
+        var best = new BestModel(folder => TrainedModelFile.Save(folder, model, split.Classes, Record(solverUpdater) ?? fewPhotos?.FineTuned), run.BestFolder);
         var snapshot = new Snapshot(run.Path);
         if (optimizer is not null)
         {
@@ -124,10 +126,10 @@ public static class TrainingRun
         }
         else if (fewPhotos is not null)
         {
-            training = fewPhotos.Head with { Solver = HeadSolver.Gradient, WarmStart = true };
-            if (!fewPhotos.Finish(model, log, best, output))
+            (training, bool fineTuned) = fewPhotos.Finish(model, split.Classes, log, best, output);
+            if (!fineTuned)
             {
-                (bestAccuracy, bestEpoch, training) = (fewPhotos.BaselineAccuracy, 0, fewPhotos.Head);
+                (bestAccuracy, bestEpoch) = (fewPhotos.BaselineAccuracy, 0);
             }
         }
         else
@@ -138,8 +140,18 @@ public static class TrainingRun
         return new TrainingResult(run.Path, bestAccuracy, bestEpoch, trainer.Updater.Epoch, log.Path, cache.Enabled, clock.Elapsed.TotalSeconds, training);
     }
 
-    private static LbfgsUpdater LbfgsFor(ClassifierModel model, TrainingBatches batches, int folds, TrainOptions options) =>
-        new(model, model.Head, LbfgsUpdater.Collect(batches.Train), LbfgsUpdater.Collect(batches.Validation), options.L2Grid, folds, options.Seed);
+    private static LbfgsUpdater LbfgsFor(ClassifierModel model, TrainingBatches batches, int folds, TrainOptions options)
+    {
+        var (train, trainLabels) = LbfgsUpdater.Collect(batches.Train);
+        var (validation, validationLabels) = LbfgsUpdater.Collect(batches.Validation);
+        using (train)
+        using (trainLabels)
+        using (validation)
+        using (validationLabels)
+        {
+            return new(model, model.Head, (train, trainLabels), (validation, validationLabels), options.L2Grid, folds, options.Seed);
+        }
+    }
 
     // best/ holds the chosen fit; a refit on the validation split comes after the trainer and is not in it.
     private static HeadTraining? Record(LbfgsUpdater? solver) =>
@@ -151,10 +163,10 @@ public static class TrainingRun
     {
         var chosen = log.Entries.First(e => (int)e[ObservationKeys.Epoch] == best.BestEpoch);
         double l2 = chosen[ObservationKeys.L2];
-        double temperature = chosen[ObservationKeys.Temperature];
+        double? temperature = chosen.TryGetValue(ObservationKeys.Temperature, out double t) ? t : null; // absent in logs of older runs being resumed
         model.LoadStateFrom(Path.Combine(best.Folder, TrainedModelFile.WeightsName));
         string heldOut = solver.FoldCount > 0 ? $"{solver.FoldCount}-fold cross-validation" : "the validation photos";
-        output.WriteLine($"head: L-BFGS chose l2 = {Strength(l2)} of [{string.Join(", ", options.L2Grid.Select(Strength))}] on {heldOut}: held-out accuracy {best.BestAccuracy:0.####}, loss {chosen[ObservationKeys.ValidationLoss]:0.####} at temperature {temperature:0.###}");
+        output.WriteLine($"head: L-BFGS chose l2 = {Strength(l2)} of [{string.Join(", ", options.L2Grid.Select(Strength))}] on {heldOut}: held-out accuracy {best.BestAccuracy:0.####}, loss {chosen[ObservationKeys.ValidationLoss]:0.####} at temperature {temperature ?? 1:0.###}");
         if (solver.FoldCount > 0)
         {
             output.WriteLine($"head: fitted on all {solver.FittedPhotos} photos (training + validation); the held-out numbers come from the folds");
@@ -166,7 +178,7 @@ public static class TrainingRun
             return new HeadTraining(HeadSolver.Lbfgs, l2, Refit: false, Temperature: temperature);
         }
 
-        int photos = solver.Refit(l2, temperature);
+        int photos = solver.Refit(l2, temperature ?? 1);
         output.WriteLine($"refit: l2 = {Strength(l2)} on all {photos} photos (training + validation); the validation numbers above come from before the refit");
         return new HeadTraining(HeadSolver.Lbfgs, l2, Refit: true, Temperature: temperature);
     }

@@ -60,6 +60,17 @@ public sealed class TrainedModelFuzzTests
     }
 
     [Fact]
+    public void Write_HeadTrainingWithoutTheLaterFields_WritesOnlyTheFirstThree_SoOlderFilesKeepTheirChecksum()
+    {
+        string folder = TinyModelFolder.Create(out _, new HeadTraining(HeadSolver.Lbfgs, 0.01, Refit: false));
+
+        var head = JsonNode.Parse(File.ReadAllText(Path.Combine(folder, "model.json")))!["head_training"]!.AsObject();
+
+        Assert.Equal(["solver", "l2", "refit"], head.Select(p => p.Key));
+        Assert.Equal(new HeadTraining(HeadSolver.Lbfgs, 0.01, Refit: false), TrainedModelFile.Read(folder).Training);
+    }
+
+    [Fact]
     public void Read_ClassesSwapped_RefusedAsEdited()
     {
         // On main this loaded, and every prediction came back under the other class's name.

@@ -18,7 +18,7 @@ internal static class HeadWarmStart
     {
         using var scope = NewDisposeScope();
         var train = HeadInputs(model, batches.Train);
-        int folds = CrossValidationFolds.Automatic(train.Labels.data<long>().ToArray().GroupBy(l => l).Select(g => g.Count()));
+        int folds = options.Folds is >= 2 and int asked ? asked : CrossValidationFolds.Automatic(train.Labels.data<long>().ToArray().GroupBy(l => l).Select(g => g.Count()));
         var none = (zeros(0, train.Features.shape[1]), zeros(0, dtype: ScalarType.Int64));
         using var solver = new LbfgsUpdater(model, model.Head, train, none, options.L2Grid, folds, options.Seed);
         using var noGrad = no_grad();

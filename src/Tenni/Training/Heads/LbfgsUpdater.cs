@@ -36,7 +36,7 @@ public sealed class LbfgsUpdater : IUpdater, IDisposable
     private readonly List<(Tensor Weight, Tensor Bias)?> _path;
 
     /// <param name="model">The model whose state snapshots save (the head belongs to it).</param>
-    /// <param name="train">[N, d] the head's inputs for every training photo and [N] their labels.</param>
+    /// <param name="train">[N, d] the head's inputs for every training photo and [N] their labels (copied or shared: the caller may dispose its handles).</param>
     /// <param name="validation">The validation photos' inputs and labels.</param>
     /// <param name="folds">0: score each strength on the validation photos and fit the head on the training
     /// photos; K ≥ 2: pool both, score by stratified K-fold cross-validation, fit the head on all.</param>
@@ -49,10 +49,10 @@ public sealed class LbfgsUpdater : IUpdater, IDisposable
         FoldCount = folds;
         if (folds == 0)
         {
-            _features = train.Features.flatten(1).DetachFromDisposeScope();
-            _labels = train.Labels.DetachFromDisposeScope();
+            _features = train.Features.flatten(1).DetachFromDisposeScope(); // flatten gives a handle of its own
+            _labels = train.Labels.alias().DetachFromDisposeScope();
             _validationFeatures = validation.Features.flatten(1).DetachFromDisposeScope();
-            _validationLabels = validation.Labels.DetachFromDisposeScope();
+            _validationLabels = validation.Labels.alias().DetachFromDisposeScope();
             _folds = [];
         }
         else
@@ -95,11 +95,21 @@ public sealed class LbfgsUpdater : IUpdater, IDisposable
         var labels = new List<Tensor>();
         foreach (var (input, label) in batches.Epoch(0))
         {
-            inputs.Add(input.flatten(1));
+            inputs.Add(input);
             labels.Add(label);
         }
 
-        return (cat(inputs), cat(labels));
+        try
+        {
+            return (cat(inputs.Select(i => i.flatten(1)).ToList()), cat(labels));
+        }
+        finally
+        {
+            foreach (var tensor in inputs.Concat(labels))
+            {
+                tensor.Dispose();
+            }
+        }
     }
 
     public void Update(IDictionary<string, double> observation)
@@ -162,6 +172,7 @@ public sealed class LbfgsUpdater : IUpdater, IDisposable
         return new JsonObject
         {
             [ObservationKeys.Epoch] = Epoch, ["solver_iterations"] = SolverIterations, [ObservationKeys.Temperature] = double.IsFinite(CurrentTemperature) ? CurrentTemperature : null,
+            ["grid"] = new JsonArray(_grid.Select(l2 => (JsonNode?)JsonValue.Create(l2)).ToArray()),
         };
     }
 
@@ -169,6 +180,11 @@ public sealed class LbfgsUpdater : IUpdater, IDisposable
     {
         var fields = JsonFields.Wrap(state, Path.Combine(folder, SnapshotFiles.State));
         int epoch = fields.Int(ObservationKeys.Epoch, 0, _grid.Count);
+        if (state["grid"] is JsonArray grid && !grid.Select(v => v?.GetValue<double>()).SequenceEqual(_grid.Select(l2 => (double?)l2)))
+        {
+            throw new TenniException($"the snapshot was taken with the L2 grid [{string.Join(", ", grid)}], not [{string.Join(", ", _grid)}]; resume with --l2 {string.Join(",", grid)}");
+        }
+
         long solverIterations = fields.Long("solver_iterations", 0, long.MaxValue);
         _model.LoadStateFrom(Path.Combine(folder, SnapshotFiles.Model));
         RestorePath(Path.Combine(folder, PathFile));
@@ -218,7 +234,9 @@ public sealed class LbfgsUpdater : IUpdater, IDisposable
 
     private void RestorePath(string file)
     {
-        var (tensors, _) = TensorFile.Load(file);
+        // Snapshots written before the path was saved have none: the next strength then starts from zero
+        // (the same optimum within the solver's tolerance).
+        var (tensors, _) = File.Exists(file) ? TensorFile.Load(file) : ([], []);
         for (int slot = 0; slot < _path.Count; slot++)
         {
             _path[slot]?.Weight.Dispose();

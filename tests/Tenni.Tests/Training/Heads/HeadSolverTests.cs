@@ -47,9 +47,81 @@ public sealed class HeadSolverTests(ITestOutputHelper output)
         Assert.True(correct / predictions.Count > 0.95, $"{correct} of {predictions.Count}: a refitted head knows the photos it was fitted on");
     }
 
+    [Fact]
+    public void TrainLayersOnFewPhotos_HeadFirst_ThenSavesWhicheverHasTheLowerValidationLoss()
+    {
+        // samples/pets: 24 photos per class, so few-photo fine-tuning of res5 (3 epochs to keep it short).
+        string data = Path.Combine(TestData.RepositoryRoot, "samples", "pets");
+        var printed = new StringWriter();
+        var options = new TrainOptions { CacheFolder = Cache, TrainLayers = ["res5"], Epochs = 3 };
+
+        var result = TrainingRun.Train(data, NewRun(), options, printed);
+
+        string text = printed.ToString();
+        output.WriteLine(text);
+        Assert.Contains("the head is first fitted to convergence with res5 as loaded", text);
+        Assert.Matches(@"head: first fitted by L-BFGS on the \d+ training photos' features with res5 as loaded: l2 = [0-9.e-]+ by \d-fold cross-validation", text);
+        double baseline = Number(text, @"baseline \(epoch 0, the converged head\): validation loss ([0-9.]+)");
+        var losses = System.Text.Json.JsonDocument.Parse(File.ReadAllText(result.LogPath)).RootElement.EnumerateArray()
+            .Select(e => e.GetProperty("validation/main/loss").GetDouble()).ToList();
+        bool fineTuned = losses.Min() < baseline;
+        Assert.Equal(fineTuned ? losses.IndexOf(losses.Min()) + 1 : 0, result.BestEpoch);
+        Assert.Equal(fineTuned, result.Head!.WarmStart);
+        Assert.True(result.Head is { L2: > 0, Temperature: > 0 });
+
+        // The saved model is the one chosen: its loss on the validation photos is the smaller of the two.
+        using var classifier = TrainedClassifier.Load(result.RunFolder);
+        var split = DatasetSplit.Load(result.RunFolder, classifier.Classes);
+        var predictions = classifier.PredictFiles(split.Validation.Select(v => v.Path).ToArray()).ToList();
+        double loss = split.Validation.Zip(predictions).Average(p => -Math.Log(p.Second.Probabilities![p.First.Label]));
+        Assert.Equal(Math.Min(baseline, losses.Min()), loss, 2e-3);
+    }
+
+    [Fact]
+    public void TrainLayersOnFewPhotos_RateFarTooHigh_KeepsTheConvergedHead_AlsoWhenResumed()
+    {
+        // Adam at rate 1 wrecks res5 within an epoch: no epoch beats the baseline, which must be what is
+        // saved (model and best/), also by a run interrupted after epoch 1 and resumed.
+        string data = Path.Combine(TestData.RepositoryRoot, "samples", "pets");
+        string run = NewRun();
+        var options = new TrainOptions { CacheFolder = Cache, TrainLayers = ["res5"], Epochs = 3, LearningRate = 1 };
+        TrainingRun.Train(data, run, options with { StopAfterEpoch = 1 }, new StringWriter());
+        var printed = new StringWriter();
+
+        var result = TrainingRun.Train(data, run, options, printed, resume: true);
+
+        output.WriteLine(printed.ToString());
+        Assert.Contains("note: fine-tuning did not lower the validation loss of the converged head", printed.ToString());
+        Assert.Equal(0, result.BestEpoch);
+        Assert.Equal(new HeadTraining(HeadSolver.Lbfgs, result.Head!.L2, Refit: false, result.Head.Folds, result.Head.Temperature), result.Head);
+        string[] photos = Directory.GetFiles(data, "*.jpg", SearchOption.AllDirectories).Order(StringComparer.Ordinal).Take(6).ToArray();
+        float[] Probabilities(string folder)
+        {
+            using var classifier = TrainedClassifier.Load(folder);
+            return classifier.PredictFiles(photos).SelectMany(p => p.Probabilities!).ToArray();
+        }
+
+        float[] baseline = Probabilities(Path.Combine(run, FewPhotoFineTuning.FolderName));
+        Assert.Equal(baseline, Probabilities(run));
+        Assert.Equal(baseline, Probabilities(Path.Combine(run, "best")));
+    }
+
+    private static double Number(string text, string pattern) =>
+        double.Parse(System.Text.RegularExpressions.Regex.Match(text, pattern).Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
+
     private static (string Train, string HeldOut) HoldOutFirstPhotoPerClass()
     {
-        string root = Directory.CreateTempSubdirectory("tenni-held-out").FullName;
+        string root = Path.Combine(Path.GetTempPath(), "tenni-held-out-oxford"); // one copy, reused by later runs
+        if (Directory.Exists(Path.Combine(root, "held-out")) && Directory.GetFiles(Path.Combine(root, "held-out"), "*.jpg", SearchOption.AllDirectories).Length == 37)
+        {
+            return (Path.Combine(root, "train"), Path.Combine(root, "held-out"));
+        }
+
+        if (Directory.Exists(root))
+        {
+            Directory.Delete(root, recursive: true);
+        }
+
         foreach (string breed in Directory.GetDirectories(TestData.OxfordPets))
         {
             string[] photos = Directory.GetFiles(breed, "*.jpg").Order(StringComparer.Ordinal).ToArray();
