@@ -39,12 +39,14 @@ internal static class TrainCommand
         var headSolver = new Option<HeadSolver?>("--head-solver") { Description = "Auto (default: on few photos per class or many classes, L-BFGS when only the head trains, or with --train-layers the head fitted first and the layers fine-tuned from it), Gradient (the chapter's recipe) or Lbfgs" };
         var l2 = new Option<string?>("--l2") { Description = "L2 strengths the L-BFGS head tries, comma-separated, strongest first (default 10,3,1,0.3,…,1e-4)" };
         var refit = new Option<bool>("--refit") { Description = "After choosing on the validation photos (--folds 0), fit the L-BFGS head again on training + validation photos (cross-validation already fits it on all)" };
+        var layerLr = new Option<string?>("--layer-lr") { Description = "Per-layer learning rates of trained layers, e.g. res5=1e-4,res4=1e-5 (others: --lr)" };
+        var splitMethod = new Option<SplitMethod>("--split-method") { DefaultValueFactory = _ => SplitMethod.Stratified, Description = "Stratified (default: each class split on its own), Random (one split over all photos) or Chainer (the chapter's split_dataset_random exactly: NumPy's permutation with --seed)" };
         var folds = new Option<int?>("--folds") { Description = "Choose the L-BFGS head's strength by K-fold cross-validation over training + validation photos, then fit it on all (0: on the validation split; default: cross-validation when the validation split has under 10 photos of some class)" };
         var from = new Option<string?>("--from") { Description = "Continue from a trained model (a run folder, its best/ or warm-start/): a second stage, e.g. --train-layers res5 --lr 1e-5 (its head is kept: no new L-BFGS fit)" };
         var command = new Command("train", "Fine-tune a source model on a folder of images (the chapter's recipe)")
         {
             data, model, weights, preprocessing, layer, trainLayers, epochs, batch, lr, headScale, split, seed, perClass, classes, output, resume,
-            noCache, optimizer, schedule, weightDecay, frozenBn, augment, patience, logName, cacheDir, from, recipe, headSolver, l2, refit, folds,
+            noCache, optimizer, schedule, weightDecay, frozenBn, augment, patience, logName, cacheDir, from, recipe, headSolver, l2, refit, folds, splitMethod, layerLr,
         };
         command.SetAction(parsed => context.Execute(parsed, () =>
         {
@@ -78,6 +80,8 @@ internal static class TrainCommand
                 L2Grid = parsed.GetValue(l2) is { } grid ? Numbers(grid, "--l2") : new TrainOptions().L2Grid,
                 Refit = parsed.GetValue(refit),
                 Folds = parsed.GetValue(folds),
+                SplitMethod = parsed.GetValue(splitMethod),
+                LayerLearningRates = LayerRates(parsed.GetValue(layerLr)),
             };
             string runFolder = parsed.GetValue(output) ?? Path.Combine("runs", $"train-{DateTime.Now.ToString("yyyyMMdd-HHmmss", CultureInfo.InvariantCulture)}");
             OutputGuard.CheckPlace(runFolder, "--out", [parsed.GetValue(data)!]);
@@ -115,6 +119,26 @@ internal static class TrainCommand
         List(text).Select(t => double.TryParse(t, NumberStyles.Float, CultureInfo.InvariantCulture, out double v)
             ? v
             : throw new TenniException($"{option}: '{t}' is not a number; expected comma-separated numbers such as 1,0.1,0.01")).ToArray();
+
+    private static Dictionary<string, double> LayerRates(string? text)
+    {
+        var rates = new Dictionary<string, double>(StringComparer.Ordinal);
+        foreach (string pair in List(text))
+        {
+            string[] parts = pair.Split('=', 2, StringSplitOptions.TrimEntries);
+            if (parts.Length != 2 || parts[0].Length == 0 || !double.TryParse(parts[1], NumberStyles.Float, CultureInfo.InvariantCulture, out double rate))
+            {
+                throw new TenniException($"--layer-lr: '{pair}' is not LAYER=RATE; expected e.g. res5=1e-4,res4=1e-5");
+            }
+
+            if (!rates.TryAdd(parts[0], rate))
+            {
+                throw new TenniException($"--layer-lr: layer '{parts[0]}' is given twice");
+            }
+        }
+
+        return rates;
+    }
 
     private static Augmentation ParseAugmentation(string? text)
     {

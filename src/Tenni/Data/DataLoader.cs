@@ -111,7 +111,9 @@ public sealed class DataLoader(IReadOnlyList<ImageSample> samples, Preprocessing
         }
         catch (Exception e)
         {
-            writer.TryComplete(e is AggregateException { InnerExceptions.Count: 1 } a ? a.InnerException : e);
+            // Several workers can fail in the same batch: surface the first file's message, one line as
+            // always, not an AggregateException (which left two failing files a stack trace, at random).
+            writer.TryComplete(e is AggregateException a ? a.Flatten().InnerExceptions.OfType<TenniException>().FirstOrDefault() ?? a.InnerException ?? e : e);
             if (e is not OperationCanceledException)
             {
                 throw;

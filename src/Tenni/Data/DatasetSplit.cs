@@ -45,10 +45,16 @@ public sealed class DatasetSplit
             throw new TenniException($"train fraction must be between 0 and 1 (exclusive), got {options.TrainFraction}");
         }
 
+        if (options.Method == SplitMethod.Chainer)
+        {
+            return Chainer(folder, options);
+        }
+
         // A group is all files with one content hash; it goes to one side as a whole.
         var groups = folder.Samples.GroupBy(s => s.ContentHash).Select(g => g.ToArray()).ToList();
         var rng = new Random(options.Seed);
-        var strata = options.Stratified
+        bool stratified = options.Method == SplitMethod.Stratified;
+        var strata = stratified
             ? groups.GroupBy(g => g[0].Label).OrderBy(s => s.Key).Select(s => s.ToList()).ToList()
             : [groups];
         var train = new List<ImageSample>();
@@ -66,7 +72,29 @@ public sealed class DatasetSplit
             }
         }
 
-        string method = $"{(options.Stratified ? "stratified" : "plain")} random {options.TrainFraction:0.###}/{1 - options.TrainFraction:0.###}, seed {options.Seed}";
+        string method = $"{(stratified ? "stratified" : "plain")} random {options.TrainFraction:0.###}/{1 - options.TrainFraction:0.###}, seed {options.Seed}";
+        return new DatasetSplit(folder.Classes, Order(train), Order(validation), method);
+    }
+
+    // Chainer's split_dataset_random: order = RandomState(seed).permutation(n); the first int(n × fraction)
+    // of that order train. The dataset's order is the chapter's: one class after the other (label order),
+    // each class's files in Tenni's order (by name; the chapter's glob lists them in the file system's).
+    private static DatasetSplit Chainer(ImageFolder folder, SplitOptions options)
+    {
+        if (options.Seed < 0)
+        {
+            throw new TenniException($"--split-method chainer takes NumPy's seeds, 0 to 4294967295; got {options.Seed}");
+        }
+
+        var samples = folder.Samples.OrderBy(s => s.Label).ThenBy(s => s.Path, StringComparer.Ordinal).ToList();
+        int first = (int)(samples.Count * options.TrainFraction); // Python's int(len(dataset) * 0.7): truncation
+        int[] order = new NumPyRandomState((uint)options.Seed).Permutation(samples.Count);
+        var train = order.Take(first).Select(i => samples[i]).ToList();
+        var validation = order.Skip(first).Select(i => samples[i]).ToList();
+        var trainHashes = train.Select(s => s.ContentHash).ToHashSet();
+        int straddling = validation.Select(s => s.ContentHash).Distinct().Count(trainHashes.Contains);
+        string method = $"Chainer's split_dataset_random (NumPy RandomState({options.Seed}).permutation({samples.Count}), the first {first} train)"
+            + (straddling == 0 ? "" : $"; {straddling} group(s) of identical files fall on both sides, as in Chainer");
         return new DatasetSplit(folder.Classes, Order(train), Order(validation), method);
     }
 

@@ -12,9 +12,9 @@ public sealed record SplitOptions
     public int Seed { get; init; } = 1;
 
     /// <summary>
-    /// Split each class separately so both sides keep the class proportions (the default: with small or
-    /// unbalanced data a plain random split can leave a class nearly absent from validation). False:
-    /// one random split over all images, as Chainer's <c>split_dataset_random</c>.
+    /// <see cref="SplitMethod.Stratified"/> (the default: with small or unbalanced data a plain random
+    /// split can leave a class nearly absent from validation), <see cref="SplitMethod.Random"/> (one random
+    /// split over all images) or <see cref="SplitMethod.Chainer"/> (the chapter's split, reproduced exactly).
     /// </summary>
-    public bool Stratified { get; init; } = true;
+    public SplitMethod Method { get; init; } = SplitMethod.Stratified;
 }

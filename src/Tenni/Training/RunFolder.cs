@@ -97,7 +97,7 @@ public sealed class RunFolder
         var (split, reports) = DatasetSplit.FromFolderWithReports(
             dataFolder,
             new ImageFolderOptions { Classes = options.Classes, PerClass = options.PerClass },
-            new SplitOptions { TrainFraction = options.TrainFraction, Seed = options.Seed });
+            new SplitOptions { TrainFraction = options.TrainFraction, Seed = options.Seed, Method = options.SplitMethod });
         foreach (var (name, report) in reports)
         {
             AtomicFile.WriteAllText(System.IO.Path.Combine(Path, name), report.ToJson());

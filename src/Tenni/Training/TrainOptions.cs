@@ -53,6 +53,9 @@ public sealed partial record TrainOptions
 
     public int Seed { get; init; } = 1;
 
+    /// <summary>How the data is split when it has no <c>train/</c> and <c>val/</c> trees (<see cref="Tenni.SplitMethod"/>).</summary>
+    public SplitMethod SplitMethod { get; init; } = SplitMethod.Stratified;
+
     /// <summary>Cap per class (the chapter's <c>[:1000]</c>).</summary>
     public int? PerClass { get; init; }
 

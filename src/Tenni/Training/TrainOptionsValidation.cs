@@ -42,6 +42,8 @@ public sealed partial record TrainOptions
             "--head-solver lbfgs fits the head alone on cached features: it cannot be combined with --train-layers, --augment or --no-cache (use --head-solver gradient)");
         Require(!Refit || HeadSolver != HeadSolver.Gradient, "--refit refits an L-BFGS head on training + validation photos; it does not apply to --head-solver gradient (--recipe chapter)");
         Require(!Refit || TrainLayers.Count == 0, "--refit refits a head fitted alone on training + validation photos; with --train-layers the validation photos choose the best epoch (docs/training.md)");
+        Require(Enum.IsDefined(SplitMethod), $"unknown split method {SplitMethod}; valid: {string.Join(", ", Enum.GetNames<SplitMethod>())}");
+        Require(SplitMethod != SplitMethod.Chainer || Seed >= 0, $"--split-method chainer takes NumPy's seeds, 0 to 4294967295; got --seed {Seed}");
         Require(Folds is null or 0 or >= 2, $"--folds must be 0 (choose on the validation split) or at least 2, got {Folds}");
         Require(Folds is null || HeadSolver != HeadSolver.Gradient, "--folds chooses the L-BFGS head's strength by cross-validation; it does not apply to --head-solver gradient (--recipe chapter)");
         Require(IsPlainName(LogName) && !RunFileNames.Contains(LogName), $"log name '{LogName}' must be a plain file name (no folder, not one of the run's own files: {string.Join(", ", RunFileNames)})");

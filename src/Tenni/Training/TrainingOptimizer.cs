@@ -30,7 +30,13 @@ public sealed class TrainingOptimizer
         var rateOf = new Dictionary<OnnxLayer, double>();
         foreach (var (name, rate) in options.LayerLearningRates)
         {
-            foreach (var layer in model.Source.LayersOf(name))
+            var layers = model.Source.LayersOf(name);
+            if (!layers.Any(l => l.parameters().Any(p => p.requires_grad)))
+            {
+                throw new TenniException($"a learning rate is given for layer '{name}', but it is frozen: add it to --train-layers (trained: {(options.TrainLayers.Count == 0 ? "the head only" : string.Join(", ", options.TrainLayers))})");
+            }
+
+            foreach (var layer in layers)
             {
                 rateOf[layer] = rate;
             }

@@ -62,6 +62,8 @@ public sealed class TrainCommandTests
             ("the L2 grid must hold at least one positive number", ["train", "--data", Samples, "--l2", "-1"]),
             ("--refit refits an L-BFGS head", ["train", "--data", Samples, "--recipe", "chapter", "--refit"]),
             ("--folds must be 0 (choose on the validation split) or at least 2, got 1", ["train", "--data", Samples, "--folds", "1"]),
+            ("--layer-lr: 'res5' is not LAYER=RATE", ["train", "--data", Samples, "--layer-lr", "res5"]),
+            ("--split-method chainer takes NumPy's seeds, 0 to 4294967295; got --seed -1", ["train", "--data", Samples, "--split-method", "chainer", "--seed", "-1"]),
             ("--folds chooses the L-BFGS head's strength by cross-validation", ["train", "--data", Samples, "--recipe", "chapter", "--folds", "5"]),
         ];
         foreach (var (message, args) in cases)

@@ -33,7 +33,7 @@ public sealed class DatasetSplitTests
     [Fact]
     public void Random_NotStratified_SplitsTheWholeSetSeventyThirty()
     {
-        var split = DatasetSplit.Random(Pets.Value, new SplitOptions { Stratified = false });
+        var split = DatasetSplit.Random(Pets.Value, new SplitOptions { Method = SplitMethod.Random });
 
         Assert.Equal(281, split.Train.Count); // round(401 × 0.7)
         Assert.Equal(120, split.Validation.Count);

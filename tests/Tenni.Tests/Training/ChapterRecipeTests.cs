@@ -30,6 +30,7 @@ public sealed class ChapterRecipeTests : IDisposable
             WidthDivisor = 16,
             Layer = "fc7",
             TrainLayers = ["fc7"],
+            HeadSolver = HeadSolver.Gradient, // the chapter's recipe: with the cache on, 12 photos per class would otherwise get the few-photo one
             PerClass = 12,
             Epochs = 2,
             BatchSize = 8,
@@ -76,6 +77,22 @@ public sealed class ChapterRecipeTests : IDisposable
         var fourth = model.Logits(plan.Tensor!, fc6);
         Assert.False(first.allclose(second), "training: two passes draw different dropout masks");
         Assert.True(third.allclose(fourth, rtol: 0, atol: 0), "evaluation: dropout is the identity");
+    }
+
+    [Fact]
+    public void LayerLearningRates_TrainedLayerGetsItsRate_AFrozenOneIsRefused()
+    {
+        var npz = RandomWeightFiles.Write("vgg16", "npz", _folder, 16);
+        using var source = SourceModel.Load("vgg16", new SourceModelOptions { WeightsPath = npz.Path, WidthDivisor = 16 });
+        source.Freeze(["fc7"], FrozenBatchNorm.Frozen);
+        using var model = new ClassifierModel(source, "fc7", 2, seed: 1);
+        var options = new TrainOptions { Model = "vgg16", TrainLayers = ["fc7"], LayerLearningRates = new Dictionary<string, double> { ["fc7"] = 3e-4 } };
+
+        var optimizer = TrainingOptimizer.Create(model, options);
+
+        Assert.Equal([3e-4, 1e-3], optimizer.BaseRates.Order()); // fc7 at its own rate, the head at 10 × --lr
+        var error = Assert.Throws<TenniException>(() => TrainingOptimizer.Create(model, options with { LayerLearningRates = new Dictionary<string, double> { ["fc6"] = 1e-5 } }));
+        Assert.Contains("layer 'fc6', but it is frozen: add it to --train-layers", error.Message);
     }
 
     public void Dispose() => Directory.Delete(_folder, recursive: true);

@@ -61,7 +61,7 @@ public sealed class HeadSolverTests(ITestOutputHelper output)
         output.WriteLine(text);
         Assert.Contains("the head is first fitted to convergence with res5 as loaded", text);
         Assert.Matches(@"head: first fitted by L-BFGS on the \d+ training photos' features with res5 as loaded: l2 = [0-9.e-]+ by \d-fold cross-validation", text);
-        double baseline = Number(text, @"baseline \(epoch 0, the converged head\): validation loss ([0-9.]+)");
+        double baseline = Number(text, @"baseline \(epoch 0, the converged head, in warm-start/\): validation loss ([0-9.]+)");
         var losses = System.Text.Json.JsonDocument.Parse(File.ReadAllText(result.LogPath)).RootElement.EnumerateArray()
             .Select(e => e.GetProperty("validation/main/loss").GetDouble()).ToList();
         bool fineTuned = losses.Min() < baseline;
