@@ -26,6 +26,7 @@ public static class TenniCommandLine
             ExtractCommand.Create(context),
             VerifyCommand.Create(context),
             TrainCommand.Create(context),
+            TrainCommand.CreateLrFind(context),
             PredictCommand.Create(context),
             ExportCommand.Create(context),
         };

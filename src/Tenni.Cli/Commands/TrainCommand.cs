@@ -5,10 +5,15 @@ using Tenni.Training;
 
 namespace Tenni.Cli.Commands;
 
-/// <summary><c>tenni train</c>: the chapter's recipe with its settings as defaults; a thin layer over <see cref="TrainingRun"/>.</summary>
+/// <summary>
+/// <c>tenni train</c>: the chapter's recipe with its settings as defaults; a thin layer over <see cref="TrainingRun"/>.
+/// <c>tenni lr-find</c> takes the same options and sweeps the learning rate instead (<see cref="LearningRateFinder"/>).
+/// </summary>
 internal static class TrainCommand
 {
-    public static Command Create(CommandContext context)
+    public static Command CreateLrFind(CommandContext context) => Create(context, lrFind: true);
+
+    public static Command Create(CommandContext context, bool lrFind = false)
     {
         var data = new Option<string>("--data", "-d") { Description = "Folder with one sub-folder per class (or train/ and val/ trees)", Required = true };
         var model = CommonOptions.Model();
@@ -43,7 +48,9 @@ internal static class TrainCommand
         var splitMethod = new Option<SplitMethod>("--split-method") { DefaultValueFactory = _ => SplitMethod.Stratified, Description = "Stratified (default: each class split on its own), Random (one split over all photos) or Chainer (the chapter's split_dataset_random exactly: NumPy's permutation with --seed)" };
         var folds = new Option<int?>("--folds") { Description = "Choose the L-BFGS head's strength by K-fold cross-validation over training + validation photos, then fit it on all (0: on the validation split; default: cross-validation when the validation split has under 10 photos of some class)" };
         var from = new Option<string?>("--from") { Description = "Continue from a trained model (a run folder, its best/ or warm-start/): a second stage, e.g. --train-layers res5 --lr 1e-5 (its head is kept: no new L-BFGS fit)" };
-        var command = new Command("train", "Fine-tune a source model on a folder of images (the chapter's recipe)")
+        var command = new Command(lrFind ? "lr-find" : "train", lrFind
+            ? "Sweep the learning rate from 1e-7 to 10 on the recipe (fastai's lr_find): lr-find.png, lr-find.json and a suggested --lr in --out"
+            : "Fine-tune a source model on a folder of images (the chapter's recipe)")
         {
             data, model, weights, preprocessing, layer, trainLayers, epochs, batch, lr, headScale, split, seed, perClass, classes, output, resume,
             noCache, optimizer, schedule, weightDecay, frozenBn, augment, patience, logName, cacheDir, from, recipe, headSolver, l2, refit, folds, splitMethod, layerLr,
@@ -83,12 +90,18 @@ internal static class TrainCommand
                 SplitMethod = parsed.GetValue(splitMethod),
                 LayerLearningRates = LayerRates(parsed.GetValue(layerLr)),
             };
-            string runFolder = parsed.GetValue(output) ?? Path.Combine("runs", $"train-{DateTime.Now.ToString("yyyyMMdd-HHmmss", CultureInfo.InvariantCulture)}");
+            string runFolder = parsed.GetValue(output) ?? Path.Combine("runs", $"{(lrFind ? "lr-find" : "train")}-{DateTime.Now.ToString("yyyyMMdd-HHmmss", CultureInfo.InvariantCulture)}");
             OutputGuard.CheckPlace(runFolder, "--out", [parsed.GetValue(data)!]);
             if (parsed.GetValue(cacheDir) is { } cacheFolder)
             {
                 OutputGuard.CheckPlace(cacheFolder, "--cache-dir", [parsed.GetValue(data)!]);
             }
+            if (lrFind)
+            {
+                LearningRateFinder.Run(parsed.GetValue(data)!, runFolder, options, context.Output, ProgressDisplay.Lines(context.Error, "cache"));
+                return 0;
+            }
+
             TrainingRun.Train(parsed.GetValue(data)!, runFolder, options, context.Output, parsed.GetValue(resume), ProgressDisplay.Lines(context.Error, "cache"));
             return 0;
         }));
