@@ -98,6 +98,11 @@ internal static class TrainCommand
             }
             if (lrFind)
             {
+                if (parsed.GetValue(resume))
+                {
+                    throw new TenniException("--resume continues a training run; lr-find has nothing to resume");
+                }
+
                 LearningRateFinder.Run(parsed.GetValue(data)!, runFolder, options, context.Output, ProgressDisplay.Lines(context.Error, "cache"));
                 return 0;
             }

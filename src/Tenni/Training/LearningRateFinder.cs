@@ -29,6 +29,11 @@ public static class LearningRateFinder
     public static LearningRateSweep Run(string dataFolder, string outFolder, TrainOptions options, TextWriter output, IProgress<ExtractionProgress>? extraction = null)
     {
         options.Validate();
+        if (File.Exists(outFolder))
+        {
+            throw new TenniException($"'{outFolder}' is a file; lr-find writes lr-find.png and lr-find.json into a new or empty folder");
+        }
+
         if (Directory.Exists(outFolder) && Directory.EnumerateFileSystemEntries(outFolder).Any())
         {
             throw new TenniException($"'{outFolder}' is not empty; lr-find writes lr-find.png and lr-find.json into a new or empty folder");

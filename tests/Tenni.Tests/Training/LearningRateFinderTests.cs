@@ -40,5 +40,8 @@ public sealed class LearningRateFinderTests : IDisposable
 
         var again = Assert.Throws<TenniException>(() => LearningRateFinder.Run(data, output, new TrainOptions(), new StringWriter()));
         Assert.Contains("is not empty", again.Message);
+        string file = Path.Combine(_folder, "a-file");
+        File.WriteAllText(file, "");
+        Assert.Contains("is a file", Assert.Throws<TenniException>(() => LearningRateFinder.Run(data, file, new TrainOptions(), new StringWriter())).Message);
     }
 }
