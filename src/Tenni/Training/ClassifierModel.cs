@@ -56,13 +56,12 @@ public sealed class ClassifierModel : ITrainableModel, IDisposable
     }
 
     /// <summary>Logits for a batch given as <paramref name="tensorName"/>: the image input, or a cached activation.</summary>
-    public Tensor Logits(string tensorName, Tensor input)
-    {
-        Tensor features = tensorName == Cut.Tensor
-            ? input
-            : Source.Graph.Run(new Dictionary<string, Tensor> { [tensorName] = input }, [Cut.Tensor])[Cut.Tensor];
-        return Head.forward(features.flatten(1));
-    }
+    public Tensor Logits(string tensorName, Tensor input) => Head.forward(Features(tensorName, input));
+
+    /// <summary>The head's input, [N, features], for a batch given as <paramref name="tensorName"/>.</summary>
+    public Tensor Features(string tensorName, Tensor input) => (tensorName == Cut.Tensor
+        ? input
+        : Source.Graph.Run(new Dictionary<string, Tensor> { [tensorName] = input }, [Cut.Tensor])[Cut.Tensor]).flatten(1);
 
     /// <summary>Mean softmax cross-entropy and accuracy of the batch's logits.</summary>
     public (Tensor Loss, Tensor Accuracy) LossAndAccuracy(string tensorName, Tensor input, Tensor labels) =>

@@ -41,7 +41,7 @@ public static class LearningRateFinder
 
         var split = DatasetSplit.FromFolder(dataFolder, new ImageFolderOptions { Classes = options.Classes, PerClass = options.PerClass }, new SplitOptions { TrainFraction = options.TrainFraction, Seed = options.Seed, Method = options.SplitMethod });
         Directory.CreateDirectory(outFolder);
-        using var source = SourceModel.Load(options.Model, new SourceModelOptions { WeightsPath = options.Weights, Preprocessing = options.Preprocessing, WidthDivisor = options.WidthDivisor });
+        using var source = SourceModel.Load(options.Model, options.SourceOptions);
         source.Freeze(options.TrainLayers, options.FrozenBatchNorm);
         using var model = new ClassifierModel(source, options.Layer ?? source.Descriptor.DefaultLayer, split.Classes.Count, options.Seed);
         string scratch = Path.Combine(outFolder, "scratch");
@@ -71,7 +71,7 @@ public static class LearningRateFinder
     {
         var updater = new StandardUpdater(model, batches, optimizer.Optimizer, seed);
         var (rates, losses, smoothed) = (new List<double>(), new List<double>(), new List<double>());
-        double average = 0;
+        double average = 0, lowest = double.PositiveInfinity;
         for (int i = 0; i < steps; i++)
         {
             double rate = start * Math.Pow(end / start, (double)i / (steps - 1));
@@ -84,7 +84,8 @@ public static class LearningRateFinder
             rates.Add(rate);
             losses.Add(loss);
             smoothed.Add(value);
-            if (!double.IsFinite(value) || value > 4 * smoothed.Min())
+            lowest = Math.Min(lowest, value);
+            if (!double.IsFinite(value) || value > 4 * lowest)
             {
                 break;
             }

@@ -102,6 +102,9 @@ public sealed partial record TrainOptions
     /// <summary>The chapter's recipe exactly: 20 epochs of Adam, batch 64, head at 10× (what <c>--recipe chapter</c> gives).</summary>
     public static TrainOptions Chapter => new() { HeadSolver = HeadSolver.Gradient };
 
+    /// <summary>How the source model is loaded for this recipe.</summary>
+    internal SourceModelOptions SourceOptions => new() { WeightsPath = Weights, Preprocessing = Preprocessing, WidthDivisor = WidthDivisor };
+
     /// <summary>Stop after this many epochs of this invocation (tests simulate an interruption with it).</summary>
     internal int? StopAfterEpoch { get; init; }
 }

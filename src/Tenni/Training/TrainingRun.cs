@@ -32,7 +32,7 @@ public static class TrainingRun
         return run.RemoveIfFailedEarly(() =>
         {
             var split = run.RecordData(dataFolder, options, output);
-            using var source = SourceModel.Load(options.Model, new SourceModelOptions { WeightsPath = options.Weights, Preprocessing = options.Preprocessing, WidthDivisor = options.WidthDivisor });
+            using var source = SourceModel.Load(options.Model, options.SourceOptions);
             source.Freeze(options.TrainLayers, options.FrozenBatchNorm);
             using var model = new ClassifierModel(source, options.Layer ?? source.Descriptor.DefaultLayer, split.Classes.Count, options.Seed);
             if (options.InitialModel is { } parent)

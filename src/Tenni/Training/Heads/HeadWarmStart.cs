@@ -54,10 +54,7 @@ internal static class HeadWarmStart
         {
             foreach (var (input, label) in batches.Epoch(0))
             {
-                Tensor cut = batches.TensorName == model.Cut.Tensor
-                    ? input
-                    : model.Source.Graph.Run(new Dictionary<string, Tensor> { [batches.TensorName] = input }, [model.Cut.Tensor])[model.Cut.Tensor];
-                features.Add(cut.flatten(1));
+                features.Add(model.Features(batches.TensorName, input));
                 labels.Add(label);
             }
         }
