@@ -28,6 +28,7 @@ public static class TenniCommandLine
             TrainCommand.Create(context),
             TrainCommand.CreateLrFind(context),
             PredictCommand.Create(context),
+            EvaluateCommand.Create(context),
             ExportCommand.Create(context),
         };
 

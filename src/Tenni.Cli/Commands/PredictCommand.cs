@@ -18,7 +18,8 @@ internal static class PredictCommand
         var csv = new Option<bool>("--csv") { Description = "CSV output (path, class, probability, rank)" };
         var batch = new Option<int>("--batch") { DefaultValueFactory = _ => 32, Description = "Images per forward pass" };
         var weights = CommonOptions.Weights();
-        var command = new Command("predict", "Classify images with a trained model") { run, paths, top, json, csv, batch, weights };
+        var tta = new Option<TestTimeAugmentation>("--tta") { DefaultValueFactory = _ => TestTimeAugmentation.None, Description = "None, Flip (photo + mirror) or Crops (+ four corners at 90%): averages the views' probabilities" };
+        var command = new Command("predict", "Classify images with a trained model") { run, paths, top, json, csv, batch, weights, tta };
         command.SetAction(parsed => context.Execute(parsed, () =>
         {
             string[] inputs = parsed.GetValue(paths)!;
@@ -38,7 +39,7 @@ internal static class PredictCommand
 
             using var classifier = TrainedClassifier.Load(parsed.GetValue(run)!, parsed.GetValue(weights));
             int k = Math.Clamp(parsed.GetValue(top), 1, classifier.Classes.Count);
-            var results = classifier.PredictFiles(files, batchSize).ToList();
+            var results = classifier.PredictFiles(files, batchSize, parsed.GetValue(tta)).ToList();
             var output = context.Output;
             if (parsed.GetValue(json))
             {

@@ -47,6 +47,10 @@ internal static class TrainCommand
         var layerLr = new Option<string?>("--layer-lr") { Description = "Per-layer learning rates of trained layers, e.g. res5=1e-4,res4=1e-5 (others: --lr)" };
         var splitMethod = new Option<SplitMethod>("--split-method") { DefaultValueFactory = _ => SplitMethod.Stratified, Description = "Stratified (default: each class split on its own), Random (one split over all photos) or Chainer (the chapter's split_dataset_random exactly: NumPy's permutation with --seed)" };
         var folds = new Option<int?>("--folds") { Description = "Choose the L-BFGS head's strength by K-fold cross-validation over training + validation photos, then fit it on all (0: on the validation split; default: cross-validation when the validation split has under 10 photos of some class)" };
+        var classWeights = new Option<string?>("--class-weights") { Description = "none (default), balanced (N / (classes × photos of the class), scikit-learn's) or a JSON file of class → weight, e.g. {\"Cat\": 1, \"Dog\": 4}" };
+        var sampler = new Option<Sampler>("--sampler") { DefaultValueFactory = _ => Sampler.Shuffle, Description = "Shuffle (default: every photo once per epoch) or Balanced (classes drawn evenly, with replacement; gradient training)" };
+        var labelSmoothing = new Option<double>("--label-smoothing") { Description = "Share of the target spread over all classes, e.g. 0.1 (gradient training)" };
+        var mixup = new Option<double>("--mixup") { Description = "Mixup's alpha, e.g. 0.4: batches blended with a shuffled copy (gradient training; with the cache on, of the cached activations)" };
         var from = new Option<string?>("--from") { Description = "Continue from a trained model (a run folder, its best/ or warm-start/): a second stage, e.g. --train-layers res5 --lr 1e-5 (its head is kept: no new L-BFGS fit)" };
         var command = new Command(lrFind ? "lr-find" : "train", lrFind
             ? "Sweep the learning rate from 1e-7 to 10 on the recipe (fastai's lr_find): lr-find.png, lr-find.json and a suggested --lr in --out"
@@ -54,6 +58,7 @@ internal static class TrainCommand
         {
             data, model, weights, preprocessing, layer, trainLayers, epochs, batch, lr, headScale, split, seed, perClass, classes, output, resume,
             noCache, optimizer, schedule, weightDecay, frozenBn, augment, patience, logName, cacheDir, from, recipe, headSolver, l2, refit, folds, splitMethod, layerLr,
+            classWeights, sampler, labelSmoothing, mixup,
         };
         command.SetAction(parsed => context.Execute(parsed, () =>
         {
@@ -89,6 +94,10 @@ internal static class TrainCommand
                 Folds = parsed.GetValue(folds),
                 SplitMethod = parsed.GetValue(splitMethod),
                 LayerLearningRates = LayerRates(parsed.GetValue(layerLr)),
+                ClassWeights = Weights(parsed.GetValue(classWeights)),
+                Sampler = parsed.GetValue(sampler),
+                LabelSmoothing = parsed.GetValue(labelSmoothing),
+                MixupAlpha = parsed.GetValue(mixup),
             };
             string runFolder = parsed.GetValue(output) ?? Path.Combine("runs", $"{(lrFind ? "lr-find" : "train")}-{DateTime.Now.ToString("yyyyMMdd-HHmmss", CultureInfo.InvariantCulture)}");
             OutputGuard.CheckPlace(runFolder, "--out", [parsed.GetValue(data)!]);
@@ -157,6 +166,14 @@ internal static class TrainCommand
 
         return rates;
     }
+
+    private static ClassWeights Weights(string? text) => text switch
+    {
+        null or "none" => ClassWeights.None,
+        "balanced" => ClassWeights.Balanced,
+        _ when File.Exists(text) || Directory.Exists(text) || text.Contains('/') || text.EndsWith(".json", StringComparison.OrdinalIgnoreCase) => ClassWeights.Read(text),
+        _ => throw new TenniException($"--class-weights: '{text}' is neither none, balanced nor an existing JSON file of class → weight"),
+    };
 
     private static Augmentation ParseAugmentation(string? text)
     {

@@ -16,9 +16,14 @@ public sealed class DataLoader(IReadOnlyList<ImageSample> samples, Preprocessing
 
     public int BatchCount => (int)(((long)samples.Count + _options.BatchSize - 1) / _options.BatchSize); // long: a batch near int.MaxValue must not overflow
 
-    /// <summary>The order in which epoch <paramref name="epoch"/> visits the samples.</summary>
+    /// <summary>The order in which epoch <paramref name="epoch"/> visits the samples (with <see cref="Sampler.Balanced"/>, its draws: photos may repeat).</summary>
     public int[] Order(int epoch)
     {
+        if (_options.Shuffle && _options.Sampler == Sampler.Balanced)
+        {
+            return BalancedDraws(new Random(Mix(_options.Seed, epoch, -1)));
+        }
+
         int[] order = Enumerable.Range(0, samples.Count).ToArray();
         if (_options.Shuffle)
         {
@@ -31,6 +36,20 @@ public sealed class DataLoader(IReadOnlyList<ImageSample> samples, Preprocessing
         }
 
         return order;
+    }
+
+    // A class uniformly, then one of its photos uniformly: each class is drawn equally often.
+    private int[] BalancedDraws(Random rng)
+    {
+        var byClass = Enumerable.Range(0, samples.Count).GroupBy(i => samples[i].Label).OrderBy(g => g.Key).Select(g => g.ToArray()).ToArray();
+        var draws = new int[samples.Count];
+        for (int i = 0; i < draws.Length; i++)
+        {
+            int[] members = byClass[rng.Next(byClass.Length)];
+            draws[i] = members[rng.Next(members.Length)];
+        }
+
+        return draws;
     }
 
     /// <summary>One pass over the samples. Dispose each batch when done with it.</summary>

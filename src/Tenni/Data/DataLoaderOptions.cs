@@ -9,6 +9,9 @@ public sealed record DataLoaderOptions
     /// <summary>Shuffle every epoch (training); false keeps the samples' order (validation, extraction).</summary>
     public bool Shuffle { get; init; }
 
+    /// <summary>How a shuffled epoch draws its photos; <see cref="Data.Sampler.Balanced"/> draws classes evenly.</summary>
+    public Sampler Sampler { get; init; } = Sampler.Shuffle;
+
     /// <summary>Drives the shuffling and the augmentation; epoch k of seed s is the same on every run.</summary>
     public int Seed { get; init; } = 1;
 

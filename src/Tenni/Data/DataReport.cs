@@ -49,6 +49,11 @@ public sealed record DataReport
             $"data: {Root}: {Classes.Count} classes, {Images} images, {Skipped.Count} files skipped, {Duplicates.Count} groups of identical files",
         };
         lines.AddRange(Classes.Select(c => $"  {c.Name} (label {c.Label}): {c.Images} images of {c.Files} files"));
+        if (Imbalance() is { } imbalance)
+        {
+            lines.Add(imbalance);
+        }
+
         if (Skipped.Count > 0)
         {
             lines.Add("  skipped: " + string.Join(", ", Skipped.GroupBy(s => s.Reason).Select(g => $"{g.Count()} {Describe(g.Key)}")));
@@ -68,6 +73,25 @@ public sealed record DataReport
         lines.Add($"  sizes: width {Sizes.Width.Min}–{Sizes.Width.Max} (median {Sizes.Width.Median}), height {Sizes.Height.Min}–{Sizes.Height.Max} (median {Sizes.Height.Median}); shorter side " +
             string.Join(", ", Sizes.ShorterSide.Select(b => $"{b.Key}: {b.Value}")));
         return lines;
+    }
+
+    /// <summary>Above this ratio of the largest class's images to the smallest's, the summary flags the imbalance.</summary>
+    public const double ImbalanceRatio = 3;
+
+    // Accuracy hides a minority class the model ignores: say so, and what helps.
+    private string? Imbalance()
+    {
+        var present = Classes.Where(c => c.Images > 0).ToList();
+        if (present.Count < 2)
+        {
+            return null;
+        }
+
+        var (largest, smallest) = (present.MaxBy(c => c.Images)!, present.MinBy(c => c.Images)!);
+        double ratio = (double)largest.Images / smallest.Images;
+        return ratio > ImbalanceRatio
+            ? $"  imbalanced: {largest.Name} has {ratio:0.#}× the images of {smallest.Name} (above {ImbalanceRatio:0}:1); consider --class-weights balanced or --sampler balanced, and judge by per-class recall (tenni evaluate)"
+            : null;
     }
 
     internal static DataReport Build(string root, IReadOnlyList<string> classes, Dictionary<string, int> fileCounts, List<ImageSample> samples, List<SkippedImage> skipped, long maxPixels)

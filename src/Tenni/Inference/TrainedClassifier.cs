@@ -75,29 +75,40 @@ public sealed class TrainedClassifier : IDisposable
         return Enumerable.Range(0, images.Count).Select(i => flat[(i * Classes.Count)..((i + 1) * Classes.Count)]).ToArray();
     }
 
-    private float[][] PredictPreprocessed(float[] values, int count)
+    // Probabilities of `count` photos given as `views` preprocessed views each, averaged over the views.
+    private float[][] PredictPreprocessed(float[] values, int count, int views)
     {
         using var scope = NewDisposeScope();
-        Tensor probabilities = Probabilities(AlignedTensor.From(values, count, 3L, Preprocessing.Size, Preprocessing.Size)).contiguous();
+        Tensor probabilities = Probabilities(AlignedTensor.From(values, (long)count * views, 3L, Preprocessing.Size, Preprocessing.Size))
+            .view(count, views, Classes.Count).mean([1L]).contiguous();
         float[] flat = probabilities.data<float>().ToArray();
         return Enumerable.Range(0, count).Select(i => flat[(i * Classes.Count)..((i + 1) * Classes.Count)]).ToArray();
     }
 
-    /// <summary>Predicts files in batches; unreadable files come back with their problem instead of probabilities.</summary>
-    public IEnumerable<Prediction> PredictFiles(IReadOnlyList<string> files, int batchSize = 32)
+    /// <summary>
+    /// Predicts files in batches; unreadable files come back with their problem instead of probabilities.
+    /// With <paramref name="tta"/>, each photo's probabilities are the mean over its views.
+    /// </summary>
+    public IEnumerable<Prediction> PredictFiles(IReadOnlyList<string> files, int batchSize = 32, TestTimeAugmentation tta = TestTimeAugmentation.None)
     {
+        int views = TestTimeViews.Count(tta);
+        int length = Preprocessing.Length * views;
         foreach (var chunk in files.Chunk(Math.Max(1, batchSize)))
         {
             // Each image is preprocessed while the decode budget counts it; only the model-size inputs
             // are kept for the batch, never a batch of full-size images.
-            int length = Preprocessing.Length;
             float[] values = new float[chunk.Length * length];
             var problems = new ImageProblem?[chunk.Length];
             Parallel.For(0, chunk.Length, i =>
             {
                 var (done, problem) = ImageReader.Read(chunk[i], ImageReader.DefaultMaxPixels, ImageReader.DefaultMaxFileBytes, image =>
                 {
-                    Preprocessing.Normalize(Preprocessing.Fit(image.Image), values.AsSpan(i * length, length));
+                    int view = 0;
+                    foreach (var fitted in TestTimeViews.Of(image.Image, Preprocessing, tta))
+                    {
+                        Preprocessing.Normalize(fitted, values.AsSpan((i * length) + (view++ * Preprocessing.Length), Preprocessing.Length));
+                    }
+
                     return image.Format;
                 });
                 problems[i] = done is null ? problem : null;
@@ -111,7 +122,7 @@ public sealed class TrainedClassifier : IDisposable
                 }
             }
 
-            float[][] probabilities = good == 0 ? [] : PredictPreprocessed(values[..(good * length)], good);
+            float[][] probabilities = good == 0 ? [] : PredictPreprocessed(values[..(good * length)], good, views);
             int next = 0;
             for (int i = 0; i < chunk.Length; i++)
             {
@@ -120,6 +131,18 @@ public sealed class TrainedClassifier : IDisposable
                     : new Prediction(chunk[i], probabilities[next++], null);
             }
         }
+    }
+
+    /// <summary>
+    /// Evaluates the classifier on labelled photos (labels in this classifier's class order): see
+    /// <see cref="Evaluation"/>. Unreadable photos are left out and returned with their problem.
+    /// </summary>
+    public (Evaluation Evaluation, IReadOnlyList<Prediction> Unreadable) Evaluate(IReadOnlyList<Data.ImageSample> samples, int batchSize = 32, TestTimeAugmentation tta = TestTimeAugmentation.None, int topLosses = 10)
+    {
+        var predictions = PredictFiles([.. samples.Select(s => s.Path)], batchSize, tta).ToList();
+        int[] readable = [.. Enumerable.Range(0, samples.Count).Where(i => predictions[i].Probabilities is not null)];
+        var evaluation = Evaluation.From(Classes, [.. readable.Select(i => samples[i].Label)], [.. readable.Select(i => predictions[i].Probabilities!)], [.. readable.Select(i => samples[i].Path)], topLosses);
+        return (evaluation, [.. predictions.Where(p => p.Probabilities is null)]);
     }
 
     public void Dispose()

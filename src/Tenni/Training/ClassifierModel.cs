@@ -10,7 +10,7 @@ namespace Tenni;
 /// <summary>
 /// The target model: a source model cut at a layer, followed by a new fully connected head whose input
 /// size is inferred from the cut layer (Chainer's <c>L.Linear(None, n_out)</c>), trained as Chainer's
-/// <c>L.Classifier</c> with softmax cross-entropy and accuracy.
+/// <c>L.Classifier</c> with softmax cross-entropy and accuracy (<see cref="ClassificationLoss"/>).
 /// </summary>
 public sealed class ClassifierModel : ITrainableModel, IDisposable
 {
@@ -62,14 +62,6 @@ public sealed class ClassifierModel : ITrainableModel, IDisposable
     public Tensor Features(string tensorName, Tensor input) => (tensorName == Cut.Tensor
         ? input
         : Source.Graph.Run(new Dictionary<string, Tensor> { [tensorName] = input }, [Cut.Tensor])[Cut.Tensor]).flatten(1);
-
-    /// <summary>Mean softmax cross-entropy and accuracy of the batch's logits.</summary>
-    public (Tensor Loss, Tensor Accuracy) LossAndAccuracy(string tensorName, Tensor input, Tensor labels) =>
-        LossAndAccuracy(Logits(tensorName, input), labels);
-
-    /// <summary>Mean softmax cross-entropy and accuracy, as <c>L.Classifier</c> reports them.</summary>
-    public static (Tensor Loss, Tensor Accuracy) LossAndAccuracy(Tensor logits, Tensor labels) =>
-        (nn.functional.cross_entropy(logits, labels), logits.argmax(1).eq(labels).to_type(ScalarType.Float32).mean());
 
     /// <summary>Everything training can change: the head, trainable source parameters and running statistics that update.</summary>
     public IEnumerable<(string Name, Tensor Value)> TrainableState()

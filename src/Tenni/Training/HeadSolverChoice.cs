@@ -52,10 +52,11 @@ public sealed record HeadSolverChoice(HeadSolver Solver, string Reason, int Fold
             return new(HeadSolver.Gradient, $"{string.Join(", ", options.TrainLayers)} train on {trainingPhotos} photos for {classes} classes ({perClass:0.#} per class): the head is first fitted to convergence with {string.Join(", ", options.TrainLayers)} as loaded, then everything fine-tunes with the few-photo settings (docs/training.md; --recipe chapter for the chapter's recipe)") { WarmStart = true };
         }
 
-        if (options.TrainLayers.Count > 0 || options.Augmentation.IsEnabled || !headInputCached)
+        if (options.TrainLayers.Count > 0 || options.Augmentation.IsEnabled || !headInputCached || options.NeedsGradientLoss)
         {
             string why = options.TrainLayers.Count > 0 ? "source layers train with the head"
                 : options.Augmentation.IsEnabled ? "augmentation changes the head's input every epoch"
+                : options.NeedsGradientLoss ? "label smoothing, mixup and a balanced sampler shape gradient steps"
                 : $"the head's input is not cached ({cache.Reason})";
             return new(HeadSolver.Gradient, $"the chapter's recipe: {why}");
         }

@@ -4,15 +4,16 @@ namespace Tenni.Training;
 
 /// <summary>
 /// What the training loop needs of a model (Chainer's <c>L.Classifier</c> as the optimizer's target):
-/// a loss and accuracy for a batch, a training/evaluation switch, and the state a snapshot saves.
+/// logits for a batch (the loss is the updater's <see cref="ClassificationLoss"/>), a training/evaluation
+/// switch, and the state a snapshot saves.
 /// <see cref="ClassifierModel"/> is the real one; the loop's tests use a two-parameter stand-in.
 /// </summary>
 public interface ITrainableModel
 {
     void Train(bool training);
 
-    /// <summary>Mean loss and accuracy for a batch given as graph tensor <paramref name="tensorName"/>.</summary>
-    (Tensor Loss, Tensor Accuracy) LossAndAccuracy(string tensorName, Tensor input, Tensor labels);
+    /// <summary>Logits [N, classes] for a batch given as graph tensor <paramref name="tensorName"/>.</summary>
+    Tensor Logits(string tensorName, Tensor input);
 
     /// <summary>Everything training can change, by name.</summary>
     IEnumerable<(string Name, Tensor Value)> TrainableState();

@@ -48,7 +48,7 @@ public static class LearningRateFinder
         LearningRateSweep sweep;
         using (var batches = TrainingBatches.Create(model, split, options, CachePlan.Decide(model, options), scratch, extraction, output))
         {
-            sweep = Sweep(model, batches.Train, TrainingOptimizer.Create(model, options), options.LearningRate, options.Seed);
+            sweep = Sweep(model, batches.Train, TrainingOptimizer.Create(model, options), options.LearningRate, options.Seed, options.Loss(split));
         }
 
         if (Directory.Exists(scratch))
@@ -67,9 +67,9 @@ public static class LearningRateFinder
     /// smoothed by an exponential moving average (β = <see cref="Beta"/>, bias-corrected) and the sweep stops when it
     /// exceeds 4× its minimum or is not finite.
     /// </summary>
-    public static LearningRateSweep Sweep(ITrainableModel model, BatchSource batches, TrainingOptimizer optimizer, double baseRate, int seed, double start = 1e-7, double end = 10, int steps = 100)
+    public static LearningRateSweep Sweep(ITrainableModel model, BatchSource batches, TrainingOptimizer optimizer, double baseRate, int seed, ClassificationLoss? loss = null, double start = 1e-7, double end = 10, int steps = 100)
     {
-        var updater = new StandardUpdater(model, batches, optimizer.Optimizer, seed);
+        var updater = new StandardUpdater(model, batches, optimizer.Optimizer, seed, loss);
         var (rates, losses, smoothed) = (new List<double>(), new List<double>(), new List<double>());
         double average = 0, lowest = double.PositiveInfinity;
         for (int i = 0; i < steps; i++)
@@ -78,11 +78,11 @@ public static class LearningRateFinder
             optimizer.Scale(rate / baseRate);
             var observation = new Dictionary<string, double>();
             updater.Update(observation);
-            double loss = observation[ObservationKeys.Loss];
-            average = (Beta * average) + ((1 - Beta) * loss);
+            double stepLoss = observation[ObservationKeys.Loss];
+            average = (Beta * average) + ((1 - Beta) * stepLoss);
             double value = average / (1 - Math.Pow(Beta, i + 1));
             rates.Add(rate);
-            losses.Add(loss);
+            losses.Add(stepLoss);
             smoothed.Add(value);
             lowest = Math.Min(lowest, value);
             if (!double.IsFinite(value) || value > 4 * lowest)

@@ -146,6 +146,7 @@ public sealed class RunFolder
                 solver = head.Solver.ToString(), reason = head.Reason, folds = head.Folds, warm_start = head.WarmStart,
                 head_learning_rate_scale = head.WarmStart ? FewPhotoFineTuning.Settings(options).HeadLearningRateScale : options.HeadLearningRateScale,
             },
+            ["class_weights"] = options.ClassWeights.For(split.Classes, split.Train), // in label order, as the loss uses them
             ["source_weights"] = model.Source.WeightsPath,
             ["source_sha256"] = model.Source.WeightsHash,
             ["parent"] = options.InitialModel is null ? null : System.IO.Path.GetFullPath(options.InitialModel),

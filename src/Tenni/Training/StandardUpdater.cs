@@ -10,10 +10,14 @@ namespace Tenni.Training;
 /// Chainer's <c>StandardUpdater</c>: one iteration = one batch → forward → loss → backward → optimizer
 /// step, reported as <c>main/loss</c> and <c>main/accuracy</c>. Owns the step's dispose scope. Each epoch
 /// reseeds torch's generator from (seed, epoch), so dropout masks do not depend on where a run resumed.
-/// A snapshot holds its position, the model's trainable state and the optimizer's moments.
+/// A snapshot holds its position, the model's trainable state and the optimizer's moments. The loss is
+/// <paramref name="loss"/> (default: the chapter's plain cross-entropy); its random draws (mixup) are
+/// seeded by (seed, iteration), so a resumed run draws what the uninterrupted one would have.
 /// </summary>
-public sealed class StandardUpdater(ITrainableModel model, BatchSource batches, optim.Optimizer optimizer, int seed) : IUpdater
+public sealed class StandardUpdater(ITrainableModel model, BatchSource batches, optim.Optimizer optimizer, int seed, ClassificationLoss? loss = null) : IUpdater
 {
+    private readonly ClassificationLoss _loss = loss ?? new ClassificationLoss();
+
     private IEnumerator<(Tensor Input, Tensor Labels)>? _current;
     private int _position;
 
@@ -45,11 +49,12 @@ public sealed class StandardUpdater(ITrainableModel model, BatchSource batches, 
         {
             using var scope = NewDisposeScope();
             model.Train(true);
-            var (loss, accuracy) = model.LossAndAccuracy(batches.TensorName, input, labels);
+            var rng = new Random(unchecked((int)((seed * 1_000_003L) ^ (Iteration * 0x9E3779B1L))));
+            var (value, accuracy) = _loss.Compute(model, batches.TensorName, input, labels, rng);
             optimizer.zero_grad();
-            loss.backward();
+            value.backward();
             optimizer.step();
-            observation[ObservationKeys.Loss] = loss.item<float>();
+            observation[ObservationKeys.Loss] = value.item<float>();
             observation[ObservationKeys.Accuracy] = accuracy.item<float>();
         }
         catch

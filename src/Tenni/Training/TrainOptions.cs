@@ -99,8 +99,27 @@ public sealed partial record TrainOptions
     /// </summary>
     public int? Folds { get; init; }
 
+    /// <summary>How much each class's photos count in the loss (<c>--class-weights</c>); default: all the same.</summary>
+    public ClassWeights ClassWeights { get; init; } = ClassWeights.None;
+
+    /// <summary>How a training epoch draws its photos (<c>--sampler</c>); <see cref="Data.Sampler.Balanced"/> draws classes evenly.</summary>
+    public Sampler Sampler { get; init; } = Sampler.Shuffle;
+
+    /// <summary>Share of the target spread over all classes (<c>--label-smoothing</c>, e.g. 0.1); gradient training only.</summary>
+    public double LabelSmoothing { get; init; }
+
+    /// <summary>Mixup's α (<c>--mixup</c>, e.g. 0.4); 0: off; gradient training only.</summary>
+    public double MixupAlpha { get; init; }
+
     /// <summary>The chapter's recipe exactly: 20 epochs of Adam, batch 64, head at 10× (what <c>--recipe chapter</c> gives).</summary>
     public static TrainOptions Chapter => new() { HeadSolver = HeadSolver.Gradient };
+
+    /// <summary>The gradient steps' loss for this recipe on these classes and training photos.</summary>
+    internal ClassificationLoss Loss(DatasetSplit split) =>
+        new() { LabelSmoothing = LabelSmoothing, MixupAlpha = MixupAlpha, ClassWeights = ClassWeights.For(split.Classes, split.Train) };
+
+    /// <summary>True when the loss or the draws differ from plain cross-entropy over shuffled photos: only gradient training has them.</summary>
+    internal bool NeedsGradientLoss => LabelSmoothing > 0 || MixupAlpha > 0 || Sampler != Sampler.Shuffle;
 
     /// <summary>How the source model is loaded for this recipe.</summary>
     internal SourceModelOptions SourceOptions => new() { WeightsPath = Weights, Preprocessing = Preprocessing, WidthDivisor = WidthDivisor };

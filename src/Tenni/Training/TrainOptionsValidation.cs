@@ -1,3 +1,4 @@
+using Tenni.Data;
 using Tenni.Training;
 
 namespace Tenni;
@@ -46,6 +47,12 @@ public sealed partial record TrainOptions
         Require(SplitMethod != SplitMethod.Chainer || Seed >= 0, $"--split-method chainer takes NumPy's seeds, 0 to 4294967295; got --seed {Seed}");
         Require(Folds is null or 0 or >= 2, $"--folds must be 0 (choose on the validation split) or at least 2, got {Folds}");
         Require(Folds is null || HeadSolver != HeadSolver.Gradient, "--folds chooses the L-BFGS head's strength by cross-validation; it does not apply to --head-solver gradient (--recipe chapter)");
+        Require(double.IsFinite(LabelSmoothing) && LabelSmoothing is >= 0 and < 1, $"label smoothing must be in [0, 1), got {LabelSmoothing}; 0.1 is usual");
+        Require(double.IsFinite(MixupAlpha) && MixupAlpha is >= 0 and <= 10, $"mixup α must be in [0, 10], got {MixupAlpha}; 0.2–0.4 is usual, 0 turns it off");
+        Require(Enum.IsDefined(Sampler), $"unknown sampler {Sampler}; valid: {string.Join(", ", Enum.GetNames<Sampler>())}");
+        Require(ClassWeights is not null, "class weights must be given (ClassWeights.None for none)");
+        Require(HeadSolver != HeadSolver.Lbfgs || !NeedsGradientLoss,
+            "--head-solver lbfgs fits the head by L-BFGS on every photo at once: --label-smoothing, --mixup and --sampler balanced apply to gradient training (use --head-solver gradient; --class-weights works with both)");
         Require(IsPlainName(LogName) && !RunFileNames.Contains(LogName), $"log name '{LogName}' must be a plain file name (no folder, not one of the run's own files: {string.Join(", ", RunFileNames)})");
         if (Classes is not null)
         {

@@ -28,7 +28,7 @@ public sealed class TrainingBatches : IDisposable
     public static TrainingBatches Create(ClassifierModel model, DatasetSplit split, TrainOptions options, CachePlan cache, string scratchFolder, IProgress<ExtractionProgress>? extraction = null, TextWriter? output = null)
     {
         var preprocessing = model.Source.Preprocessing;
-        var trainLoader = new DataLoader(split.Train, preprocessing, new DataLoaderOptions { BatchSize = options.BatchSize, Shuffle = true, Seed = options.Seed, Augmentation = options.Augmentation });
+        var trainLoader = new DataLoader(split.Train, preprocessing, new DataLoaderOptions { BatchSize = options.BatchSize, Shuffle = true, Seed = options.Seed, Augmentation = options.Augmentation, Sampler = options.Sampler });
         var valLoader = new DataLoader(split.Validation, preprocessing, new DataLoaderOptions { BatchSize = options.BatchSize, Shuffle = false });
         if (!cache.Enabled)
         {

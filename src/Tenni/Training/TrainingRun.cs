@@ -69,14 +69,15 @@ public static class TrainingRun
     public static TrainingResult Fit(ClassifierModel model, DatasetSplit split, CachePlan cache, HeadSolverChoice head, RunFolder run, TrainOptions options, TextWriter output, IProgress<ExtractionProgress>? extraction = null)
     {
         var clock = Stopwatch.StartNew();
+        var loss = options.Loss(split);
         using var batches = TrainingBatches.Create(model, split, options, cache, run.ScratchFolder, extraction, output);
         bool lbfgs = head.Solver == HeadSolver.Lbfgs;
-        using var solverUpdater = lbfgs ? LbfgsFor(model, batches, head.Folds, options) : null;
+        using var solverUpdater = lbfgs ? LbfgsFor(model, batches, head.Folds, options, loss.ClassWeights) : null;
         var fewPhotos = !head.WarmStart ? null
             : run.Resume ? FewPhotoFineTuning.Resume(run.Path) // the snapshot holds the trained state; the baseline is in its folder
-            : FewPhotoFineTuning.Start(model, batches, split.Classes, options, run.Path, output);
+            : FewPhotoFineTuning.Start(model, batches, split.Classes, options, loss.ClassWeights, run.Path, output);
         var optimizer = lbfgs ? null : TrainingOptimizer.Create(model, head.WarmStart ? FewPhotoFineTuning.Settings(options) : options);
-        IUpdater updater = solverUpdater ?? (IUpdater)new StandardUpdater(model, batches.Train, optimizer!.Optimizer, options.Seed);
+        IUpdater updater = solverUpdater ?? (IUpdater)new StandardUpdater(model, batches.Train, optimizer!.Optimizer, options.Seed, loss);
         var trainer = new Trainer(updater, lbfgs ? options.L2Grid.Count : options.Epochs, run.Path);
         var log = new LogReport(Path.Combine(run.Path, options.LogName));
         var best = new BestModel(folder => TrainedModelFile.Save(folder, model, split.Classes, Record(solverUpdater) ?? fewPhotos?.FineTuned), run.BestFolder);
@@ -140,7 +141,7 @@ public static class TrainingRun
         return new TrainingResult(run.Path, bestAccuracy, bestEpoch, trainer.Updater.Epoch, log.Path, cache.Enabled, clock.Elapsed.TotalSeconds, training);
     }
 
-    private static LbfgsUpdater LbfgsFor(ClassifierModel model, TrainingBatches batches, int folds, TrainOptions options)
+    private static LbfgsUpdater LbfgsFor(ClassifierModel model, TrainingBatches batches, int folds, TrainOptions options, IReadOnlyList<double>? classWeights)
     {
         var (train, trainLabels) = LbfgsUpdater.Collect(batches.Train);
         var (validation, validationLabels) = LbfgsUpdater.Collect(batches.Validation);
@@ -149,7 +150,7 @@ public static class TrainingRun
         using (validation)
         using (validationLabels)
         {
-            return new(model, model.Head, (train, trainLabels), (validation, validationLabels), options.L2Grid, folds, options.Seed);
+            return new(model, model.Head, (train, trainLabels), (validation, validationLabels), options.L2Grid, folds, options.Seed, classWeights);
         }
     }
 

@@ -29,7 +29,7 @@ public sealed class Evaluator(ITrainableModel model, BatchSource validation) : I
             using (var scope = NewDisposeScope())
             using (no_grad())
             {
-                var (loss, accuracy) = model.LossAndAccuracy(validation.TensorName, input, labels);
+                var (loss, accuracy) = ClassificationLoss.Plain(model.Logits(validation.TensorName, input), labels);
                 int n = (int)labels.shape[0];
                 lossSum += loss.item<float>() * n;
                 correct += accuracy.item<float>() * n;

@@ -50,9 +50,9 @@ internal sealed class FewPhotoFineTuning
     public static TrainOptions Settings(TrainOptions options) => options with { HeadLearningRateScale = 1 };
 
     /// <summary>Stage 1: the converged head, saved with its validation loss and accuracy as the baseline.</summary>
-    public static FewPhotoFineTuning Start(ClassifierModel model, TrainingBatches batches, IReadOnlyList<string> classes, TrainOptions options, string runFolder, TextWriter output)
+    public static FewPhotoFineTuning Start(ClassifierModel model, TrainingBatches batches, IReadOnlyList<string> classes, TrainOptions options, IReadOnlyList<double>? classWeights, string runFolder, TextWriter output)
     {
-        var head = HeadWarmStart.Fit(model, batches, options, output);
+        var head = HeadWarmStart.Fit(model, batches, options, classWeights, output);
         var (loss, accuracy) = new Evaluator(model, batches.Validation).Evaluate();
         string folder = Path.Combine(runFolder, FolderName);
         Directory.CreateDirectory(folder);

@@ -14,13 +14,13 @@ namespace Tenni.Training;
 internal static class HeadWarmStart
 {
     /// <summary>Fits <paramref name="model"/>'s head in place; returns what it chose.</summary>
-    public static HeadTraining Fit(ClassifierModel model, TrainingBatches batches, TrainOptions options, TextWriter output)
+    public static HeadTraining Fit(ClassifierModel model, TrainingBatches batches, TrainOptions options, IReadOnlyList<double>? classWeights, TextWriter output)
     {
         using var scope = NewDisposeScope();
         var train = HeadInputs(model, batches.Train);
         int folds = options.Folds is >= 2 and int asked ? asked : CrossValidationFolds.Automatic(train.Labels.data<long>().ToArray().GroupBy(l => l).Select(g => g.Count()));
         var none = (zeros(0, train.Features.shape[1]), zeros(0, dtype: ScalarType.Int64));
-        using var solver = new LbfgsUpdater(model, model.Head, train, none, options.L2Grid, folds, options.Seed);
+        using var solver = new LbfgsUpdater(model, model.Head, train, none, options.L2Grid, folds, options.Seed, classWeights);
         using var noGrad = no_grad();
         var (bestWeight, bestBias) = (model.Head.weight!.detach().clone(), model.Head.bias!.detach().clone());
         var best = new Dictionary<string, double> { [ObservationKeys.ValidationLoss] = double.PositiveInfinity };

@@ -30,6 +30,7 @@ public sealed class LbfgsUpdater : IUpdater, IDisposable
     private readonly Tensor? _validationLabels;
     private readonly IReadOnlyList<(Tensor Fit, Tensor HeldOut)> _folds;
     private readonly IReadOnlyList<double> _grid;
+    private readonly IReadOnlyList<double>? _classWeights;
 
     // The unscaled solutions of the last strength, where the next one starts (the regularization path):
     // [0] the head's own fit, [1 …] one per fold. Saved in snapshots, so a resumed run takes the same path.
@@ -41,11 +42,13 @@ public sealed class LbfgsUpdater : IUpdater, IDisposable
     /// <param name="folds">0: score each strength on the validation photos and fit the head on the training
     /// photos; K ≥ 2: pool both, score by stratified K-fold cross-validation, fit the head on all.</param>
     /// <param name="seed">Shuffles the photos of each class into folds.</param>
-    public LbfgsUpdater(ITrainableModel model, Linear head, (Tensor Features, Tensor Labels) train, (Tensor Features, Tensor Labels) validation, IReadOnlyList<double> grid, int folds = 0, int seed = 1)
+    /// <param name="classWeights">Weights of each class's photos in the fits' loss (<see cref="ClassWeights"/>); the held-out scores stay unweighted.</param>
+    public LbfgsUpdater(ITrainableModel model, Linear head, (Tensor Features, Tensor Labels) train, (Tensor Features, Tensor Labels) validation, IReadOnlyList<double> grid, int folds = 0, int seed = 1, IReadOnlyList<double>? classWeights = null)
     {
         _model = model;
         _head = head;
         _grid = grid;
+        _classWeights = classWeights;
         FoldCount = folds;
         if (folds == 0)
         {
@@ -158,7 +161,7 @@ public sealed class LbfgsUpdater : IUpdater, IDisposable
         Tensor allFeatures = cat([_features, _validationFeatures!]);
         Tensor allLabels = cat([_labels, _validationLabels!]);
         using var noGrad = no_grad();
-        var fit = LogisticRegression.Fit(allFeatures, allLabels, Classes, l2, initialWeight: _head.weight! * temperature, initialBias: _head.bias! * temperature);
+        var fit = LogisticRegression.Fit(allFeatures, allLabels, Classes, l2, initialWeight: _head.weight! * temperature, initialBias: _head.bias! * temperature, classWeights: _classWeights);
         Apply(fit, 1 / temperature);
         return (int)allLabels.shape[0];
     }
@@ -222,7 +225,7 @@ public sealed class LbfgsUpdater : IUpdater, IDisposable
     private LogisticRegressionFit FitAlongPath(int slot, Tensor features, Tensor labels, double l2, ref int iterations)
     {
         var start = _path[slot];
-        var fit = LogisticRegression.Fit(features, labels, Classes, l2, initialWeight: start?.Weight, initialBias: start?.Bias);
+        var fit = LogisticRegression.Fit(features, labels, Classes, l2, initialWeight: start?.Weight, initialBias: start?.Bias, classWeights: _classWeights);
         start?.Weight.Dispose();
         start?.Bias.Dispose();
         _path[slot] = (fit.Weight.clone().DetachFromDisposeScope(), fit.Bias.clone().DetachFromDisposeScope());

@@ -7,7 +7,8 @@ namespace Tenni.Training;
 /// that a frozen network's features need when photos are few and classes many (issue 19). Minimizes
 /// <c>mean cross-entropy + (l2 / 2)·‖W‖²</c> (the bias is not penalized), which is scikit-learn's
 /// <c>LogisticRegression(C = 1 / (l2·N))</c>. Computed in float64 on the CPU: a head is at most a few
-/// million values and every evaluation is two matrix products.
+/// million values and every evaluation is two matrix products. With class weights, the cross-entropy is
+/// their weighted mean (Σ w_y·CE / Σ w_y, as PyTorch's <c>cross_entropy(weight=…)</c>).
 /// </summary>
 internal static class LogisticRegression
 {
@@ -16,7 +17,8 @@ internal static class LogisticRegression
     /// <param name="features">[N, d] inputs of the head.</param>
     /// <param name="labels">[N] class indices.</param>
     /// <param name="initialWeight">[K, d] start (a warm start along a regularization path); zeros when null.</param>
-    public static LogisticRegressionFit Fit(Tensor features, Tensor labels, int classes, double l2, LogisticRegressionOptions? options = null, Tensor? initialWeight = null, Tensor? initialBias = null)
+    /// <param name="classWeights">[K] weights of each class's photos in the loss; null: all 1.</param>
+    public static LogisticRegressionFit Fit(Tensor features, Tensor labels, int classes, double l2, LogisticRegressionOptions? options = null, Tensor? initialWeight = null, Tensor? initialBias = null, IReadOnlyList<double>? classWeights = null)
     {
         options ??= new LogisticRegressionOptions();
         // Every operation here is tiny: libtorch's intra-op threads only add synchronisation, which on a
@@ -25,7 +27,7 @@ internal static class LogisticRegression
         set_num_threads(1);
         try
         {
-            return Solve(features, labels, classes, l2, options, initialWeight, initialBias);
+            return Solve(features, labels, classes, l2, options, initialWeight, initialBias, classWeights);
         }
         finally
         {
@@ -33,11 +35,11 @@ internal static class LogisticRegression
         }
     }
 
-    private static LogisticRegressionFit Solve(Tensor features, Tensor labels, int classes, double l2, LogisticRegressionOptions options, Tensor? initialWeight, Tensor? initialBias)
+    private static LogisticRegressionFit Solve(Tensor features, Tensor labels, int classes, double l2, LogisticRegressionOptions options, Tensor? initialWeight, Tensor? initialBias, IReadOnlyList<double>? classWeights)
     {
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
-        var problem = new Problem(features.to_type(ScalarType.Float64).flatten(1), labels.to_type(ScalarType.Int64), classes, l2);
+        var problem = new Problem(features.to_type(ScalarType.Float64).flatten(1), labels.to_type(ScalarType.Int64), classes, l2, classWeights);
         Tensor theta = problem.Pack(
             initialWeight?.to_type(ScalarType.Float64) ?? zeros(classes, problem.Dimensions, dtype: ScalarType.Float64),
             initialBias?.to_type(ScalarType.Float64) ?? zeros(classes, dtype: ScalarType.Float64)).DetachFromDisposeScope();
@@ -186,9 +188,12 @@ internal static class LogisticRegression
     }
 
     /// <summary>The objective and its gradient over a flat parameter vector [W (K·d), b (K)].</summary>
-    internal sealed class Problem(Tensor x, Tensor labels, int classes, double l2)
+    internal sealed class Problem(Tensor x, Tensor labels, int classes, double l2, IReadOnlyList<double>? classWeights = null)
     {
         private readonly Tensor _oneHot = nn.functional.one_hot(labels, classes).to_type(ScalarType.Float64);
+
+        // Each photo's share of the loss, [N, 1]: 1/N, or w_y / Σ w_y with class weights.
+        private readonly Tensor _share = Shares(labels, classWeights);
 
         public long Dimensions { get; } = x.shape[1];
 
@@ -201,17 +206,28 @@ internal static class LogisticRegression
         public (double Value, Tensor Gradient) Evaluate(Tensor theta)
         {
             var (weight, bias) = Unpack(theta);
-            long n = x.shape[0];
             Tensor logits = x.matmul(weight.t()) + bias;
             Tensor logProbabilities = logits.log_softmax(1);
-            double crossEntropy = -(logProbabilities * _oneHot).sum().item<double>() / n;
+            double crossEntropy = -(logProbabilities * _oneHot * _share).sum().item<double>();
             double penalty = 0.5 * l2 * weight.square().sum().item<double>();
-            Tensor residual = (logProbabilities.exp() - _oneHot) / n;
+            Tensor residual = (logProbabilities.exp() - _oneHot) * _share;
             Tensor gradientWeight = residual.t().matmul(x) + (weight * l2);
             // dim: named, not sum(0): a literal 0 converts to the ScalarType enum, and sum(ScalarType.Byte)
             // is the sum of every element as one byte, not the [K] sums over samples.
             Tensor gradientBias = residual.sum(dim: 0);
             return (crossEntropy + penalty, Pack(gradientWeight, gradientBias));
+        }
+
+        private static Tensor Shares(Tensor labels, IReadOnlyList<double>? classWeights)
+        {
+            long n = labels.shape[0];
+            if (classWeights is null)
+            {
+                return full(n, 1, 1.0 / n, dtype: ScalarType.Float64);
+            }
+
+            Tensor perPhoto = tensor(classWeights.ToArray(), dtype: ScalarType.Float64).index_select(0, labels).unsqueeze(1);
+            return perPhoto / perPhoto.sum();
         }
     }
 }
