@@ -36,7 +36,7 @@ internal static class TrainCommand
         var schedule = new Option<LearningRateSchedule>("--schedule") { DefaultValueFactory = _ => LearningRateSchedule.Constant, Description = "Constant, Cosine or OneCycle" };
         var weightDecay = new Option<double>("--weight-decay") { Description = "Weight decay" };
         var frozenBn = new Option<FrozenBatchNorm>("--frozen-bn") { DefaultValueFactory = _ => FrozenBatchNorm.Frozen, Description = "BatchNorm outside trained layers: Frozen, AffineTrainable or Trainable" };
-        var augment = new Option<string?>("--augment") { Description = "Training augmentation: flip, crop or flip,crop (turns caching off)" };
+        var augment = new Option<string?>("--augment") { Description = $"Training augmentation, comma-separated: {AugmentationSyntax.Valid} (turns caching off; tenni show --augment pictures it)" };
         var patience = new Option<int?>("--early-stopping") { Description = "Stop after this many epochs without a better validation accuracy (few-photo fine-tuning with --train-layers: validation loss, default 5)" };
         var logName = new Option<string>("--log-name") { DefaultValueFactory = _ => "log", Description = "File name of the JSON log" };
         var cacheDir = new Option<string?>("--cache-dir") { Description = "Folder for cached activations (default: ~/.cache/tenni/features)" };
@@ -83,7 +83,7 @@ internal static class TrainCommand
                 Schedule = parsed.GetValue(schedule),
                 WeightDecay = parsed.GetValue(weightDecay),
                 FrozenBatchNorm = parsed.GetValue(frozenBn),
-                Augmentation = ParseAugmentation(augmentation),
+                Augmentation = AugmentationSyntax.Parse(augmentation),
                 EarlyStoppingPatience = parsed.GetValue(patience),
                 LogName = parsed.GetValue(logName)!,
                 CacheFolder = parsed.GetValue(cacheDir),
@@ -174,15 +174,4 @@ internal static class TrainCommand
         _ when File.Exists(text) || Directory.Exists(text) || text.Contains('/') || text.EndsWith(".json", StringComparison.OrdinalIgnoreCase) => ClassWeights.Read(text),
         _ => throw new TenniException($"--class-weights: '{text}' is neither none, balanced nor an existing JSON file of class → weight"),
     };
-
-    private static Augmentation ParseAugmentation(string? text)
-    {
-        var parts = List(text);
-        foreach (string unknown in parts.Where(p => p is not ("flip" or "crop")))
-        {
-            throw new TenniException($"unknown augmentation '{unknown}'; valid: flip, crop");
-        }
-
-        return new Augmentation { HorizontalFlip = parts.Contains("flip"), RandomResizedCrop = parts.Contains("crop") };
-    }
 }

@@ -21,13 +21,13 @@ public sealed class DataLoader(IReadOnlyList<ImageSample> samples, Preprocessing
     {
         if (_options.Shuffle && _options.Sampler == Sampler.Balanced)
         {
-            return BalancedDraws(new Random(Mix(_options.Seed, epoch, -1)));
+            return BalancedDraws(LoaderRandom.ForShuffle(_options.Seed, epoch));
         }
 
         int[] order = Enumerable.Range(0, samples.Count).ToArray();
         if (_options.Shuffle)
         {
-            var rng = new Random(Mix(_options.Seed, epoch, -1));
+            var rng = LoaderRandom.ForShuffle(_options.Seed, epoch);
             for (int i = order.Length - 1; i > 0; i--)
             {
                 int j = rng.Next(i + 1);
@@ -111,7 +111,7 @@ public sealed class DataLoader(IReadOnlyList<ImageSample> samples, Preprocessing
                     // Preprocessed while the decode budget still counts the full-size image.
                     var (done, problem) = ImageReader.Read(sample.Path, _options.MaxPixels, _options.MaxFileBytes, decoded =>
                     {
-                        var rng = new Random(Mix(_options.Seed, epoch, position));
+                        var rng = LoaderRandom.ForImage(_options.Seed, epoch, position);
                         RgbImage fitted = _options.Augmentation.IsEnabled
                             ? _options.Augmentation.Apply(decoded.Image, preprocessing, rng)
                             : preprocessing.Fit(decoded.Image);
@@ -137,19 +137,6 @@ public sealed class DataLoader(IReadOnlyList<ImageSample> samples, Preprocessing
             {
                 throw;
             }
-        }
-    }
-
-    // A fixed 64-bit mix (HashCode.Combine is randomised per process; this is stable across runs).
-    private static int Mix(int seed, int epoch, int position)
-    {
-        unchecked
-        {
-            ulong x = ((ulong)(uint)seed * 0x9E3779B97F4A7C15UL) ^ ((ulong)(uint)epoch * 0xC2B2AE3D27D4EB4FUL) ^ ((ulong)(uint)position * 0x165667B19E3779F9UL);
-            x ^= x >> 33;
-            x *= 0xFF51AFD7ED558CCDUL;
-            x ^= x >> 33;
-            return (int)(x & 0x7FFFFFFF);
         }
     }
 }

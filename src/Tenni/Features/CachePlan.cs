@@ -22,7 +22,9 @@ public sealed record CachePlan(string? Tensor, string? Layer, string Reason)
 
         if (options.Augmentation.IsEnabled)
         {
-            return new(null, null, "augmentation changes every image every epoch, so nothing before the head can be computed once");
+            // Even frozen layers see a freshly transformed picture each epoch: no activation repeats exactly.
+            return new(null, null, $"augmentation ({options.Augmentation.Describe()}) redraws every training image each epoch, so no layer's output repeats and none is cached: "
+                + "each image is decoded, augmented and run through the whole network every epoch");
         }
 
         var source = model.Source;

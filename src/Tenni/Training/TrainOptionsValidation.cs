@@ -35,8 +35,8 @@ public sealed partial record TrainOptions
         Require(Enum.IsDefined(Optimizer), $"unknown optimizer {Optimizer}; valid: {string.Join(", ", Enum.GetNames<OptimizerKind>())}");
         Require(Enum.IsDefined(Schedule), $"unknown schedule {Schedule}; valid: {string.Join(", ", Enum.GetNames<LearningRateSchedule>())}");
         Require(Enum.IsDefined(FrozenBatchNorm), $"unknown frozen-BatchNorm mode {FrozenBatchNorm}; valid: {string.Join(", ", Enum.GetNames<FrozenBatchNorm>())}");
-        Require(double.IsFinite(Augmentation.MinScale) && double.IsFinite(Augmentation.MaxScale) && Augmentation.MinScale > 0 && Augmentation.MinScale <= Augmentation.MaxScale && Augmentation.MaxScale <= 1,
-            $"crop scale must satisfy 0 < min ≤ max ≤ 1, got [{Augmentation.MinScale}, {Augmentation.MaxScale}]");
+        // Crop scale, rotation 0–180, jitter strengths, RandAugment N 1–10 and M 0–30: one line each.
+        Augmentation.Validate();
         Require(Enum.IsDefined(HeadSolver), $"unknown head solver {HeadSolver}; valid: {string.Join(", ", Enum.GetNames<HeadSolver>())}");
         Require(L2Grid.Count >= 1 && L2Grid.All(v => double.IsFinite(v) && v > 0), $"the L2 grid must hold at least one positive number, got [{string.Join(", ", L2Grid)}]");
         Require(HeadSolver != HeadSolver.Lbfgs || (TrainLayers.Count == 0 && !Augmentation.IsEnabled && Cache),
