@@ -58,6 +58,12 @@ internal static class EvaluateCommand
             }
 
             Print(context.Output, evaluation, plain, mode, classifier.Folder);
+            if (parsed.GetValue(data) is null && classifier.Training is { Refit: true })
+            {
+                // Cross-validation and --refit fit the head on the validation photos too: their numbers flatter it.
+                context.Output.WriteLine("note: this head was fitted on the validation photos too (cross-validation or --refit), so these numbers are optimistic; pass --data a folder of photos it never saw (its held-out estimate is in the run's log)");
+            }
+
             if (jsonFile is not null)
             {
                 var document = new { model = Path.GetFullPath(classifier.Folder), tta = mode.ToString().ToLowerInvariant(), unreadable = unreadable.Count, evaluation, without_tta = plain };

@@ -35,7 +35,7 @@ public sealed class ImageFolder
     {
         options ??= new ImageFolderOptions();
         ImageFileBytes.CheckLimit(options.MaxFileBytes);
-        var classes = ClassFolders(root, options.Classes);
+        var classes = ClassFolders(root, options.Classes, options.SingleClassAllowed);
         var samples = new List<ImageSample>();
         var skipped = new List<SkippedImage>();
         var fileCounts = new Dictionary<string, int>();
@@ -102,7 +102,7 @@ public sealed class ImageFolder
         return kept;
     }
 
-    private static IReadOnlyList<string> ClassFolders(string root, IReadOnlyList<string>? explicitClasses)
+    private static IReadOnlyList<string> ClassFolders(string root, IReadOnlyList<string>? explicitClasses, bool singleClassAllowed)
     {
         if (!Directory.Exists(root))
         {
@@ -131,7 +131,7 @@ public sealed class ImageFolder
             throw new TenniException($"'{root}' holds no class folders; expected one sub-folder per class, e.g. {Path.Combine(root, "cat")}/ and {Path.Combine(root, "dog")}/");
         }
 
-        if (classes.Count == 1)
+        if (classes.Count == 1 && !singleClassAllowed)
         {
             throw new TenniException($"'{root}' holds one class folder ({classes[0]}); a classifier needs at least two");
         }

@@ -17,4 +17,7 @@ public sealed record ImageFolderOptions
 
     /// <summary>Files with more bytes are skipped as too large, having read at most this many bytes plus one (default 256 MiB).</summary>
     public long MaxFileBytes { get; init; } = ImageReader.DefaultMaxFileBytes;
+
+    /// <summary>Accept a folder with one class (a held-out set to evaluate on may hold only some classes); training needs two.</summary>
+    public bool SingleClassAllowed { get; init; }
 }

@@ -32,7 +32,7 @@ public static class EvaluationData
             throw new TenniException($"data folder '{dataFolder}' does not exist; expected a folder with one sub-folder per class ({string.Join(", ", classes)})");
         }
 
-        var folder = ImageFolder.Scan(dataFolder);
+        var folder = ImageFolder.Scan(dataFolder, new ImageFolderOptions { SingleClassAllowed = true });
         string[] unknown = [.. folder.Classes.Where(c => !classes.Contains(c))];
         if (unknown.Length > 0)
         {

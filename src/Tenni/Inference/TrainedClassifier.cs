@@ -13,9 +13,10 @@ namespace Tenni;
 /// </summary>
 public sealed class TrainedClassifier : IDisposable
 {
-    private TrainedClassifier(ClassifierModel model, IReadOnlyList<string> classes, string folder)
+    private TrainedClassifier(ClassifierModel model, IReadOnlyList<string> classes, string folder, HeadTraining? training)
     {
         Model = model;
+        Training = training;
         Classes = classes;
         Folder = folder;
         model.Train(false);
@@ -26,6 +27,9 @@ public sealed class TrainedClassifier : IDisposable
     public IReadOnlyList<string> Classes { get; }
 
     public string Folder { get; }
+
+    /// <summary>How the head was trained, when the model file says (L-BFGS fits: strength, refit, folds).</summary>
+    public HeadTraining? Training { get; }
 
     public Preprocessing Preprocessing => Model.Source.Preprocessing;
 
@@ -50,7 +54,7 @@ public sealed class TrainedClassifier : IDisposable
         try
         {
             var model = info.CreateModel(source);
-            return new TrainedClassifier(model, info.Classes, folder);
+            return new TrainedClassifier(model, info.Classes, folder, info.Training);
         }
         catch
         {

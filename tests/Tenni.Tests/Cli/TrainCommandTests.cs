@@ -66,6 +66,11 @@ public sealed class TrainCommandTests
             ("--layer-lr: 'res5' is not LAYER=RATE", ["train", "--data", Samples, "--layer-lr", "res5"]),
             ("--split-method chainer takes NumPy's seeds, 0 to 4294967295; got --seed -1", ["train", "--data", Samples, "--split-method", "chainer", "--seed", "-1"]),
             ("--folds chooses the L-BFGS head's strength by cross-validation", ["train", "--data", Samples, "--recipe", "chapter", "--folds", "5"]),
+            ("label smoothing must be in [0, 1), got 1", ["train", "--data", Samples, "--label-smoothing", "1"]),
+            ("mixup α must be in [0, 10], got -1", ["train", "--data", Samples, "--mixup", "-1"]),
+            ("--label-smoothing, --mixup and --sampler balanced apply to gradient training", ["train", "--data", Samples, "--head-solver", "lbfgs", "--mixup", "0.4"]),
+            ("--class-weights: 'heavy' is neither none, balanced nor an existing JSON file", ["train", "--data", Samples, "--class-weights", "heavy"]),
+            ("does not exist", ["train", "--data", Samples, "--class-weights", "/no/such/weights.json"]),
         ];
         foreach (var (message, args) in cases)
         {
