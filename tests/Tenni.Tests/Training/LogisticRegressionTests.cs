@@ -77,6 +77,60 @@ public sealed class LogisticRegressionTests(ITestOutputHelper output)
         Assert.True(difference.Probability <= 5e-4, $"max |Δp| {difference.Probability:E2}");
     }
 
+    public static TheoryData<string> WeightedReferenceCases { get; } = new(
+        "wa-2classes-balanced-l2-0.01",
+        "wb-3classes-weights-l2-0.01");
+
+    /// <summary>
+    /// Class weights (Σ w_y·CE / Σ w_y + (l2/2)‖W‖²) against scikit-learn's class_weight fit at
+    /// C = 1 / (l2·Σ_i w_{y_i}) (make_reference.py, weighted_cases): 10:1 imbalanced data, 'balanced' weights
+    /// on 2 classes and a {1, 4, 10} dict on 3; the reference agrees with damped Newton's method to 3e-10.
+    /// The tolerances are the tight parity test's (above): objective 1e-9 relative, W 1e-4 × scale, centred
+    /// bias 1e-3 × scale, probabilities 1e-5; the weights move W by 0.31 and 0.36 from the unweighted
+    /// solution, thousands of times the tolerance.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(WeightedReferenceCases))]
+    public void Fit_ClassWeights_ReachesScikitLearnWeightedMinimum(string name)
+    {
+        var reference = Reference.Load(name);
+        using var scope = NewDisposeScope();
+        var (features, labels) = reference.Tensors();
+
+        var fit = LogisticRegression.Fit(features, labels, reference.Classes, reference.L2, Tight, classWeights: reference.ClassWeights);
+
+        var difference = Differences(reference, features, fit);
+        output.WriteLine($"{name}: {difference}");
+        Assert.True(fit.Converged, $"not converged: {difference}");
+        Assert.True(Math.Abs(difference.RelativeObjective) <= 1e-9, $"objective {fit.Objective:R}, the reference's {reference.Objective:R}");
+        Assert.True(difference.Weight <= 1e-4 * reference.WeightScale, $"max |ΔW| {difference.Weight:E2}");
+        Assert.True(difference.Bias <= 1e-3 * reference.BiasScale, $"max |Δb| {difference.Bias:E2}");
+        Assert.True(difference.Probability <= 1e-5, $"max |Δp| {difference.Probability:E2}");
+    }
+
+    /// <summary>
+    /// Without the weights the same data gives scikit-learn's unweighted solution (W within 1e-4 × scale), and
+    /// that is more than 0.1 from the weighted fit in some weight: a fit that ignored classWeights would fail
+    /// here as well as above.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(WeightedReferenceCases))]
+    public void Fit_ClassWeights_DifferFromUnweightedFit(string name)
+    {
+        var reference = Reference.Load(name);
+        using var scope = NewDisposeScope();
+        var (features, labels) = reference.Tensors();
+
+        var weighted = LogisticRegression.Fit(features, labels, reference.Classes, reference.L2, Tight, classWeights: reference.ClassWeights);
+        var unweighted = LogisticRegression.Fit(features, labels, reference.Classes, reference.L2, Tight);
+
+        double toUnweightedReference = MaxAbsDifference(Doubles(unweighted.Weight), reference.UnweightedCoef!);
+        double weightedToUnweighted = MaxAbsDifference(Doubles(weighted.Weight), Doubles(unweighted.Weight));
+        output.WriteLine($"{name}: unweighted fit vs sklearn's unweighted {toUnweightedReference:E2}, weighted vs unweighted {weightedToUnweighted:E2}");
+        Assert.True(toUnweightedReference <= 1e-4 * reference.WeightScale, $"unweighted max |ΔW| {toUnweightedReference:E2}");
+        Assert.True(weightedToUnweighted > 0.1, $"the class weights moved W by only {weightedToUnweighted:E2}");
+    }
+
     [Fact]
     public void Problem_Gradient_MatchesFiniteDifferences()
     {
@@ -169,6 +223,8 @@ public sealed class LogisticRegressionTests(ITestOutputHelper output)
         Assert.Equal(2.0 / 3, accuracy, 12);
     }
 
+    private static LogisticRegressionOptions Tight { get; } = new() { GradientTolerance = 1e-8, ValueTolerance = 0 };
+
     private static Difference Differences(Reference reference, Tensor features, LogisticRegressionFit fit)
     {
         double[] probabilities = Doubles(nn.functional.softmax(features.matmul(fit.Weight.to_type(ScalarType.Float64).t()) + fit.Bias.to_type(ScalarType.Float64), 1));
@@ -198,6 +254,12 @@ public sealed class LogisticRegressionTests(ITestOutputHelper output)
     /// <summary>One case written by make_reference.py; arrays flattened row-major.</summary>
     private sealed record Reference(int Classes, double L2, long[] Labels, double[] Features, int Dimensions, double[] Coef, double[] Intercept, double[] Probabilities, double Objective)
     {
+        /// <summary>Per-class weights of the weighted cases; null in the others.</summary>
+        public double[]? ClassWeights { get; init; }
+
+        /// <summary>scikit-learn's solution without the class weights (weighted cases only), flattened.</summary>
+        public double[]? UnweightedCoef { get; init; }
+
         public static Reference Load(string name)
         {
             string path = Path.Combine(AppContext.BaseDirectory, "TestData", "logistic-regression", name + ".json");
@@ -213,7 +275,11 @@ public sealed class LogisticRegressionTests(ITestOutputHelper output)
                 Flatten(root.GetProperty("coef")),
                 Flatten(root.GetProperty("intercept")),
                 Flatten(root.GetProperty("probabilities")),
-                root.GetProperty("objective").GetDouble());
+                root.GetProperty("objective").GetDouble())
+            {
+                ClassWeights = root.TryGetProperty("class_weights", out var weights) ? Flatten(weights) : null,
+                UnweightedCoef = root.TryGetProperty("unweighted_coef", out var unweighted) ? Flatten(unweighted) : null,
+            };
         }
 
         /// <summary>max(1, max |W|): the scale of the weights' tolerance.</summary>

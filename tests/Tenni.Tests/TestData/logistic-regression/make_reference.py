@@ -15,6 +15,10 @@ Three problems (fixed seed), each at l2 = 1e-3 and 1e-1, one JSON per case:
   c  37 classes x 3 samples, 64 non-negative features with mean about 1 (like ResNet pool5 averages).
 Features are rounded to 4 decimals before fitting, so the file holds exactly what was fitted.
 
+Two class-weighted cases (seed WEIGHTED_SEED, l2 = 1e-2; see weighted_cases): wa, 2 overlapping classes
+110 : 11 with class_weight='balanced'; wb, 3 classes 100 : 10 : 10 with weights {0: 1, 1: 4, 2: 10}.
+With class weights, C = 1 / (l2·sum_i w_{y_i}) (sum over samples of their class's weight).
+
 Each file: features [N][d], labels [N], classes, l2, coef [K][d] and intercept [K] (scikit-learn's, 12
 significant digits), probabilities [N][K] (scikit-learn's predict_proba on the features, 10 decimals),
 objective (Tenni's formula at scikit-learn's solution, in numpy), and, to show how exact the reference
@@ -42,8 +46,10 @@ import scipy
 import sklearn
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import LogisticRegression
+from sklearn.utils.class_weight import compute_class_weight
 
 SEED = 20240611
+WEIGHTED_SEED = 20250118
 L2S = (1e-3, 1e-1)
 
 
@@ -72,8 +78,10 @@ def problems(rng):
     yield "c-37classes", x, labels, k
 
 
-def fit(x, labels, l2, solver, max_iter):
-    model = LogisticRegression(C=1.0 / (l2 * x.shape[0]), multi_class="multinomial", solver=solver, tol=1e-10, max_iter=max_iter)
+def fit(x, labels, l2, solver, max_iter, class_weight=None, total_weight=None):
+    # total_weight: sum over samples of their class's weight (N without class weights), see the docstring.
+    total = x.shape[0] if total_weight is None else total_weight
+    model = LogisticRegression(C=1.0 / (l2 * total), multi_class="multinomial", solver=solver, tol=1e-10, max_iter=max_iter, class_weight=class_weight)
     with warnings.catch_warnings():
         # newton-cg never reaches tol = 1e-10 on scikit-learn's summed objective (that is 1e-10 / N on the
         # mean) in float64; it stops at max_iter or on a failed line search, converged as far as it goes.
@@ -90,18 +98,23 @@ def full_solution(model, k):
     return coef, intercept
 
 
-def objective_and_gradient(x, labels, k, l2, weight, bias):
+def objective_and_gradient(x, labels, k, l2, weight, bias, share=None):
+    """share: [N] each sample's share of the loss, w_y / sum w_y with class weights; None: 1/N."""
     n = x.shape[0]
     logits = x @ weight.T + bias
     logits -= logits.max(axis=1, keepdims=True)
     log_p = logits - np.log(np.exp(logits).sum(axis=1, keepdims=True))
     one_hot = np.eye(k)[labels]
-    value = -(log_p * one_hot).sum() / n + 0.5 * l2 * (weight**2).sum()
-    residual = (np.exp(log_p) - one_hot) / n
+    if share is None:
+        value = -(log_p * one_hot).sum() / n + 0.5 * l2 * (weight**2).sum()
+        residual = (np.exp(log_p) - one_hot) / n
+    else:
+        value = -(log_p * one_hot * share[:, None]).sum() + 0.5 * l2 * (weight**2).sum()
+        residual = (np.exp(log_p) - one_hot) * share[:, None]
     return value, residual.T @ x + l2 * weight, residual.sum(axis=0)
 
 
-def newton(x, labels, k, l2):
+def newton(x, labels, k, l2, share=None):
     """Damped Newton's method with the exact Hessian over theta = [W | b] ([K, d + 1]). The Hessian is
     singular along a common shift of the biases, which no gradient has a component along: adding that
     direction's outer product makes it positive definite without changing the steps."""
@@ -111,7 +124,7 @@ def newton(x, labels, k, l2):
     penalty = np.full(d + 1, l2)
     penalty[-1] = 0
     for _ in range(100):
-        value, gw, gb = objective_and_gradient(x, labels, k, l2, theta[:, :-1], theta[:, -1])
+        value, gw, gb = objective_and_gradient(x, labels, k, l2, theta[:, :-1], theta[:, -1], share)
         gradient = np.hstack([gw, gb[:, None]])
         if np.abs(gradient).max() < 1e-14:
             break
@@ -121,18 +134,24 @@ def newton(x, labels, k, l2):
         p /= p.sum(axis=1, keepdims=True)
         # H[(k,a),(l,b)] = 1/n sum_i (p_ik delta_kl - p_ik p_il) z_ia z_ib + penalty_a delta_kl delta_ab
         pz = (p[:, :, None] * z[:, None, :]).reshape(n, k * (d + 1))
-        hessian = -(pz.T @ pz)
-        for c in range(k):
-            block = slice(c * (d + 1), (c + 1) * (d + 1))
-            hessian[block, block] += (z * p[:, c : c + 1]).T @ z
-        hessian /= n
+        if share is None:
+            hessian = -(pz.T @ pz)
+            for c in range(k):
+                block = slice(c * (d + 1), (c + 1) * (d + 1))
+                hessian[block, block] += (z * p[:, c : c + 1]).T @ z
+            hessian /= n
+        else:  # the same sum with each sample weighted by its share instead of 1/n
+            hessian = -(pz.T @ (pz * share[:, None]))
+            for c in range(k):
+                block = slice(c * (d + 1), (c + 1) * (d + 1))
+                hessian[block, block] += (z * (p[:, c] * share)[:, None]).T @ z
         hessian += np.diag(np.tile(penalty, k))
         shift = np.zeros((k, d + 1))
         shift[:, -1] = 1 / np.sqrt(k)
         hessian += np.outer(shift, shift)  # positive definite now; the gradient has no component along shift
         step = np.linalg.solve(hessian, gradient.reshape(-1)).reshape(k, d + 1)
         t = 1.0
-        while objective_and_gradient(x, labels, k, l2, theta[:, :-1] - t * step[:, :-1], theta[:, -1] - t * step[:, -1])[0] > value and t > 1e-10:
+        while objective_and_gradient(x, labels, k, l2, theta[:, :-1] - t * step[:, :-1], theta[:, -1] - t * step[:, -1], share)[0] > value and t > 1e-10:
             t /= 2  # damped Newton: a full step from zero can overshoot when classes are nearly separable
         theta -= t * step
     return theta[:, :-1], theta[:, -1]
@@ -148,7 +167,89 @@ def numbers(array, decimals=None, significant=None):
     return array.tolist()
 
 
+def weighted_problems(rng):
+    """Imbalanced problems (10:1) where class weights move the solution."""
+    # wa: 2 overlapping classes (means 2 standard deviations apart), 110 vs 11 samples, weights 'balanced'
+    # (scikit-learn's n / (K n_c): 0.55 and 5.5).
+    d = 6
+    direction = rng.normal(size=d)
+    direction /= np.linalg.norm(direction)
+    labels = np.repeat([0, 1], [110, 11])
+    x = rng.normal(size=(121, d)) + np.outer(np.where(labels == 1, 1.0, -1.0), direction)
+    yield "wa-2classes-balanced", x, labels, 2, "balanced"
+
+    # wb: 3 classes, 100 : 10 : 10 samples, class means N(0, 1) per feature, unit noise; weights given
+    # per class as a dict (what a weights file gives Tenni).
+    d, k = 10, 3
+    means = rng.normal(size=(k, d))
+    labels = np.repeat(np.arange(k), [100, 10, 10])
+    x = means[labels] + rng.normal(size=(120, d))
+    yield "wb-3classes-weights", x, labels, k, {0: 1.0, 1: 4.0, 2: 10.0}
+
+
+def weighted_cases():
+    """Class-weighted cases: Tenni minimizes  sum_i w_{y_i} CE_i / sum_i w_{y_i} + (l2 / 2)·||W||²;
+    scikit-learn with class_weight minimizes  sum_i w_{y_i} CE_i + ||W||² / (2C) = (sum_i w_{y_i}) × Tenni's
+    objective when C = 1 / (l2·sum_i w_{y_i}). Each file also holds the class weights Tenni is given
+    (class_weights, per class, computed here for 'balanced' by scikit-learn's compute_class_weight), and the
+    unweighted solution's coef (scikit-learn, same data and l2, C = 1 / (l2·N)) to show how far the weights
+    move it."""
+    rng = np.random.default_rng(WEIGHTED_SEED)
+    l2 = 1e-2
+    for name, x, labels, k, class_weight in weighted_problems(rng):
+        x = np.round(x, 4)
+        order = rng.permutation(x.shape[0])
+        x, labels = x[order], labels[order]
+        if class_weight == "balanced":
+            per_class = compute_class_weight("balanced", classes=np.arange(k), y=labels)
+        else:
+            per_class = np.array([class_weight[c] for c in range(k)])
+        sample = per_class[labels]
+        share = sample / sample.sum()
+        model = fit(x, labels, l2, "newton-cg", 100, class_weight=class_weight, total_weight=sample.sum())
+        weight, bias = full_solution(model, k)
+        value, gw, gb = objective_and_gradient(x, labels, k, l2, weight, bias, share)
+        newton_weight, newton_bias = newton(x, labels, k, l2, share)
+        newton_value, newton_gw, newton_gb = objective_and_gradient(x, labels, k, l2, newton_weight, newton_bias, share)
+        unweighted_weight, _ = full_solution(fit(x, labels, l2, "newton-cg", 100), k)
+        case = {
+            "name": f"{name}-l2-{l2:g}",
+            "generator": f"make_reference.py, seed {WEIGHTED_SEED}; scikit-learn {sklearn.__version__}, numpy {np.__version__}, scipy {scipy.__version__}",
+            "classes": k,
+            "l2": l2,
+            "class_weights": per_class.tolist(),
+            "sklearn_class_weight": class_weight if class_weight == "balanced" else {str(c): w for c, w in class_weight.items()},
+            "labels": labels.tolist(),
+            "features": numbers(x, decimals=4),
+            "coef": numbers(weight, significant=12),
+            "intercept": numbers(bias, significant=12),
+            "probabilities": numbers(model.predict_proba(x), decimals=10),
+            "objective": value,
+            "unweighted_coef": numbers(unweighted_weight, significant=12),
+            "unweighted_coef_max_abs_difference": float(np.abs(unweighted_weight - weight).max()),
+            "sklearn_iterations": int(model.n_iter_[0]),
+            "sklearn_gradient_max_abs": float(max(np.abs(gw).max(), np.abs(gb).max())),
+            "newton_objective": newton_value,
+            "newton_gradient_max_abs": float(max(np.abs(newton_gw).max(), np.abs(newton_gb).max())),
+            "newton_coef_max_abs_difference": float(np.abs(newton_weight - weight).max()),
+            "newton_intercept_max_abs_difference": float(np.abs((newton_bias - newton_bias.mean()) - (bias - bias.mean())).max()),
+        }
+        path = f"{case['name']}.json"
+        with open(path, "w") as file:
+            json.dump(case, file, separators=(",", ":"))
+        print(
+            f"{path}: class weights {per_class.round(4).tolist()}, objective {value:.15g} (Newton {newton_value:.15g}), "
+            f"gradient {case['sklearn_gradient_max_abs']:.2e}, |coef - Newton| {case['newton_coef_max_abs_difference']:.2e}, "
+            f"|intercept - Newton| {case['newton_intercept_max_abs_difference']:.2e}, |coef - unweighted coef| {case['unweighted_coef_max_abs_difference']:.3g}"
+        )
+
+
 def main():
+    unweighted_cases()
+    weighted_cases()
+
+
+def unweighted_cases():
     rng = np.random.default_rng(SEED)
     for name, x, labels, k in problems(rng):
         x = np.round(x, 4)
