@@ -14,10 +14,20 @@ public static class TenniCommandLine
 
     public static int Run(string[] args, TextWriter output, TextWriter error)
     {
+        // A live progress bar only where a person watches: the real console's error stream, not redirected.
+        var status = ReferenceEquals(error, Console.Error) && !Console.IsErrorRedirected && Spectre.Console.AnsiConsole.Profile.Capabilities.Interactive
+            ? new LiveStatusLine(error)
+            : null;
         output = new ControlCharacterWriter(output);
         error = new ControlCharacterWriter(error);
+        if (status is not null)
+        {
+            output = new StatusAwareWriter(output, status);
+            error = new StatusAwareWriter(error, status);
+        }
+
         var verbose = new Option<bool>("--verbose") { Description = "Show stack traces for errors", Recursive = true };
-        var context = new CommandContext(output, error, verbose);
+        var context = new CommandContext(output, error, verbose) { Status = status };
         var root = new RootCommand("Tenni: transfer learning on images with ImageNet models, in .NET")
         {
             verbose,

@@ -6,6 +6,9 @@ namespace Tenni.Cli.Commands;
 /// <summary>The writers and global options every command shares, and the one place errors become exit codes.</summary>
 public sealed class CommandContext(TextWriter output, TextWriter error, Option<bool> verbose)
 {
+    /// <summary>The live status line of an interactive terminal; null when output is redirected (plain progress lines then).</summary>
+    internal LiveStatusLine? Status { get; init; }
+
     public TextWriter Output { get; } = output;
 
     public TextWriter Error { get; } = error;

@@ -50,8 +50,8 @@ internal static class EvaluateCommand
                 ? EvaluationData.Folder(folder, classifier.Classes).Samples
                 : EvaluationData.ValidationSplit(classifier.Folder, classifier.Classes);
             var mode = parsed.GetValue(tta);
-            var (evaluation, unreadable) = classifier.Evaluate(samples, batchSize, mode, losses);
-            var plain = mode == TestTimeAugmentation.None ? null : classifier.Evaluate(samples, batchSize, TestTimeAugmentation.None, 0).Evaluation;
+            var (evaluation, unreadable) = classifier.Evaluate(samples, batchSize, mode, losses, ProgressDisplay.Files(context, "evaluate"));
+            var plain = mode == TestTimeAugmentation.None ? null : classifier.Evaluate(samples, batchSize, TestTimeAugmentation.None, 0, ProgressDisplay.Files(context, "evaluate without tta")).Evaluation;
             foreach (var problem in unreadable)
             {
                 context.Error.WriteLine($"skipped (unreadable): {TextEscaping.ForDisplay(problem.Path)}: {TextEscaping.ForDisplay(problem.Problem ?? "")}");

@@ -36,7 +36,7 @@ internal static class ExtractCommand
             string layerName = parsed.GetValue(layer) ?? source.Descriptor.DefaultLayer;
             _ = source.OutputShape(layerName); // unknown layer: fail before any work
             var extractor = new FeatureExtractor(source, layerName, batchSize);
-            var result = ProgressDisplay.Run(context.Error, "extract", files.Count, progress => extractor.ExtractToNpy(files, target, progress));
+            var result = extractor.ExtractToNpy(files, target, ProgressDisplay.Files(context, "extract"));
             foreach (var skip in result.Skipped)
             {
                 context.Error.WriteLine($"skipped: {TextEscaping.ForDisplay(skip.Reason)}");

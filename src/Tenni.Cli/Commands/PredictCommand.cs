@@ -39,7 +39,7 @@ internal static class PredictCommand
 
             using var classifier = TrainedClassifier.Load(parsed.GetValue(run)!, parsed.GetValue(weights));
             int k = Math.Clamp(parsed.GetValue(top), 1, classifier.Classes.Count);
-            var results = classifier.PredictFiles(files, batchSize, parsed.GetValue(tta)).ToList();
+            var results = classifier.PredictFiles(files, batchSize, parsed.GetValue(tta)).Reported(files.Count, files.Count > batchSize ? ProgressDisplay.Files(context, "predict") : null).ToList();
             var output = context.Output;
             if (parsed.GetValue(json))
             {

@@ -112,11 +112,11 @@ internal static class TrainCommand
                     throw new TenniException("--resume continues a training run; lr-find has nothing to resume");
                 }
 
-                LearningRateFinder.Run(parsed.GetValue(data)!, runFolder, options, context.Output, ProgressDisplay.Lines(context.Error, "cache"));
+                LearningRateFinder.Run(parsed.GetValue(data)!, runFolder, options, context.Output, ProgressDisplay.Files(context, "cache"));
                 return 0;
             }
 
-            TrainingRun.Train(parsed.GetValue(data)!, runFolder, options, context.Output, parsed.GetValue(resume), ProgressDisplay.Lines(context.Error, "cache"));
+            TrainingRun.Train(parsed.GetValue(data)!, runFolder, options, context.Output, parsed.GetValue(resume), ProgressDisplay.Files(context, "cache"), training: ProgressDisplay.Epochs(context));
             return 0;
         }));
         return command;

@@ -141,9 +141,9 @@ public sealed class TrainedClassifier : IDisposable
     /// Evaluates the classifier on labelled photos (labels in this classifier's class order): see
     /// <see cref="Evaluation"/>. Unreadable photos are left out and returned with their problem.
     /// </summary>
-    public (Evaluation Evaluation, IReadOnlyList<Prediction> Unreadable) Evaluate(IReadOnlyList<Data.ImageSample> samples, int batchSize = 32, TestTimeAugmentation tta = TestTimeAugmentation.None, int topLosses = 10)
+    public (Evaluation Evaluation, IReadOnlyList<Prediction> Unreadable) Evaluate(IReadOnlyList<Data.ImageSample> samples, int batchSize = 32, TestTimeAugmentation tta = TestTimeAugmentation.None, int topLosses = 10, IProgress<ExtractionProgress>? progress = null)
     {
-        var predictions = PredictFiles([.. samples.Select(s => s.Path)], batchSize, tta).ToList();
+        var predictions = PredictFiles([.. samples.Select(s => s.Path)], batchSize, tta).Reported(samples.Count, progress).ToList();
         int[] readable = [.. Enumerable.Range(0, samples.Count).Where(i => predictions[i].Probabilities is not null)];
         var evaluation = Evaluation.From(Classes, [.. readable.Select(i => samples[i].Label)], [.. readable.Select(i => predictions[i].Probabilities!)], [.. readable.Select(i => samples[i].Path)], topLosses);
         return (evaluation, [.. predictions.Where(p => p.Probabilities is null)]);

@@ -23,7 +23,8 @@ public static class TrainingRun
     /// <param name="resume">Continue from the run folder's last snapshot.</param>
     /// <param name="extraction">Progress of computing cached activations.</param>
     /// <param name="finished">Called with the trained model before it is disposed (inspection, tests).</param>
-    public static TrainingResult Train(string dataFolder, string runFolder, TrainOptions options, TextWriter output, bool resume = false, IProgress<ExtractionProgress>? extraction = null, Action<ClassifierModel>? finished = null)
+    /// <param name="training">Progress after each iteration, for a live display; null: plain progress lines in <paramref name="output"/>.</param>
+    public static TrainingResult Train(string dataFolder, string runFolder, TrainOptions options, TextWriter output, bool resume = false, IProgress<ExtractionProgress>? extraction = null, Action<ClassifierModel>? finished = null, IProgress<TrainingProgress>? training = null)
     {
         options.Validate();
         RequireDataFolder(dataFolder); // before the run folder exists: one inside a missing data folder would create it
@@ -47,7 +48,7 @@ public static class TrainingRun
             output.WriteLine($"cache: {(cache.Enabled ? "on" : "off")}: {cache.Reason}");
             output.WriteLine($"head: {(head.Solver == HeadSolver.Lbfgs ? "L-BFGS" : options.Optimizer.ToString())}: {head.Reason}");
             run.WriteConfig(dataFolder, options, model, split, cache, head);
-            var fitted = Fit(model, split, cache, head, run, options, output, extraction);
+            var fitted = Fit(model, split, cache, head, run, options, output, extraction, training);
             finished?.Invoke(model);
             run.SaveModel(model, split.Classes, fitted.Head);
             var result = fitted with { Seconds = clock.Elapsed.TotalSeconds }; // the whole run, not only the loop
@@ -66,7 +67,7 @@ public static class TrainingRun
     /// held-out photos (the validation split, or K-fold cross-validation), the best calibrated held-out loss
     /// kept (and refitted on all photos if <see cref="TrainOptions.Refit"/>).
     /// </summary>
-    public static TrainingResult Fit(ClassifierModel model, DatasetSplit split, CachePlan cache, HeadSolverChoice head, RunFolder run, TrainOptions options, TextWriter output, IProgress<ExtractionProgress>? extraction = null)
+    public static TrainingResult Fit(ClassifierModel model, DatasetSplit split, CachePlan cache, HeadSolverChoice head, RunFolder run, TrainOptions options, TextWriter output, IProgress<ExtractionProgress>? extraction = null, IProgress<TrainingProgress>? progress = null)
     {
         var clock = Stopwatch.StartNew();
         var loss = options.Loss(split);
@@ -96,7 +97,7 @@ public static class TrainingRun
         trainer.Extend(new PrintReport(log, output, lbfgs ? PrintReport.SolverColumns : null));
         trainer.Extend(new PlotReport(log, run.Path));
         trainer.Extend(best, lbfgs || head.WarmStart ? new MinValueTrigger(ObservationKeys.ValidationLoss) : null); // L-BFGS: the best calibrated held-out loss
-        trainer.Extend(new ProgressReport(output));
+        trainer.Extend(new ProgressReport(output, live: progress));
         trainer.Extend(snapshot);
         if (head.WarmStart)
         {
