@@ -13,6 +13,13 @@ public sealed record CachePlan(string? Tensor, string? Layer, string Reason)
 {
     public bool Enabled => Tensor is not null;
 
+    /// <summary>
+    /// Where the validation photos' activations are cached when augmentation alone keeps the training
+    /// photos out of the cache: validation photos are never augmented, so their frozen activations are
+    /// exact. Null otherwise (then <see cref="Tensor"/> serves both, or nothing is cached).
+    /// </summary>
+    public string? ValidationTensor { get; init; }
+
     public static CachePlan Decide(ClassifierModel model, TrainOptions options)
     {
         if (!options.Cache)
@@ -23,8 +30,12 @@ public sealed record CachePlan(string? Tensor, string? Layer, string Reason)
         if (options.Augmentation.IsEnabled)
         {
             // Even frozen layers see a freshly transformed picture each epoch: no activation repeats exactly.
-            return new(null, null, $"augmentation ({options.Augmentation.Describe()}) redraws every training image each epoch, so no layer's output repeats and none is cached: "
-                + "each image is decoded, augmented and run through the whole network every epoch");
+            var unaugmented = Decide(model, options with { Augmentation = new Augmentation() });
+            string validation = unaugmented.Enabled
+                ? $"; the validation photos, never augmented, are cached at {unaugmented.Layer}: computed once, as without augmentation"
+                : "";
+            return new(null, null, $"augmentation ({options.Augmentation.Describe()}) redraws every training image each epoch, so no layer's output repeats and no training photo is cached: "
+                + $"each is decoded, augmented and run through the whole network every epoch{validation}") { ValidationTensor = unaugmented.Tensor };
         }
 
         var source = model.Source;

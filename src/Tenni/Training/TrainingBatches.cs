@@ -33,7 +33,15 @@ public sealed class TrainingBatches : IDisposable
         if (!cache.Enabled)
         {
             string input = model.Source.Graph.InputName;
-            return new(new ImageBatchSource(trainLoader, input, split.Train.Count), new ImageBatchSource(valLoader, input, split.Validation.Count), []);
+            var images = new ImageBatchSource(trainLoader, input, split.Train.Count);
+            if (cache.ValidationTensor is not { } tensor)
+            {
+                return new(images, new ImageBatchSource(valLoader, input, split.Validation.Count), []);
+            }
+
+            // Augmented training photos run whole; the validation photos are never augmented: cached.
+            var store = new FeatureCache(model, tensor, WritableFolder(options.CacheFolder ?? FeatureCache.DefaultRoot())).Load(split.Validation, extraction, scratchFolder, output);
+            return new(images, new CachedBatchSource(store, split.Validation, valLoader, tensor, options.BatchSize), [store]);
         }
 
         var features = new FeatureCache(model, cache.Tensor!, WritableFolder(options.CacheFolder ?? FeatureCache.DefaultRoot()));

@@ -63,7 +63,8 @@ public sealed class AugmentCommandTests
         var (code, output, error) = CliRunner.Run("train", "--data", data, "--augment", "randaugment", "--epochs", "1", "--batch", "4", "--out", run);
 
         Assert.True(code == 0, error);
-        Assert.Contains("cache: off: augmentation (randaugment=2:9) redraws every training image each epoch, so no layer's output repeats and none is cached", output);
+        Assert.Contains("cache: off: augmentation (randaugment=2:9) redraws every training image each epoch, so no layer's output repeats and no training photo is cached", output);
+        Assert.Contains("the validation photos, never augmented, are cached at pool5", output);
         Assert.Contains("done: best validation accuracy", output);
         string config = File.ReadAllText(Path.Combine(run, "config.json"));
         Assert.Contains("\"RandAugmentOps\": 2", config);
