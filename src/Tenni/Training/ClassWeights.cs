@@ -47,7 +47,16 @@ public sealed record ClassWeights
     {
         const string expected = "expected a JSON object of class name → weight, e.g. {\"Cat\": 1, \"Dog\": 4.5}";
         var fields = JsonFields.Read(path, expected);
-        return Of(fields.Names.ToDictionary(name => name, name => fields.Double(name, double.Epsilon, double.MaxValue), StringComparer.Ordinal));
+        var weights = new Dictionary<string, double>(StringComparer.Ordinal);
+        foreach (var (name, value) in fields.Json)
+        {
+            // A user's file: its problems are named as such, not as a damaged file of Tenni's.
+            weights[name] = value is System.Text.Json.Nodes.JsonValue number && number.TryGetValue(out double weight)
+                ? weight
+                : throw new TenniException($"class weights file '{path}': the weight of '{TextEscaping.ForDisplay(name)}' is {TextEscaping.ForDisplay(value?.ToJsonString() ?? "null")}, not a number; {expected}");
+        }
+
+        return Of(weights);
     }
 
     /// <summary>The weights in label order for these classes and training photos; null for <see cref="None"/>.</summary>

@@ -40,6 +40,9 @@ public sealed class ImbalanceCommandTests
 
         var (code, _, error) = CliRunner.Run("train", "--data", samples, "--class-weights", good, "--out", Path.Combine(root, "run"));
         var missing = CliRunner.Run("train", "--data", samples, "--class-weights", partial, "--out", Path.Combine(root, "run2"));
+        string text = Path.Combine(root, "text.json");
+        File.WriteAllText(text, """{"cat": "heavy", "dog": 1}""");
+        var notNumber = CliRunner.Run("train", "--data", samples, "--class-weights", text, "--out", Path.Combine(root, "run3"));
 
         Assert.True(code == 0, error);
         using var config = JsonDocument.Parse(File.ReadAllText(Path.Combine(root, "run", "config.json")));
@@ -47,6 +50,8 @@ public sealed class ImbalanceCommandTests
         Assert.Equal(2, missing.ExitCode);
         Assert.Contains("class weights must name every class exactly: missing 'dog'", missing.Error);
         Assert.False(Directory.Exists(Path.Combine(root, "run2", "best")));
+        Assert.Equal(2, notNumber.ExitCode);
+        Assert.Contains("the weight of 'cat' is \"heavy\", not a number", notNumber.Error);
     }
 
     [Fact]
