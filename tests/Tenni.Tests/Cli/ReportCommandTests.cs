@@ -1,5 +1,6 @@
 using Tenni.Tests.Reporting;
 using Tenni.Tests.Support;
+using Tenni.Training;
 
 namespace Tenni.Tests.Cli;
 
@@ -56,6 +57,34 @@ public sealed class ReportCommandTests(TrainedRunFixture run) : IClassFixture<Tr
         Assert.Equal(2, code);
         Assert.Single(error.TrimEnd().Split('\n'));
         Assert.Contains("'/no/such/run' does not exist", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Train_ReportCannotBeWritten_WarnsAndKeepsTheTrainedModel()
+    {
+        // Given a run stopped after one epoch whose report.html has become a folder (no file can replace it)
+        string root = Directory.CreateTempSubdirectory("tenni-report-fail").FullName;
+        try
+        {
+            string folder = Path.Combine(root, "run");
+            string[] train = ["train", "--data", Path.Combine(TestData.RepositoryRoot, "samples", "pets"), "--recipe", "chapter", "--out", folder];
+            Assert.Equal(0, CliRunner.Run([.. train, "--epochs", "1"]).ExitCode);
+            File.Delete(Path.Combine(folder, RunReport.FileName));
+            Directory.CreateDirectory(Path.Combine(folder, RunReport.FileName));
+
+            // When the run is resumed to its end
+            var (code, output, error) = CliRunner.Run([.. train, "--epochs", "2", "--resume"]);
+
+            // Then the finished run keeps exit 0 and its model, and one line says the report is missing and how to retry
+            Assert.True(code == 0, error);
+            Assert.Contains("done: best validation accuracy", output, StringComparison.Ordinal);
+            Assert.Single(output.Split('\n'), line => line.StartsWith($"warning: {RunReport.FileName} not written", StringComparison.Ordinal) && line.Contains("tenni report --run", StringComparison.Ordinal));
+            Assert.True(TrainedModelFile.Exists(folder));
+        }
+        finally
+        {
+            Directory.Delete(root, recursive: true);
+        }
     }
 
     private Tenni.Evaluation Evaluate()
