@@ -60,7 +60,18 @@ public static class RunReport
 
     private static IReadOnlyList<IReadOnlyDictionary<string, double>> Log(string runFolder, string? config)
     {
-        string name = (config is null ? null : JsonNode.Parse(config)?["options"]?["LogName"]?.GetValue<string>()) ?? "log";
+        string? name = null;
+        try
+        {
+            name = config is null ? null : JsonNode.Parse(config)?["options"]?["LogName"]?.GetValue<string>();
+        }
+        catch (Exception e) when (e is System.Text.Json.JsonException or InvalidOperationException)
+        {
+            // A damaged config.json is shown as text in the report; the log then has its default name.
+        }
+
+        // Only a plain name inside the run, as training validated it: an edited config must not point the report elsewhere.
+        name = name is not null && name == Path.GetFileName(name) && name is not ("." or "..") ? name : "log";
         string? json = ReadText(Path.Combine(runFolder, name));
         return json is null ? [] : LogReport.Parse(json);
     }
