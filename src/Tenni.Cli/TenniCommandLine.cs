@@ -39,6 +39,7 @@ public static class TenniCommandLine
             TrainCommand.CreateLrFind(context),
             PredictCommand.Create(context),
             EvaluateCommand.Create(context),
+            ReportCommand.Create(context),
             ExportCommand.Create(context),
         };
 

@@ -78,8 +78,8 @@ internal static class EvaluateCommand
 
     private static string ModelFolder(string runFolder, string which) => which switch
     {
-        "best" => Directory.Exists(Path.Combine(runFolder, "best")) && TrainedModelFile.Exists(Path.Combine(runFolder, "best")) ? Path.Combine(runFolder, "best") : runFolder,
-        "last" => runFolder,
+        "best" => TrainedClassifier.ModelFolder(runFolder, best: true),
+        "last" => TrainedClassifier.ModelFolder(runFolder, best: false),
         _ => throw new TenniException($"--model must be best or last, got '{which}'"),
     };
 

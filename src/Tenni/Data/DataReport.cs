@@ -41,6 +41,10 @@ public sealed record DataReport
 
     public string ToJson() => JsonSerializer.Serialize(this, Json);
 
+    /// <summary>A report as <see cref="ToJson"/> wrote it (<c>data-report.json</c> of a run).</summary>
+    public static DataReport FromJson(string json) =>
+        JsonSerializer.Deserialize<DataReport>(json, Json) ?? throw new TenniException("the data report is empty (JSON null)");
+
     /// <summary>A few lines for the console.</summary>
     public IReadOnlyList<string> Summary()
     {

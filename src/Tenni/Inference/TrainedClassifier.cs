@@ -33,6 +33,16 @@ public sealed class TrainedClassifier : IDisposable
 
     public Preprocessing Preprocessing => Model.Source.Preprocessing;
 
+    /// <summary>
+    /// The model folder of a run to evaluate: its <c>best/</c> model when <paramref name="best"/> and the run
+    /// has one (runs stopped early or trained elsewhere may not), otherwise the run's final model.
+    /// </summary>
+    public static string ModelFolder(string runFolder, bool best = true)
+    {
+        string bestFolder = Path.Combine(runFolder, "best");
+        return best && Directory.Exists(bestFolder) && TrainedModelFile.Exists(bestFolder) ? bestFolder : runFolder;
+    }
+
     /// <summary>Loads a run folder's final model (or any folder with model.json), optionally with another copy of the source weights.</summary>
     public static TrainedClassifier Load(string folder, string? sourceWeights = null)
     {

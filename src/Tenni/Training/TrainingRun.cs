@@ -30,7 +30,7 @@ public static class TrainingRun
         RequireDataFolder(dataFolder); // before the run folder exists: one inside a missing data folder would create it
         var clock = Stopwatch.StartNew();
         var run = RunFolder.Prepare(runFolder, resume);
-        return run.RemoveIfFailedEarly(() =>
+        var trained = run.RemoveIfFailedEarly(() =>
         {
             var split = run.RecordData(dataFolder, options, output);
             using var source = SourceModel.Load(options.Model, options.SourceOptions);
@@ -55,6 +55,22 @@ public static class TrainingRun
             output.WriteLine($"done: best validation accuracy {result.BestAccuracy:0.####} at epoch {result.BestEpoch} of {result.EpochsDone}, {result.Seconds:F1} s; run folder {run.Path} (log {options.LogName}, accuracy.png, loss.png, best/, model.safetensors)");
             return result;
         });
+        WriteReport(run.Path, options, output); // after the training model is disposed: the report loads its own copy
+        return trained;
+    }
+
+    // The model is saved by now: a report that cannot be written costs one warning line, never the run
+    // (the run is complete; 'tenni report --run' can write the page again once the cause is fixed).
+    private static void WriteReport(string runFolder, TrainOptions options, TextWriter output)
+    {
+        try
+        {
+            output.WriteLine($"report: {RunReport.Write(runFolder, sourceWeights: options.Weights)}");
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            output.WriteLine($"warning: {RunReport.FileName} not written ({e.GetType().Name}: {e.Message.Split('\n')[0]}); the trained model is saved; retry with 'tenni report --run {runFolder}'");
+        }
     }
 
     /// <summary>

@@ -14,6 +14,9 @@ internal static class Categories
 
     /// <summary>The real <c>tenni</c> process on hostile files (issue 12's acceptance set): minutes, still run by CI.</summary>
     public const string Hostile = "Hostile";
+
+    /// <summary>A real headless Chromium (Debian's <c>chromium</c>; .ci/run installs it) opens a page: seconds, never skipped.</summary>
+    public const string Browser = "Browser";
 }
 
 /// <summary>Tests that touch global torch state (thread count, seeds) or the shared ResNet18 run one at a time.</summary>
