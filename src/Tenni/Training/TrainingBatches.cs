@@ -30,10 +30,11 @@ public sealed class TrainingBatches : IDisposable
         var preprocessing = model.Source.Preprocessing;
         var trainLoader = new DataLoader(split.Train, preprocessing, new DataLoaderOptions { BatchSize = options.BatchSize, Shuffle = true, Seed = options.Seed, Augmentation = options.Augmentation, Sampler = options.Sampler });
         var valLoader = new DataLoader(split.Validation, preprocessing, new DataLoaderOptions { BatchSize = options.BatchSize, Shuffle = false });
+        int multiLabel = options.MultiLabel ? split.Classes.Count : 0;
         if (!cache.Enabled)
         {
             string input = model.Source.Graph.InputName;
-            return new(new ImageBatchSource(trainLoader, input, split.Train.Count), new ImageBatchSource(valLoader, input, split.Validation.Count), []);
+            return new(new ImageBatchSource(trainLoader, input, split.Train.Count, multiLabel), new ImageBatchSource(valLoader, input, split.Validation.Count, multiLabel), []);
         }
 
         var features = new FeatureCache(model, cache.Tensor!, WritableFolder(options.CacheFolder ?? FeatureCache.DefaultRoot()));
@@ -42,8 +43,8 @@ public sealed class TrainingBatches : IDisposable
         {
             var validation = features.Load(split.Validation, extraction, scratchFolder, output);
             return new(
-                new CachedBatchSource(train, split.Train, trainLoader, cache.Tensor!, options.BatchSize),
-                new CachedBatchSource(validation, split.Validation, valLoader, cache.Tensor!, options.BatchSize),
+                new CachedBatchSource(train, split.Train, trainLoader, cache.Tensor!, options.BatchSize, multiLabel),
+                new CachedBatchSource(validation, split.Validation, valLoader, cache.Tensor!, options.BatchSize, multiLabel),
                 [train, validation]);
         }
         catch
