@@ -60,7 +60,7 @@ public static class TrainingRun
 
             run.SaveModel(model, split.Classes, fitted.Head, fitted.MultiLabel?.Threshold);
             var result = fitted with { Seconds = clock.Elapsed.TotalSeconds }; // the whole run, not only the loop
-            output.WriteLine($"done: best validation accuracy {result.BestAccuracy:0.####} at epoch {result.BestEpoch} of {result.EpochsDone}, {result.Seconds:F1} s; run folder {run.Path} (log {options.LogName}, accuracy.png, loss.png, best/, model.safetensors)");
+            output.WriteLine($"done: best validation {(options.MultiLabel ? "per-label " : "")}accuracy {result.BestAccuracy:0.####} at epoch {result.BestEpoch} of {result.EpochsDone}, {result.Seconds:F1} s; run folder {run.Path} (log {options.LogName}, accuracy.png, loss.png, best/, model.safetensors)");
             return result;
         });
     }

@@ -48,6 +48,10 @@ public sealed class MultiLabelCommandTests
             Assert.All(sets, set => Assert.Contains("pet", set)); // every photo has it: the easiest label
         }
 
+        var evaluate = CliRunner.Run("evaluate", "--run", run);
+        Assert.Equal(2, evaluate.ExitCode);
+        Assert.Contains("is a multi-label model; its validation scores are in multilabel-evaluation.json", evaluate.Error);
+        Assert.Contains("done: best validation per-label accuracy", output);
         ExportedProbabilitiesMatch(run, photos);
     }
 
