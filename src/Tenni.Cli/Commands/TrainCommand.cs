@@ -138,6 +138,11 @@ internal static class TrainCommand
             throw new TenniException("give exactly one of --data FOLDER (class folders) and --labels FILE.csv (a path,labels CSV)");
         }
 
+        if (data is not null && File.Exists(data))
+        {
+            throw new TenniException($"--data takes a folder with one sub-folder per class; '{data}' is a file (a labels CSV goes to --labels)");
+        }
+
         if (labels is not null && !labels.EndsWith(".csv", StringComparison.OrdinalIgnoreCase))
         {
             throw new TenniException($"--labels takes a CSV file whose name ends in .csv, got '{labels}'");

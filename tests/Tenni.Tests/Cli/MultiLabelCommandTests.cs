@@ -79,13 +79,16 @@ public sealed class MultiLabelCommandTests
     [InlineData("path,labels\nx.jpg,cat\n", new[] { "--threshold", "0.5" }, "--threshold is a multi-label model's decision threshold")]
     [InlineData("path,labels\nx.jpg,cat\n", new[] { "--multi-label", "--threshold", "often" }, "--threshold: 'often' is neither tune nor a number")]
     [InlineData("path,labels\nx.jpg,cat\n", new[] { "--data", "." }, "give exactly one of --data FOLDER")]
+    [InlineData("path,labels\nx.jpg,cat\n", new[] { "--data", "{csv}" }, "--data takes a folder with one sub-folder per class")]
     public void Train_BadLabelsOrOptions_OneLineAndExitCode2(string text, string[] extra, string expected)
     {
         string root = Directory.CreateTempSubdirectory("tenni-labels-bad").FullName;
         string csv = Path.Combine(root, "labels.csv");
         File.WriteAllText(csv, text);
 
-        var (code, _, error) = CliRunner.Run(["train", "--labels", csv, "--out", Path.Combine(root, "run"), .. extra]);
+        string[] args = extra.Contains("{csv}") ? [.. extra.Select(a => a.Replace("{csv}", csv))] : ["--labels", csv, .. extra];
+
+        var (code, _, error) = CliRunner.Run(["train", "--out", Path.Combine(root, "run"), .. args]);
 
         Assert.Equal(2, code);
         Assert.Contains(expected, error);
