@@ -11,7 +11,7 @@ internal static class ExportCommand
         var onnx = new Option<string>("--onnx") { Description = "ONNX file to write", Required = true };
         var preprocessing = new Option<bool>("--with-preprocessing") { Description = "Take RGB 0..255 at the model's size; channel order, mean and scale inside the graph" };
         var weights = CommonOptions.Weights();
-        var command = new Command("export", "Write a trained model as ONNX (source graph with fine-tuned weights + head + softmax)") { run, onnx, preprocessing, weights };
+        var command = new Command("export", "Write a trained model as ONNX (source graph with fine-tuned weights + head + softmax, or sigmoid for a multi-label model)") { run, onnx, preprocessing, weights };
         command.SetAction(parsed => context.Execute(parsed, () =>
         {
             string runFolder = parsed.GetValue(run)!;

@@ -6,7 +6,7 @@ using Tenni.IO;
 
 namespace Tenni.Cli.Commands;
 
-/// <summary><c>tenni predict</c>: top-k classes for files and folders; unreadable files are reported, not fatal.</summary>
+/// <summary><c>tenni predict</c>: top-k classes (a multi-label model's label sets) for files and folders; unreadable files are reported, not fatal.</summary>
 internal static class PredictCommand
 {
     public static Command Create(CommandContext context)
@@ -41,7 +41,11 @@ internal static class PredictCommand
             int k = Math.Clamp(parsed.GetValue(top), 1, classifier.Classes.Count);
             var results = classifier.PredictFiles(files, batchSize, parsed.GetValue(tta)).Reported(files.Count, files.Count > batchSize ? ProgressDisplay.Files(context, "predict") : null).ToList();
             var output = context.Output;
-            if (parsed.GetValue(json))
+            if (classifier.MultiLabel)
+            {
+                MultiLabelPredictions.Write(output, classifier, results, parsed.GetValue(json), parsed.GetValue(csv));
+            }
+            else if (parsed.GetValue(json))
             {
                 var items = results.Select(r => new
                 {

@@ -15,7 +15,10 @@ internal static class TrainCommand
 
     public static Command Create(CommandContext context, bool lrFind = false)
     {
-        var data = new Option<string>("--data", "-d") { Description = "Folder with one sub-folder per class (or train/ and val/ trees)", Required = true };
+        var data = new Option<string?>("--data", "-d") { Description = "Folder with one sub-folder per class (or train/ and val/ trees); or --labels" };
+        var labels = new Option<string?>("--labels") { Description = "Instead of --data: a CSV file with a header path,labels (paths relative to the CSV; several labels separated by ';' with --multi-label)" };
+        var multiLabel = new Option<bool>("--multi-label") { Description = "Each photo has a set of labels (from --labels): sigmoid + binary cross-entropy, per-label F1, mAP and a decision threshold" };
+        var threshold = new Option<string?>("--threshold") { Description = "Multi-label decision threshold: a number between 0 and 1, or tune (default: the best micro-F1 on the validation photos)" };
         var model = CommonOptions.Model();
         var weights = CommonOptions.Weights();
         var preprocessing = CommonOptions.Preprocessing();
@@ -58,7 +61,7 @@ internal static class TrainCommand
         {
             data, model, weights, preprocessing, layer, trainLayers, epochs, batch, lr, headScale, split, seed, perClass, classes, output, resume,
             noCache, optimizer, schedule, weightDecay, frozenBn, augment, patience, logName, cacheDir, from, recipe, headSolver, l2, refit, folds, splitMethod, layerLr,
-            classWeights, sampler, labelSmoothing, mixup,
+            classWeights, sampler, labelSmoothing, mixup, labels, multiLabel, threshold,
         };
         command.SetAction(parsed => context.Execute(parsed, () =>
         {
@@ -98,12 +101,17 @@ internal static class TrainCommand
                 Sampler = parsed.GetValue(sampler),
                 LabelSmoothing = parsed.GetValue(labelSmoothing),
                 MixupAlpha = parsed.GetValue(mixup),
+                MultiLabel = parsed.GetValue(multiLabel),
+                Threshold = Threshold(parsed.GetValue(threshold)),
             };
+            string dataPath = DataPath(parsed.GetValue(data), parsed.GetValue(labels));
+            // A data folder is scanned whole: nothing may be written into it. A labels file lists its photos, so its folder may hold runs.
+            string[] dataPlace = parsed.GetValue(labels) is null ? [dataPath] : [];
             string runFolder = parsed.GetValue(output) ?? Path.Combine("runs", $"{(lrFind ? "lr-find" : "train")}-{DateTime.Now.ToString("yyyyMMdd-HHmmss", CultureInfo.InvariantCulture)}");
-            OutputGuard.CheckPlace(runFolder, "--out", [parsed.GetValue(data)!]);
+            OutputGuard.CheckPlace(runFolder, "--out", dataPlace);
             if (parsed.GetValue(cacheDir) is { } cacheFolder)
             {
-                OutputGuard.CheckPlace(cacheFolder, "--cache-dir", [parsed.GetValue(data)!]);
+                OutputGuard.CheckPlace(cacheFolder, "--cache-dir", dataPlace);
             }
             if (lrFind)
             {
@@ -112,15 +120,48 @@ internal static class TrainCommand
                     throw new TenniException("--resume continues a training run; lr-find has nothing to resume");
                 }
 
-                LearningRateFinder.Run(parsed.GetValue(data)!, runFolder, options, context.Output, ProgressDisplay.Files(context, "cache"));
+                LearningRateFinder.Run(dataPath, runFolder, options, context.Output, ProgressDisplay.Files(context, "cache"));
                 return 0;
             }
 
-            TrainingRun.Train(parsed.GetValue(data)!, runFolder, options, context.Output, parsed.GetValue(resume), ProgressDisplay.Files(context, "cache"), training: ProgressDisplay.Epochs(context));
+            TrainingRun.Train(dataPath, runFolder, options, context.Output, parsed.GetValue(resume), ProgressDisplay.Files(context, "cache"), training: ProgressDisplay.Epochs(context));
             return 0;
         }));
         return command;
     }
+
+    // --data and --labels are alternatives; TrainingRun tells a labels file from a data folder by its .csv name.
+    private static string DataPath(string? data, string? labels)
+    {
+        if ((data is null) == (labels is null))
+        {
+            throw new TenniException("give exactly one of --data FOLDER (class folders) and --labels FILE.csv (a path,labels CSV)");
+        }
+
+        if (data is not null && File.Exists(data))
+        {
+            throw new TenniException($"--data takes a folder with one sub-folder per class; '{data}' is a file (a labels CSV goes to --labels)");
+        }
+
+        if (labels is not null && !labels.EndsWith(".csv", StringComparison.OrdinalIgnoreCase))
+        {
+            throw new TenniException($"--labels takes a CSV file whose name ends in .csv, got '{labels}'");
+        }
+
+        if (labels is not null && !File.Exists(labels))
+        {
+            throw new TenniException($"labels file '{labels}' does not exist; expected a CSV file with a header row path,labels");
+        }
+
+        return data ?? labels!;
+    }
+
+    private static double? Threshold(string? text) => text switch
+    {
+        null or "tune" => null,
+        _ when double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out double value) => value,
+        _ => throw new TenniException($"--threshold: '{text}' is neither tune nor a number between 0 and 1"),
+    };
 
     private static IReadOnlyList<string> List(string? text) =>
         text?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) ?? [];

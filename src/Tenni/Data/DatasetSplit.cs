@@ -159,13 +159,18 @@ public sealed class DatasetSplit
             }
 
             var samples = new List<ImageSample>();
-            int number = 1;
-            foreach (string line in BoundedFile.ReadLines(path, MaxListBytes, MaxLineChars).Skip(1))
+            int number = 0;
+            bool multiLabel = false;
+            foreach (string line in BoundedFile.ReadLines(path, MaxListBytes, MaxLineChars))
             {
-                number++;
-                if (line.Length > 0)
+                if (++number == 1)
                 {
-                    samples.Add(ParseLine(line, classes, $"line {number} of '{path}'"));
+                    multiLabel = line == MultiLabelHeader; // the header says which kind of list this is
+                }
+                else if (line.Length > 0)
+                {
+                    string where = $"line {number} of '{path}'";
+                    samples.Add(multiLabel ? ParseMultiLabelLine(line, classes, where) : ParseLine(line, classes, where));
                 }
             }
 
@@ -176,9 +181,42 @@ public sealed class DatasetSplit
     }
 
     // Class and path are escaped (TextEscaping.ToListField): a tab or newline in a file name keeps its line whole.
-    private string Lines(IEnumerable<ImageSample> samples) =>
-        "label\tclass\tsha256\tpath\n" + string.Concat(samples.Select(s =>
+    // Multi-label lists hold label sets: indices and names joined by ';' (a label never holds one: LabelsCsv splits on it).
+    private string Lines(IReadOnlyList<ImageSample> samples) => samples.Any(s => s.Labels is not null)
+        ? MultiLabelHeader + "\n" + string.Concat(samples.Select(s =>
+            $"{string.Join(';', s.Labels ?? [])}\t{TextEscaping.ToListField(string.Join(';', (s.Labels ?? []).Select(l => Classes[l])))}\t{s.ContentHash}\t{TextEscaping.ToListField(s.Path)}\n"))
+        : "label\tclass\tsha256\tpath\n" + string.Concat(samples.Select(s =>
             $"{s.Label}\t{TextEscaping.ToListField(Classes[s.Label])}\t{s.ContentHash}\t{TextEscaping.ToListField(s.Path)}\n"));
+
+    private const string MultiLabelHeader = "labels\tclasses\tsha256\tpath";
+
+    private static ImageSample ParseMultiLabelLine(string line, IReadOnlyList<string> classes, string where)
+    {
+        string[] fields = line.Split('\t');
+        if (fields.Length != 4)
+        {
+            throw new TenniException($"{where} has {fields.Length} tab-separated fields; expected 4 (labels, classes, sha256, path)");
+        }
+
+        var labels = new List<int>();
+        foreach (string text in fields[0].Split(';', StringSplitOptions.RemoveEmptyEntries))
+        {
+            if (!int.TryParse(text, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int label) || label >= classes.Count)
+            {
+                throw new TenniException($"{where} has label '{TextEscaping.ForDisplay(text)}'; expected 0 to {classes.Count - 1}");
+            }
+
+            labels.Add(label);
+        }
+
+        if (Unescape(fields[1], where) != string.Join(';', labels.Select(l => classes[l])))
+        {
+            throw new TenniException($"{where} names classes '{TextEscaping.ForDisplay(fields[1])}' for labels {fields[0]}; this data's classes are {string.Join(", ", classes)}");
+        }
+
+        var sample = ParseLine($"0\t{TextEscaping.ToListField(classes[0])}\t{fields[2]}\t{fields[3]}", classes, where);
+        return sample with { Label = labels.Count > 0 ? labels[0] : -1, Labels = labels };
+    }
 
     private static ImageSample ParseLine(string line, IReadOnlyList<string> classes, string where)
     {

@@ -64,6 +64,10 @@ public sealed class ImageFolder
         return new ImageFolder(root, classes, samples, report);
     }
 
+    /// <summary>A dataset whose labels come from a labels file (<see cref="LabelsCsv"/>); <see cref="Root"/> is that file.</summary>
+    internal static ImageFolder FromLabels(string labelsFile, IReadOnlyList<string> classes, IReadOnlyList<ImageSample> samples, DataReport report) =>
+        new(labelsFile, classes, samples, report);
+
     // Reads a class's files in parallel chunks, in order, until the per-class cap of readable images is met.
     private static List<ImageSample> ReadClass(IReadOnlyList<string> files, int label, ImageFolderOptions options, List<SkippedImage> skipped)
     {

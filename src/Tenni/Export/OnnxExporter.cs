@@ -7,7 +7,7 @@ namespace Tenni;
 
 /// <summary>
 /// Writes a trained classifier as one ONNX file: the source graph up to the cut layer with its
-/// fine-tuned weights, then Flatten → Gemm (the new head) → Softmax. The batch dimension is symbolic
+/// fine-tuned weights, then Flatten → Gemm (the new head) → Softmax (Sigmoid for a multi-label model). The batch dimension is symbolic
 /// (<c>N</c>). With preprocessing, the input is an RGB image at the model's size with values 0..255
 /// (channel reordering, mean and scale are inside the graph; resizing stays with the caller).
 /// Outputs: <c>probabilities</c> [N, classes] and <c>logits</c>.
@@ -51,7 +51,9 @@ public static class OnnxExporter
         output.Initializer.Add(OnnxTensors.FromTorch(head.bias!, "tenni_head_bias"));
         output.Node.Add(Node("Flatten", [cut], ["tenni_features"], ("axis", 1L)));
         output.Node.Add(Node("Gemm", ["tenni_features", "tenni_head_weight", "tenni_head_bias"], [LogitsOutput], ("transB", 1L)));
-        output.Node.Add(Node("Softmax", [LogitsOutput], [ProbabilitiesOutput], ("axis", 1L)));
+        output.Node.Add(classifier.MultiLabel
+            ? Node("Sigmoid", [LogitsOutput], [ProbabilitiesOutput]) // each label on its own, as the model was trained
+            : Node("Softmax", [LogitsOutput], [ProbabilitiesOutput], ("axis", 1L)));
         output.Output.Add(ValueInfo(ProbabilitiesOutput, "N", classifier.Classes.Count));
         output.Output.Add(ValueInfo(LogitsOutput, "N", classifier.Classes.Count));
 
@@ -68,6 +70,11 @@ public static class OnnxExporter
         // Opset 8 at least: numpy-style broadcasting for Sub/Mul/Div (7) and Gemm's broadcast bias.
         model.OpsetImport.Add(new OperatorSetIdProto { Domain = "", Version = Math.Max(source.Opset, 8) });
         model.MetadataProps.Add(new StringStringEntryProto { Key = "classes", Value = string.Join("\n", classifier.Classes) });
+        if (classifier.Threshold is { } threshold)
+        {
+            model.MetadataProps.Add(new StringStringEntryProto { Key = "multi_label_threshold", Value = threshold.ToString("R", System.Globalization.CultureInfo.InvariantCulture) });
+        }
+
         model.MetadataProps.Add(new StringStringEntryProto { Key = "input", Value = withPreprocessing ? $"RGB 0..255, {size}x{size}, NCHW" : $"{source.Preprocessing.Kind} preprocessed, {size}x{size}, NCHW" });
         AtomicFile.Write(path, stream => model.WriteTo(stream));
     }

@@ -13,8 +13,9 @@ namespace Tenni;
 /// </summary>
 public sealed class TrainedClassifier : IDisposable
 {
-    private TrainedClassifier(ClassifierModel model, IReadOnlyList<string> classes, string folder, HeadTraining? training)
+    private TrainedClassifier(ClassifierModel model, IReadOnlyList<string> classes, string folder, HeadTraining? training, double? threshold)
     {
+        Threshold = threshold;
         Model = model;
         Training = training;
         Classes = classes;
@@ -43,6 +44,16 @@ public sealed class TrainedClassifier : IDisposable
         return best && Directory.Exists(bestFolder) && TrainedModelFile.Exists(bestFolder) ? bestFolder : runFolder;
     }
 
+    /// <summary>A multi-label model's decision threshold: a photo has each label whose probability is at least this; null for single-label models.</summary>
+    public double? Threshold { get; }
+
+    /// <summary>Each label's probability is a sigmoid of its own (a set of labels per photo) rather than a softmax over the classes.</summary>
+    public bool MultiLabel => Threshold is not null;
+
+    /// <summary>A multi-label prediction's label set: indices whose probability reaches <see cref="Threshold"/>, most probable first.</summary>
+    public IReadOnlyList<int> LabelSet(float[] probabilities) =>
+        [.. Enumerable.Range(0, probabilities.Length).Where(k => probabilities[k] >= Threshold!.Value).OrderByDescending(k => probabilities[k])];
+
     /// <summary>Loads a run folder's final model (or any folder with model.json), optionally with another copy of the source weights.</summary>
     public static TrainedClassifier Load(string folder, string? sourceWeights = null)
     {
@@ -64,7 +75,7 @@ public sealed class TrainedClassifier : IDisposable
         try
         {
             var model = info.CreateModel(source);
-            return new TrainedClassifier(model, info.Classes, folder, info.Training);
+            return new TrainedClassifier(model, info.Classes, folder, info.Training, info.MultiLabelThreshold);
         }
         catch
         {
@@ -73,11 +84,12 @@ public sealed class TrainedClassifier : IDisposable
         }
     }
 
-    /// <summary>Class probabilities [N, classes] for a preprocessed batch.</summary>
+    /// <summary>Class probabilities [N, classes] for a preprocessed batch (per-label sigmoids for a multi-label model).</summary>
     public Tensor Probabilities(Tensor batch)
     {
         using var noGrad = no_grad();
-        return Model.Logits(Model.Source.Graph.InputName, batch).softmax(1);
+        var logits = Model.Logits(Model.Source.Graph.InputName, batch);
+        return MultiLabel ? logits.sigmoid() : logits.softmax(1);
     }
 
     /// <summary>Class probabilities for decoded images, in order.</summary>
@@ -153,6 +165,11 @@ public sealed class TrainedClassifier : IDisposable
     /// </summary>
     public (Evaluation Evaluation, IReadOnlyList<Prediction> Unreadable) Evaluate(IReadOnlyList<Data.ImageSample> samples, int batchSize = 32, TestTimeAugmentation tta = TestTimeAugmentation.None, int topLosses = 10, IProgress<ExtractionProgress>? progress = null)
     {
+        if (MultiLabel)
+        {
+            throw new TenniException($"'{Folder}' is a multi-label model; its validation scores are in {Tenni.Training.MultiLabelValidation.FileName} of its run folder (tenni evaluate scores single-label models)");
+        }
+
         var predictions = PredictFiles([.. samples.Select(s => s.Path)], batchSize, tta).Reported(samples.Count, progress).ToList();
         int[] readable = [.. Enumerable.Range(0, samples.Count).Where(i => predictions[i].Probabilities is not null)];
         var evaluation = Evaluation.From(Classes, [.. readable.Select(i => samples[i].Label)], [.. readable.Select(i => predictions[i].Probabilities!)], [.. readable.Select(i => samples[i].Path)], topLosses);

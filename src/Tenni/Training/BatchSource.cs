@@ -19,7 +19,7 @@ public abstract class BatchSource
 }
 
 /// <summary>Decoded, preprocessed images from a <see cref="DataLoader"/>.</summary>
-internal sealed class ImageBatchSource(DataLoader loader, string inputName, int count) : BatchSource
+internal sealed class ImageBatchSource(DataLoader loader, string inputName, int count, int multiLabelClasses = 0) : BatchSource
 {
     public override string TensorName => inputName;
 
@@ -28,11 +28,11 @@ internal sealed class ImageBatchSource(DataLoader loader, string inputName, int 
     public override int BatchCount => loader.BatchCount;
 
     public override IEnumerable<(Tensor Input, Tensor Labels)> Epoch(int epoch) =>
-        loader.Epoch(epoch).Select(b => (b.Images, b.Labels));
+        loader.Epoch(epoch).Select(b => (b.Images, multiLabelClasses == 0 ? b.Labels : MultiHot.Replace(b.Labels, b.Samples, multiLabelClasses)));
 }
 
 /// <summary>Cached activations, visited in exactly the order the image loader would visit the images.</summary>
-internal sealed class CachedBatchSource(FeatureStore store, IReadOnlyList<ImageSample> samples, DataLoader order, string tensorName, int batchSize) : BatchSource
+internal sealed class CachedBatchSource(FeatureStore store, IReadOnlyList<ImageSample> samples, DataLoader order, string tensorName, int batchSize, int multiLabelClasses = 0) : BatchSource
 {
     public override string TensorName => tensorName;
 
@@ -47,8 +47,35 @@ internal sealed class CachedBatchSource(FeatureStore store, IReadOnlyList<ImageS
         {
             int[] chunk = indices[start..(int)Math.Min((long)start + batchSize, indices.Length)];
             Tensor input = store.Gather(chunk).DetachFromDisposeScope();
-            Tensor labels = IO.AlignedTensor.From(chunk.Select(i => (long)samples[i].Label).ToArray(), chunk.Length).DetachFromDisposeScope();
+            Tensor labels = (multiLabelClasses == 0
+                ? IO.AlignedTensor.From(chunk.Select(i => (long)samples[i].Label).ToArray(), chunk.Length)
+                : MultiHot.Of(chunk.Select(i => samples[i]).ToArray(), multiLabelClasses)).DetachFromDisposeScope();
             yield return (input, labels);
         }
+    }
+}
+
+/// <summary>Multi-label targets: float32 [N, K], 1 where the photo has the label.</summary>
+internal static class MultiHot
+{
+    public static Tensor Of(IReadOnlyList<ImageSample> samples, int classes)
+    {
+        float[] values = new float[samples.Count * classes];
+        for (int row = 0; row < samples.Count; row++)
+        {
+            foreach (int label in samples[row].Labels ?? [])
+            {
+                values[(row * classes) + label] = 1;
+            }
+        }
+
+        return IO.AlignedTensor.From(values, samples.Count, classes);
+    }
+
+    // The loader's int64 labels (a photo's first label) give way to the full sets.
+    public static Tensor Replace(Tensor labels, IReadOnlyList<ImageSample> samples, int classes)
+    {
+        labels.Dispose();
+        return Of(samples, classes).DetachFromDisposeScope();
     }
 }

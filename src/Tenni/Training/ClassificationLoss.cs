@@ -32,6 +32,11 @@ public sealed record ClassificationLoss
     /// </summary>
     public (Tensor Loss, Tensor Accuracy) Compute(ITrainableModel model, string tensorName, Tensor input, Tensor labels, Random rng)
     {
+        if (IsMultiHot(labels))
+        {
+            return Plain(model.Logits(tensorName, input), labels); // TrainOptions refuses smoothing, mixup and weights with --multi-label
+        }
+
         using var weight = ClassWeights is null ? null : tensor(ClassWeights.Select(w => (float)w).ToArray());
         if (MixupAlpha == 0 || labels.shape[0] < 2)
         {
@@ -48,9 +53,17 @@ public sealed record ClassificationLoss
         return (loss, Accuracy(mixedLogits, lambda >= 0.5 ? labels : partner));
     }
 
-    /// <summary>Mean softmax cross-entropy and accuracy, as <c>L.Classifier</c> reports them (what the evaluator reports).</summary>
-    public static (Tensor Loss, Tensor Accuracy) Plain(Tensor logits, Tensor labels) =>
-        (nn.functional.cross_entropy(logits, labels), Accuracy(logits, labels));
+    /// <summary>
+    /// Mean softmax cross-entropy and accuracy, as <c>L.Classifier</c> reports them (what the evaluator
+    /// reports). Multi-hot float labels [N, K] (multi-label batches) give sigmoid binary cross-entropy, the
+    /// mean over N·K, and per-label accuracy at 0.5.
+    /// </summary>
+    public static (Tensor Loss, Tensor Accuracy) Plain(Tensor logits, Tensor labels) => IsMultiHot(labels)
+        ? (nn.functional.binary_cross_entropy_with_logits(logits, labels), logits.ge(0).to_type(ScalarType.Float32).eq(labels).to_type(ScalarType.Float32).mean())
+        : (nn.functional.cross_entropy(logits, labels), Accuracy(logits, labels));
+
+    // Single-label batches carry int64 class indices; multi-label ones float32 multi-hot rows.
+    private static bool IsMultiHot(Tensor labels) => labels.dtype == ScalarType.Float32;
 
     private Tensor CrossEntropy(Tensor logits, Tensor labels, Tensor? weight) =>
         nn.functional.cross_entropy(logits, labels, weight: weight, label_smoothing: LabelSmoothing);

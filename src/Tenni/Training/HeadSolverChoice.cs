@@ -30,6 +30,11 @@ public sealed record HeadSolverChoice(HeadSolver Solver, string Reason, int Fold
     public static HeadSolverChoice Decide(TrainOptions options, ClassifierModel model, CachePlan cache, DatasetSplit split)
     {
         bool headInputCached = cache.Tensor == model.Cut.Tensor;
+        if (options.MultiLabel)
+        {
+            return new(HeadSolver.Gradient, "multi-label heads train with sigmoid + binary cross-entropy: the chapter's recipe (L-BFGS fits a softmax head)");
+        }
+
         if (options.HeadSolver == HeadSolver.Gradient)
         {
             return new(HeadSolver.Gradient, "the chapter's recipe, as asked");

@@ -39,7 +39,7 @@ public static class LearningRateFinder
             throw new TenniException($"'{outFolder}' is not empty; lr-find writes lr-find.png and lr-find.json into a new or empty folder");
         }
 
-        var split = DatasetSplit.FromFolder(dataFolder, new ImageFolderOptions { Classes = options.Classes, PerClass = options.PerClass }, new SplitOptions { TrainFraction = options.TrainFraction, Seed = options.Seed, Method = options.SplitMethod });
+        var split = TrainingData.Read(dataFolder, options).Split;
         Directory.CreateDirectory(outFolder);
         using var source = SourceModel.Load(options.Model, options.SourceOptions);
         source.Freeze(options.TrainLayers, options.FrozenBatchNorm);

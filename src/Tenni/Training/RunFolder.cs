@@ -94,10 +94,7 @@ public sealed class RunFolder
     /// </summary>
     public DatasetSplit RecordData(string dataFolder, TrainOptions options, TextWriter output)
     {
-        var (split, reports) = DatasetSplit.FromFolderWithReports(
-            dataFolder,
-            new ImageFolderOptions { Classes = options.Classes, PerClass = options.PerClass },
-            new SplitOptions { TrainFraction = options.TrainFraction, Seed = options.Seed, Method = options.SplitMethod });
+        var (split, reports) = TrainingData.Read(dataFolder, options);
         foreach (var (name, report) in reports)
         {
             AtomicFile.WriteAllText(System.IO.Path.Combine(Path, name), report.ToJson());
@@ -157,5 +154,5 @@ public sealed class RunFolder
     }
 
     /// <summary>The trained model, as prediction, export and continued training read it.</summary>
-    public void SaveModel(ClassifierModel model, IReadOnlyList<string> classes, HeadTraining? training = null) => TrainedModelFile.Save(Path, model, classes, training);
+    public void SaveModel(ClassifierModel model, IReadOnlyList<string> classes, HeadTraining? training = null, double? multiLabelThreshold = null) => TrainedModelFile.Save(Path, model, classes, training, multiLabelThreshold);
 }

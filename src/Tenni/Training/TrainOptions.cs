@@ -111,12 +111,21 @@ public sealed partial record TrainOptions
     /// <summary>Mixup's α (<c>--mixup</c>, e.g. 0.4); 0: off; gradient training only.</summary>
     public double MixupAlpha { get; init; }
 
+    /// <summary>
+    /// Each photo has a set of labels (from a labels file): the head trains with sigmoid + binary
+    /// cross-entropy (<c>--multi-label</c>; gradient training only).
+    /// </summary>
+    public bool MultiLabel { get; init; }
+
+    /// <summary>A multi-label model's decision threshold on each label's probability; null: tuned on the validation photos for micro-F1.</summary>
+    public double? Threshold { get; init; }
+
     /// <summary>The chapter's recipe exactly: 20 epochs of Adam, batch 64, head at 10× (what <c>--recipe chapter</c> gives).</summary>
     public static TrainOptions Chapter => new() { HeadSolver = HeadSolver.Gradient };
 
     /// <summary>The gradient steps' loss for this recipe on these classes and training photos.</summary>
     internal ClassificationLoss Loss(DatasetSplit split) =>
-        new() { LabelSmoothing = LabelSmoothing, MixupAlpha = MixupAlpha, ClassWeights = ClassWeights.For(split.Classes, split.Train) };
+        new() { LabelSmoothing = LabelSmoothing, MixupAlpha = MixupAlpha, ClassWeights = MultiLabel ? null : ClassWeights.For(split.Classes, split.Train) };
 
     /// <summary>True when the loss or the draws differ from plain cross-entropy over shuffled photos: only gradient training has them.</summary>
     internal bool NeedsGradientLoss => LabelSmoothing > 0 || MixupAlpha > 0 || Sampler != Sampler.Shuffle;

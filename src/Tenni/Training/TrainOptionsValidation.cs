@@ -10,7 +10,7 @@ public sealed partial record TrainOptions
     private static readonly HashSet<string> RunFileNames = new(StringComparer.OrdinalIgnoreCase)
     {
         "config.json", TrainedModelFile.FileName, "model.safetensors", DatasetSplit.TrainFile, DatasetSplit.ValidationFile, "data-report.json", "data-report-val.json",
-        "accuracy.png", "loss.png", "snapshot", "best", "report.html", FewPhotoFineTuning.FolderName,
+        "accuracy.png", "loss.png", "snapshot", "best", "report.html", FewPhotoFineTuning.FolderName, MultiLabelValidation.FileName,
     };
 
     /// <summary>Throws <see cref="TenniException"/> naming the first option that is out of range and what is valid.</summary>
@@ -53,6 +53,12 @@ public sealed partial record TrainOptions
         Require(ClassWeights is not null, "class weights must be given (ClassWeights.None for none)");
         Require(HeadSolver != HeadSolver.Lbfgs || !NeedsGradientLoss,
             "--head-solver lbfgs fits the head by L-BFGS on every photo at once: --label-smoothing, --mixup and --sampler balanced apply to gradient training (use --head-solver gradient; --class-weights works with both)");
+        Require(!MultiLabel || (!NeedsGradientLoss && ClassWeights == ClassWeights.None),
+            "--multi-label trains with sigmoid + binary cross-entropy: --label-smoothing, --mixup, --class-weights and --sampler balanced apply to single-label training");
+        Require(!MultiLabel || (HeadSolver != HeadSolver.Lbfgs && !Refit && Folds is null),
+            "--multi-label heads train by gradient steps (L-BFGS fits a softmax head): --head-solver lbfgs, --refit and --folds do not apply");
+        Require(Threshold is null || (MultiLabel && double.IsFinite(Threshold.Value) && Threshold.Value is > 0 and < 1),
+            $"--threshold is a multi-label model's decision threshold, between 0 and 1 (exclusive), with --multi-label; got {Threshold}");
         Require(IsPlainName(LogName) && !RunFileNames.Contains(LogName), $"log name '{LogName}' must be a plain file name (no folder, not one of the run's own files: {string.Join(", ", RunFileNames)})");
         if (Classes is not null)
         {

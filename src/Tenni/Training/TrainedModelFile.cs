@@ -34,6 +34,12 @@ public sealed record TrainedModelFile(
     string WeightsPath,
     HeadTraining? Training = null)
 {
+    /// <summary>
+    /// A multi-label model's decision threshold (sigmoid outputs; <c>multi_label</c> and <c>threshold</c> in
+    /// model.json); null for single-label models (softmax), whose files have neither field.
+    /// </summary>
+    public double? MultiLabelThreshold { get; init; }
+
     /// <summary>2: <c>integrity</c> and <c>head</c> added, every field required.</summary>
     public const int FormatVersion = 2;
 
@@ -47,7 +53,7 @@ public sealed record TrainedModelFile(
     public static bool Exists(string folder) => File.Exists(Path.Combine(folder, FileName));
 
     /// <summary>Saves <paramref name="model"/>'s trainable state and its description into <paramref name="folder"/>.</summary>
-    public static void Save(string folder, ClassifierModel model, IReadOnlyList<string> classes, HeadTraining? training = null)
+    public static void Save(string folder, ClassifierModel model, IReadOnlyList<string> classes, HeadTraining? training = null, double? multiLabelThreshold = null)
     {
         string weights = Path.Combine(folder, WeightsName);
         model.SaveStateTo(weights);
@@ -67,7 +73,7 @@ public sealed record TrainedModelFile(
             WeightsName,
             UserFiles.Sha256(weights),
             weights,
-            training));
+            training) { MultiLabelThreshold = multiLabelThreshold });
     }
 
     /// <summary>
@@ -174,7 +180,10 @@ public sealed record TrainedModelFile(
             weights,
             json.Hex("weights_sha256", 64),
             weightsPath,
-            json.Has("head_training") ? ReadTraining(json.Object("head_training")) : null);
+            json.Has("head_training") ? ReadTraining(json.Object("head_training")) : null)
+        {
+            MultiLabelThreshold = json.Has("multi_label") && json.Bool("multi_label") ? json.Double("threshold", 1e-9, 1 - 1e-9) : null,
+        };
         if (head[0] != classes.Length)
         {
             throw json.Problem($"the head has {head[0]} outputs for {classes.Length} classes; {Damaged}");
@@ -245,6 +254,13 @@ public sealed record TrainedModelFile(
             }
 
             fields["head_training"] = head;
+        }
+
+        // Written only for multi-label models, so single-label files keep their checksum.
+        if (info.MultiLabelThreshold is { } threshold)
+        {
+            fields["multi_label"] = true;
+            fields["threshold"] = threshold;
         }
 
         return fields;

@@ -30,18 +30,19 @@ public sealed class TrainingBatches : IDisposable
         var preprocessing = model.Source.Preprocessing;
         var trainLoader = new DataLoader(split.Train, preprocessing, new DataLoaderOptions { BatchSize = options.BatchSize, Shuffle = true, Seed = options.Seed, Augmentation = options.Augmentation, Sampler = options.Sampler });
         var valLoader = new DataLoader(split.Validation, preprocessing, new DataLoaderOptions { BatchSize = options.BatchSize, Shuffle = false });
+        int multiLabel = options.MultiLabel ? split.Classes.Count : 0;
         if (!cache.Enabled)
         {
             string input = model.Source.Graph.InputName;
-            var images = new ImageBatchSource(trainLoader, input, split.Train.Count);
+            var images = new ImageBatchSource(trainLoader, input, split.Train.Count, multiLabel);
             if (cache.ValidationTensor is not { } tensor)
             {
-                return new(images, new ImageBatchSource(valLoader, input, split.Validation.Count), []);
+                return new(images, new ImageBatchSource(valLoader, input, split.Validation.Count, multiLabel), []);
             }
 
             // Augmented training photos run whole; the validation photos are never augmented: cached.
             var store = new FeatureCache(model, tensor, WritableFolder(options.CacheFolder ?? FeatureCache.DefaultRoot())).Load(split.Validation, extraction, scratchFolder, output);
-            return new(images, new CachedBatchSource(store, split.Validation, valLoader, tensor, options.BatchSize), [store]);
+            return new(images, new CachedBatchSource(store, split.Validation, valLoader, tensor, options.BatchSize, multiLabel), [store]);
         }
 
         var features = new FeatureCache(model, cache.Tensor!, WritableFolder(options.CacheFolder ?? FeatureCache.DefaultRoot()));
@@ -50,8 +51,8 @@ public sealed class TrainingBatches : IDisposable
         {
             var validation = features.Load(split.Validation, extraction, scratchFolder, output);
             return new(
-                new CachedBatchSource(train, split.Train, trainLoader, cache.Tensor!, options.BatchSize),
-                new CachedBatchSource(validation, split.Validation, valLoader, cache.Tensor!, options.BatchSize),
+                new CachedBatchSource(train, split.Train, trainLoader, cache.Tensor!, options.BatchSize, multiLabel),
+                new CachedBatchSource(validation, split.Validation, valLoader, cache.Tensor!, options.BatchSize, multiLabel),
                 [train, validation]);
         }
         catch

@@ -16,7 +16,7 @@ namespace Tenni;
 /// </summary>
 public static class TrainingRun
 {
-    /// <param name="dataFolder">Class folders, or <c>train/</c> and <c>val/</c> trees of them.</param>
+    /// <param name="dataFolder">Class folders, or <c>train/</c> and <c>val/</c> trees of them, or a labels file (<see cref="Data.LabelsCsv"/>: a <c>.csv</c> file).</param>
     /// <param name="runFolder">Where the run's files go (created; must not hold a run unless resuming).</param>
     /// <param name="options">The recipe; defaults are the chapter's.</param>
     /// <param name="output">Summary, epoch table and progress lines.</param>
@@ -50,9 +50,18 @@ public static class TrainingRun
             run.WriteConfig(dataFolder, options, model, split, cache, head);
             var fitted = Fit(model, split, cache, head, run, options, output, extraction, training);
             finished?.Invoke(model);
-            run.SaveModel(model, split.Classes, fitted.Head);
+            if (fitted.MultiLabel is { } scores)
+            {
+                MultiLabelValidation.Save(scores, run.Path);
+                foreach (string line in scores.Summary())
+                {
+                    output.WriteLine(line);
+                }
+            }
+
+            run.SaveModel(model, split.Classes, fitted.Head, fitted.MultiLabel?.Threshold);
             var result = fitted with { Seconds = clock.Elapsed.TotalSeconds }; // the whole run, not only the loop
-            output.WriteLine($"done: best validation accuracy {result.BestAccuracy:0.####} at epoch {result.BestEpoch} of {result.EpochsDone}, {result.Seconds:F1} s; run folder {run.Path} (log {options.LogName}, accuracy.png, loss.png, best/, model.safetensors)");
+            output.WriteLine($"done: best validation {(options.MultiLabel ? "per-label " : "")}accuracy {result.BestAccuracy:0.####} at epoch {result.BestEpoch} of {result.EpochsDone}, {result.Seconds:F1} s; run folder {run.Path} (log {options.LogName}, accuracy.png, loss.png, best/, model.safetensors)");
             return result;
         });
         WriteReport(run.Path, options, output); // after the training model is disposed: the report loads its own copy
@@ -97,7 +106,9 @@ public static class TrainingRun
         IUpdater updater = solverUpdater ?? (IUpdater)new StandardUpdater(model, batches.Train, optimizer!.Optimizer, options.Seed, loss);
         var trainer = new Trainer(updater, lbfgs ? options.L2Grid.Count : options.Epochs, run.Path);
         var log = new LogReport(Path.Combine(run.Path, options.LogName));
-        var best = new BestModel(folder => TrainedModelFile.Save(folder, model, split.Classes, Record(solverUpdater) ?? fewPhotos?.FineTuned), run.BestFolder);
+        // best/ is saved before the threshold is tuned: it holds --threshold, or 0.5 (docs/training.md).
+        double? bestThreshold = options.MultiLabel ? options.Threshold ?? 0.5 : null;
+        var best = new BestModel(folder => TrainedModelFile.Save(folder, model, split.Classes, Record(solverUpdater) ?? fewPhotos?.FineTuned, bestThreshold), run.BestFolder);
         var snapshot = new Snapshot(run.Path);
         if (optimizer is not null)
         {
@@ -155,7 +166,9 @@ public static class TrainingRun
             HeadConvergence.WarnIfStillImproving(log.Entries, output);
         }
 
-        return new TrainingResult(run.Path, bestAccuracy, bestEpoch, trainer.Updater.Epoch, log.Path, cache.Enabled, clock.Elapsed.TotalSeconds, training);
+        // Scored with the final weights, the ones the run folder's model holds.
+        var multiLabel = options.MultiLabel ? MultiLabelValidation.Evaluate(model, batches.Validation, split.Classes, options.Threshold) : null;
+        return new TrainingResult(run.Path, bestAccuracy, bestEpoch, trainer.Updater.Epoch, log.Path, cache.Enabled, clock.Elapsed.TotalSeconds, training) { MultiLabel = multiLabel };
     }
 
     private static LbfgsUpdater LbfgsFor(ClassifierModel model, TrainingBatches batches, int folds, TrainOptions options, IReadOnlyList<double>? classWeights)
@@ -205,7 +218,7 @@ public static class TrainingRun
 
     private static void RequireDataFolder(string dataFolder)
     {
-        if (!Directory.Exists(dataFolder))
+        if (!Directory.Exists(dataFolder) && !Data.LabelsCsv.IsLabelsFile(dataFolder))
         {
             throw new TenniException(File.Exists(dataFolder)
                 ? $"data folder '{dataFolder}' is a file; expected a folder with one sub-folder per class"

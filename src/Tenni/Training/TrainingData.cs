@@ -1,0 +1,26 @@
+using Tenni.Data;
+
+namespace Tenni.Training;
+
+/// <summary>A recipe's data, scanned and split: class folders, or a labels CSV (<see cref="LabelsCsv"/>) split at random.</summary>
+internal static class TrainingData
+{
+    public static (DatasetSplit Split, IReadOnlyList<(string FileName, DataReport Report)> Reports) Read(string data, TrainOptions options)
+    {
+        var folderOptions = new ImageFolderOptions { Classes = options.Classes, PerClass = options.PerClass };
+        var splitOptions = new SplitOptions { TrainFraction = options.TrainFraction, Seed = options.Seed, Method = options.SplitMethod };
+        if (LabelsCsv.IsLabelsFile(data))
+        {
+            // Split like a class folder: identical files together, stratified by each photo's first label.
+            var labelled = LabelsCsv.Read(data, options.MultiLabel, folderOptions);
+            return (DatasetSplit.Random(labelled, splitOptions), [("data-report.json", labelled.Report)]);
+        }
+
+        if (options.MultiLabel)
+        {
+            throw new TenniException($"--multi-label needs label sets from a labels file (--labels FILE.csv); '{data}' is not one");
+        }
+
+        return DatasetSplit.FromFolderWithReports(data, folderOptions, splitOptions);
+    }
+}
