@@ -72,6 +72,14 @@ public static class TrainingRun
     // (the run is complete; 'tenni report --run' can write the page again once the cause is fixed).
     private static void WriteReport(string runFolder, TrainOptions options, TextWriter output)
     {
+        if (options.MultiLabel)
+        {
+            // The report's evaluation is single-label (confusion matrix, per-class recall); a multi-label
+            // run's scores are in its multilabel-evaluation.json, printed above.
+            output.WriteLine($"report: none for multi-label runs; the validation scores are in {Path.Combine(runFolder, MultiLabelValidation.FileName)}");
+            return;
+        }
+
         try
         {
             output.WriteLine($"report: {RunReport.Write(runFolder, sourceWeights: options.Weights)}");

@@ -50,6 +50,33 @@ public sealed class EvaluateCommandTests(TrainedRunFixture run) : IClassFixture<
     }
 
     [Fact]
+    public void Evaluate_HeldOutFolder_AccuracyIsPredictsAnswersCounted()
+    {
+        string data = Directory.CreateTempSubdirectory("tenni-evaluate-held-out").FullName;
+        foreach (string name in new[] { "Cat", "Dog" })
+        {
+            Directory.CreateDirectory(Path.Combine(data, name));
+            foreach (string photo in TestData.Photos(name, 24).Skip(12))
+            {
+                File.Copy(photo, Path.Combine(data, name, Path.GetFileName(photo)));
+            }
+        }
+
+        string json = Path.Combine(data + "-out", "evaluation.json");
+        Directory.CreateDirectory(Path.GetDirectoryName(json)!);
+        var evaluated = CliRunner.Run("evaluate", "--run", run.Folder, "--data", data, "--json", json);
+        var predicted = CliRunner.Run("predict", "--run", Path.Combine(run.Folder, "best"), data, "--csv");
+
+        Assert.True(evaluated.ExitCode == 0, evaluated.Error);
+        Assert.Equal(0, predicted.ExitCode);
+        string[] rows = [.. predicted.Output.Trim().Split('\n').Skip(1).Where(r => r.Length > 0)];
+        Assert.Equal(24, rows.Length);
+        int right = rows.Count(r => r.Split(',')[1] == Path.GetFileName(Path.GetDirectoryName(r.Split(',')[0])));
+        using var parsed = JsonDocument.Parse(File.ReadAllText(json));
+        Assert.Equal((double)right / rows.Length, parsed.RootElement.GetProperty("evaluation").GetProperty("accuracy").GetDouble(), 12);
+    }
+
+    [Fact]
     public void Evaluate_BadInput_OneLineAndExitCode2()
     {
         string unknown = Directory.CreateTempSubdirectory("tenni-evaluate-unknown").FullName;
