@@ -30,6 +30,7 @@ public static class TenniCommandLine
             PredictCommand.Create(context),
             EvaluateCommand.Create(context),
             ExportCommand.Create(context),
+            ServeCommand.Create(context),
         };
 
         ParseResult parsed = root.Parse(args);

@@ -76,7 +76,7 @@ internal static class EvaluateCommand
         return command;
     }
 
-    private static string ModelFolder(string runFolder, string which) => which switch
+    internal static string ModelFolder(string runFolder, string which) => which switch
     {
         "best" => Directory.Exists(Path.Combine(runFolder, "best")) && TrainedModelFile.Exists(Path.Combine(runFolder, "best")) ? Path.Combine(runFolder, "best") : runFolder,
         "last" => runFolder,
