@@ -114,6 +114,14 @@ public sealed class ModelServer : IAsyncDisposable
         string runFolder = Path.GetFullPath(options.Run);
         JsonObject info = ModelInfo.Describe(classifier, runFolder);
         string report = Path.Combine(runFolder, "report.html");
+        info["limits"] = new JsonObject
+        {
+            ["max_request_bytes"] = options.MaxRequestBytes,
+            ["max_file_bytes"] = options.MaxFileBytes,
+            ["max_files"] = options.MaxFiles,
+            ["max_pixels"] = options.MaxPixels,
+            ["max_pending"] = options.MaxPending,
+        };
 
         PageResources.Map(app);
         app.MapGet("/healthz", () => Results.Text("ok"));

@@ -2,6 +2,7 @@
 "use strict";
 
 const $ = (id) => document.getElementById(id);
+let limits = null; // from /api/model: a request over them is refused before it is sent
 
 function element(tag, attributes = {}, text = "") {
   const e = document.createElement(tag);
@@ -15,6 +16,7 @@ function percent(p) { return (100 * p).toFixed(1) + "%"; }
 async function loadModel() {
   try {
     const model = await (await fetch("/api/model")).json();
+    limits = model.limits;
     $("model").textContent = `${model.source_model} cut at ${model.layer} → ${model.classes.join(", ")}`;
     const report = $("report");
     if (model.report) report.append(element("a", { href: model.report, id: "report-link" }, "Open the run's report"));
@@ -50,6 +52,11 @@ function showResult(result, file) {
 
 async function classify(files) {
   if (!files.length) return;
+  const total = files.reduce((sum, f) => sum + f.size, 0);
+  if (limits && (files.length > limits.max_files || total > limits.max_request_bytes)) {
+    $("status").textContent = `too much at once: ${files.length} files, ${total} bytes (at most ${limits.max_files} files, ${limits.max_request_bytes} bytes)`;
+    return;
+  }
   const form = new FormData();
   for (const f of files) form.append("files", f, f.name);
   $("status").textContent = `classifying ${files.length} photo(s)…`;
