@@ -16,7 +16,8 @@ public sealed class ServeBrowserTests(ServerFixture served)
     public async Task Two_photos_picked_on_the_page_show_the_predicted_classes()
     {
         string[] photos = [served.Run.Photos[0], served.Run.Photos[^1]];
-        await using var browser = await LaunchAsync();
+        using var playwright = await Playwright.CreateAsync();
+        await using var browser = await LaunchAsync(playwright);
         var page = await browser.NewPageAsync();
         var failures = new List<string>();
         page.RequestFailed += (_, request) => failures.Add(request.Url);
@@ -42,10 +43,9 @@ public sealed class ServeBrowserTests(ServerFixture served)
         Assert.Empty(failures);
     }
 
-    internal static async Task<IBrowser> LaunchAsync()
+    internal static async Task<IBrowser> LaunchAsync(IPlaywright playwright)
     {
         Assert.True(File.Exists(Chromium), $"{Chromium} is missing: install it (apt-get install -y chromium); the browser tests need it");
-        var playwright = await Playwright.CreateAsync();
         return await playwright.Chromium.LaunchAsync(new()
         {
             ExecutablePath = Chromium,
