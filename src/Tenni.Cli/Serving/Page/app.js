@@ -82,7 +82,8 @@ async function loadMistakes() {
     $("mistakes-status").textContent = body.reason || body.error;
     return;
   }
-  $("mistakes-status").textContent = `${body.count} validation photos, accuracy ${percent(body.accuracy)}; ${body.mistakes.length} most confident mistakes:`;
+  $("mistakes-status").textContent = `${body.count} validation photos, accuracy ${percent(body.accuracy)}; ` +
+    (body.mistakes.length ? `the ${body.mistakes.length} most confident mistakes:` : "no mistakes");
   for (const m of body.mistakes) {
     const item = element("li", { "data-class": m.predicted_class });
     item.append(element("img", { src: m.thumbnail, alt: m.file, loading: "lazy" }));
