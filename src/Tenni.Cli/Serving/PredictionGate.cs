@@ -10,6 +10,9 @@ internal sealed class PredictionGate(int maxPending) : IDisposable
     private readonly SemaphoreSlim _model = new(1, 1);
     private int _pending;
 
+    /// <summary>Requests running or waiting.</summary>
+    public int Pending => Volatile.Read(ref _pending);
+
     /// <summary>Runs <paramref name="work"/> alone on the model; false when too many are already waiting.</summary>
     public async Task<(bool Accepted, T? Result)> TryRunAsync<T>(Func<T> work, CancellationToken cancel)
     {

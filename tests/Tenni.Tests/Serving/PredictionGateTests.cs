@@ -13,30 +13,41 @@ public sealed class PredictionGateTests
         int Work()
         {
             most = Math.Max(most, Interlocked.Increment(ref running));
-            release.Wait();
+            release.Wait(TimeSpan.FromMinutes(1)); // bounded: a broken gate fails the test instead of hanging it
             Interlocked.Decrement(ref running);
             return 1;
         }
 
-        var first = Task.Run(() => gate.TryRunAsync(Work, default));
-        var second = Task.Run(() => gate.TryRunAsync(Work, default));
-        await WaitUntil(() => Volatile.Read(ref running) == 1);
-        await Task.Delay(50); // both are now in the gate: one running, one waiting
+        Task<(bool, int)> first, second;
+        try
+        {
+            first = Task.Run(() => gate.TryRunAsync(Work, default));
+            second = Task.Run(() => gate.TryRunAsync(Work, default));
+            await WaitUntil(() => gate.Pending == 2 && Volatile.Read(ref running) == 1); // one running, one waiting
 
-        var (accepted, _) = await gate.TryRunAsync(() => 1, default);
-        release.Set();
+            var third = gate.TryRunAsync(() => 1, default);
 
-        Assert.False(accepted);
+            Assert.True(third.IsCompleted); // refused at once, not queued
+            Assert.False((await third).Accepted);
+        }
+        finally
+        {
+            release.Set();
+        }
+
         Assert.Equal((true, 1), await first);
         Assert.Equal((true, 1), await second);
         Assert.Equal(1, most);
+        Assert.Equal(0, gate.Pending);
     }
 
     private static async Task WaitUntil(Func<bool> condition)
     {
-        for (int i = 0; i < 500 && !condition(); i++)
+        for (int i = 0; i < 1000 && !condition(); i++)
         {
             await Task.Delay(10);
         }
+
+        Assert.True(condition(), "the gate never reached the expected state");
     }
 }
