@@ -90,6 +90,7 @@ public sealed class ServeApiTests(ServerFixture served)
         // With Expect: 100-continue (curl sends it for bodies over 1 MB) the refusal comes before the body is sent;
         // without it the server answers the same 400 but closes the connection while the client still sends.
         Assert.Contains("over the limit", await ErrorOf(Multipart.Files(("big.jpg", big)), expectContinue: true));
+        Assert.Contains("over the limit of 2,097,152 per file", await ErrorOf(Multipart.Files(("large.jpg", new byte[3 * 1024 * 1024]))));
         Assert.Contains("over the limit of 32", await ErrorOf(Multipart.Files([.. Enumerable.Range(0, 33).Select(i => ($"{i}.jpg", new byte[10]))])));
         Assert.Equal("", served.Log.ToString()); // no 500 was logged
     }
