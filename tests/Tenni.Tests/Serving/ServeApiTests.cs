@@ -117,7 +117,7 @@ public sealed class ServeApiTests(ServerFixture served)
     }
 
     [Fact]
-    public async Task Mistakes_thumbnails_and_report()
+    public async Task Mistakes_and_their_thumbnails()
     {
         var mistakes = JsonDocument.Parse(await _client.GetStringAsync("api/mistakes")).RootElement;
         Assert.True(mistakes.GetProperty("available").GetBoolean());
@@ -129,9 +129,32 @@ public sealed class ServeApiTests(ServerFixture served)
         }
 
         Assert.Equal(HttpStatusCode.NotFound, (await _client.GetAsync("api/thumbnail/9999")).StatusCode);
-        using var report = await _client.GetAsync("report");
-        Assert.Equal(HttpStatusCode.NotFound, report.StatusCode);
-        Assert.Contains("no report yet", await report.Content.ReadAsStringAsync());
+    }
+
+    [Fact]
+    public async Task The_report_is_served_when_the_run_has_one()
+    {
+        // Both states on the same run (training may already have written a report): restored at the end.
+        string file = Path.Combine(served.Run.Folder, "report.html");
+        byte[]? original = File.Exists(file) ? File.ReadAllBytes(file) : null;
+        try
+        {
+            File.WriteAllText(file, "<!doctype html><title>the run's report</title>");
+            Assert.Equal("<!doctype html><title>the run's report</title>", await _client.GetStringAsync("report"));
+            Assert.Equal("/report", JsonDocument.Parse(await _client.GetStringAsync("api/model")).RootElement.GetProperty("report").GetString());
+
+            File.Delete(file);
+            using var missing = await _client.GetAsync("report");
+            Assert.Equal(HttpStatusCode.NotFound, missing.StatusCode);
+            Assert.Contains("no report yet", await missing.Content.ReadAsStringAsync());
+        }
+        finally
+        {
+            if (original is not null)
+            {
+                File.WriteAllBytes(file, original);
+            }
+        }
     }
 
     private async Task<string> ErrorOf(HttpContent content, bool expectContinue = false)
