@@ -41,6 +41,7 @@ public static class TenniCommandLine
             EvaluateCommand.Create(context),
             ReportCommand.Create(context),
             ExportCommand.Create(context),
+            ServeCommand.Create(context),
         };
 
         ParseResult parsed = root.Parse(args);

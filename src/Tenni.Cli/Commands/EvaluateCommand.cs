@@ -76,7 +76,7 @@ internal static class EvaluateCommand
         return command;
     }
 
-    private static string ModelFolder(string runFolder, string which) => which switch
+    internal static string ModelFolder(string runFolder, string which) => which switch
     {
         "best" => TrainedClassifier.ModelFolder(runFolder, best: true),
         "last" => TrainedClassifier.ModelFolder(runFolder, best: false),

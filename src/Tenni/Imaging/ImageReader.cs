@@ -39,8 +39,7 @@ internal static class ImageReader
     /// </summary>
     internal static (T? Result, ImageProblem? Problem) Read<T>(string path, long maxPixels, long maxFileBytes, Func<DecodedImage, T> use)
         where T : class =>
-        ReadCore(path, maxPixels, maxFileBytes, (codec, rgba, hash) =>
-            use(new DecodedImage(ImageOrientation.FromPixels(rgba.GetPixelSpan(), 4, rgba.Width, rgba.Height, codec.EncodedOrigin), FormatOf(codec), hash)));
+        ReadCore(path, maxPixels, maxFileBytes, Decoded(use));
 
     /// <summary>
     /// Checks that a file decodes completely and returns its size (orientation applied), format and
@@ -64,11 +63,20 @@ internal static class ImageReader
         }
 
         var (bytes, length, readProblem) = ImageFileBytes.Read(path, maxFileBytes);
-        if (bytes is null)
-        {
-            return (null, readProblem);
-        }
+        return bytes is null ? (null, readProblem) : DecodeBytes(bytes, length, path, maxPixels, finish);
+    }
 
+    /// <summary>
+    /// Decodes bytes already in memory (an upload), named <paramref name="name"/> in messages, with the
+    /// same checks as a file: content sniffing, the pixel limit before any pixel buffer, complete decodes only.
+    /// </summary>
+    internal static (T? Result, ImageProblem? Problem) ReadBytes<T>(byte[] bytes, int length, string name, long maxPixels, Func<DecodedImage, T> use)
+        where T : class =>
+        DecodeBytes(bytes, length, name, maxPixels, Decoded(use));
+
+    private static (T? Result, ImageProblem? Problem) DecodeBytes<T>(byte[] bytes, int length, string path, long maxPixels, Func<SKCodec, SKBitmap, string, T> finish)
+        where T : class
+    {
         if (length == 0)
         {
             return Fail<T>(ImageProblemKind.Empty, $"'{path}' is empty (0 bytes)");
@@ -145,6 +153,10 @@ internal static class ImageReader
             ? (null, new ImageProblem(ImageProblemKind.Truncated, $"'{path}' is truncated: the {codec.EncodedFormat} data ends early"))
             : (null, new ImageProblem(ImageProblemKind.Corrupt, $"'{path}' is a damaged {codec.EncodedFormat} image ({result})"));
     }
+
+    // The decoded image with its orientation applied, handed to `use` while its pixels are still counted.
+    private static Func<SKCodec, SKBitmap, string, T> Decoded<T>(Func<DecodedImage, T> use) => (codec, rgba, hash) =>
+        use(new DecodedImage(ImageOrientation.FromPixels(rgba.GetPixelSpan(), 4, rgba.Width, rgba.Height, codec.EncodedOrigin), FormatOf(codec), hash));
 
     private static string FormatOf(SKCodec codec) => codec.EncodedFormat.ToString().ToUpperInvariant();
 

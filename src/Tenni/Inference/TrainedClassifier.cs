@@ -115,11 +115,21 @@ public sealed class TrainedClassifier : IDisposable
     /// Predicts files in batches; unreadable files come back with their problem instead of probabilities.
     /// With <paramref name="tta"/>, each photo's probabilities are the mean over its views.
     /// </summary>
-    public IEnumerable<Prediction> PredictFiles(IReadOnlyList<string> files, int batchSize = 32, TestTimeAugmentation tta = TestTimeAugmentation.None)
+    public IEnumerable<Prediction> PredictFiles(IReadOnlyList<string> files, int batchSize = 32, TestTimeAugmentation tta = TestTimeAugmentation.None) =>
+        PredictInputs(files, batchSize, tta, path => path, (path, use) => ImageReader.Read(path, ImageReader.DefaultMaxPixels, ImageReader.DefaultMaxFileBytes, use));
+
+    /// <summary>
+    /// Predicts images held in memory (uploads), named for the results, decoded with the same checks as
+    /// files and at most <paramref name="maxPixels"/> pixels each: the same numbers as <see cref="PredictFiles"/>.
+    /// </summary>
+    internal IEnumerable<Prediction> PredictEncoded(IReadOnlyList<(string Name, byte[] Bytes)> images, long maxPixels, int batchSize = 32) =>
+        PredictInputs(images, batchSize, TestTimeAugmentation.None, image => image.Name, (image, use) => ImageReader.ReadBytes(image.Bytes, image.Bytes.Length, image.Name, maxPixels, use));
+
+    private IEnumerable<Prediction> PredictInputs<TInput>(IReadOnlyList<TInput> inputs, int batchSize, TestTimeAugmentation tta, Func<TInput, string> name, Func<TInput, Func<DecodedImage, string>, (string?, ImageProblem?)> read)
     {
         int views = TestTimeViews.Count(tta);
         int length = Preprocessing.Length * views;
-        foreach (var chunk in files.Chunk(Math.Max(1, batchSize)))
+        foreach (var chunk in inputs.Chunk(Math.Max(1, batchSize)))
         {
             // Each image is preprocessed while the decode budget counts it; only the model-size inputs
             // are kept for the batch, never a batch of full-size images.
@@ -127,7 +137,7 @@ public sealed class TrainedClassifier : IDisposable
             var problems = new ImageProblem?[chunk.Length];
             Parallel.For(0, chunk.Length, i =>
             {
-                var (done, problem) = ImageReader.Read(chunk[i], ImageReader.DefaultMaxPixels, ImageReader.DefaultMaxFileBytes, image =>
+                var (done, problem) = read(chunk[i], image =>
                 {
                     int view = 0;
                     foreach (var fitted in TestTimeViews.Of(image.Image, Preprocessing, tta))
@@ -153,8 +163,8 @@ public sealed class TrainedClassifier : IDisposable
             for (int i = 0; i < chunk.Length; i++)
             {
                 yield return problems[i] is { } problem
-                    ? new Prediction(chunk[i], null, problem.Message)
-                    : new Prediction(chunk[i], probabilities[next++], null);
+                    ? new Prediction(name(chunk[i]), null, problem.Message)
+                    : new Prediction(name(chunk[i]), probabilities[next++], null);
             }
         }
     }
