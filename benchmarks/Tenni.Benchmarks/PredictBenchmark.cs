@@ -3,6 +3,7 @@ using Microsoft.ML.OnnxRuntime;
 using Tenni.Imaging;
 using Tenni.Training;
 using static TorchSharp.torch;
+using static Tenni.Benchmarks.Latency;
 using DenseTensor = Microsoft.ML.OnnxRuntime.Tensors.DenseTensor<float>;
 
 namespace Tenni.Benchmarks;
@@ -58,32 +59,11 @@ internal static class PredictBenchmark
         Directory.Delete(run, recursive: true);
     }
 
-    private static float[] Ort(InferenceSession session, TrainedClassifier classifier, string[] files)
+    internal static float[] Ort(InferenceSession session, TrainedClassifier classifier, string[] files)
     {
         float[] input = RgbImage.Planar(files.Select(f => classifier.Preprocessing.Fit(ImageDecoder.Decode(f))).ToList());
 
         using var results = session.Run([NamedOnnxValue.CreateFromTensor(OnnxExporter.ImageInput, new DenseTensor(input, [files.Length, 3, 224, 224]))], [OnnxExporter.ProbabilitiesOutput]);
         return results.First().AsTensor<float>().ToArray();
-    }
-
-    private static List<double> Time(int repeats, Action<int> action)
-    {
-        action(0); // warm-up
-        var times = new List<double>();
-        for (int i = 0; i < repeats; i++)
-        {
-            using var scope = NewDisposeScope();
-            var clock = Stopwatch.StartNew();
-            action(i);
-            times.Add(clock.Elapsed.TotalMilliseconds);
-        }
-
-        return times;
-    }
-
-    private static double P(List<double> values, int percentile)
-    {
-        var sorted = values.Order().ToArray();
-        return sorted[Math.Min(sorted.Length - 1, (int)Math.Ceiling(percentile / 100.0 * sorted.Length) - 1)];
     }
 }

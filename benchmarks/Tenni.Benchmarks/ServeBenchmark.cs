@@ -5,6 +5,7 @@ using Tenni.Cli.Serving;
 using Tenni.Imaging;
 using Tenni.Training;
 using static TorchSharp.torch;
+using static Tenni.Benchmarks.Latency;
 using DenseTensor = Microsoft.ML.OnnxRuntime.Tensors.DenseTensor<float>;
 
 namespace Tenni.Benchmarks;
@@ -44,7 +45,7 @@ internal static class ServeBenchmark
 
         var serveSingle = Time(requests, i => Post(client, photos[i % photos.Length], bytes[i % photos.Length]));
         var librarySingle = Time(requests, i => classifier.PredictFiles([photos[i % photos.Length]]).ToList());
-        var ortSingle = Time(requests, i => Ort(session, classifier, photos[i % photos.Length]));
+        var ortSingle = Time(requests, i => PredictBenchmark.Ort(session, classifier, [photos[i % photos.Length]]));
         double serveConcurrent = Concurrent(client, photos, bytes, clients: 8, perClient: Math.Max(4, requests / 8));
         var libraryBatch = Time(3, _ => classifier.PredictFiles(photos).ToList());
         server.DisposeAsync().AsTask().GetAwaiter().GetResult();
@@ -107,33 +108,5 @@ internal static class ServeBenchmark
         }
 
         Console.WriteLine($"\n`tenni predict --run RUN` on the 32 photos, whole command, 3 runs: median {P(times, 50):F0} ms = {P(times, 50) / photos.Length:F0} ms per image including start-up");
-    }
-
-    private static float[] Ort(InferenceSession session, TrainedClassifier classifier, string file)
-    {
-        float[] input = RgbImage.Planar([classifier.Preprocessing.Fit(ImageDecoder.Decode(file))]);
-        using var results = session.Run([NamedOnnxValue.CreateFromTensor(OnnxExporter.ImageInput, new DenseTensor(input, [1, 3, 224, 224]))], [OnnxExporter.ProbabilitiesOutput]);
-        return results.First().AsTensor<float>().ToArray();
-    }
-
-    private static List<double> Time(int repeats, Action<int> action)
-    {
-        action(0); // warm-up
-        var times = new List<double>();
-        for (int i = 0; i < repeats; i++)
-        {
-            using var scope = NewDisposeScope();
-            var clock = Stopwatch.StartNew();
-            action(i);
-            times.Add(clock.Elapsed.TotalMilliseconds);
-        }
-
-        return times;
-    }
-
-    private static double P(List<double> values, int percentile)
-    {
-        var sorted = values.Order().ToArray();
-        return sorted[Math.Min(sorted.Length - 1, (int)Math.Ceiling(percentile / 100.0 * sorted.Length) - 1)];
     }
 }
