@@ -39,6 +39,22 @@ public sealed class PredictCommandTests(TrainedRunFixture run) : IClassFixture<T
     }
 
     [Fact]
+    public void Predict_Tta_AveragesViewsAndStaysAProbability()
+    {
+        string photo = run.Photos[0];
+
+        var plain = CliRunner.Run("predict", "--run", run.Folder, photo, "--json", "--top", "2");
+        var flipped = CliRunner.Run("predict", "--run", run.Folder, photo, "--json", "--top", "2", "--tta", "flip");
+
+        Assert.Equal(0, flipped.ExitCode);
+        double Top(string json) => System.Text.Json.JsonDocument.Parse(json).RootElement[0].GetProperty("top")[0].GetProperty("probability").GetDouble();
+        double Sum(string json) => System.Text.Json.JsonDocument.Parse(json).RootElement[0].GetProperty("top").EnumerateArray().Sum(t => t.GetProperty("probability").GetDouble());
+        Assert.NotEqual(Top(plain.Output), Top(flipped.Output));
+        Assert.Equal(1.0, Sum(flipped.Output), 5);
+        Assert.Equal(2, CliRunner.Run("predict", "--run", run.Folder, photo, "--tta", "mirror").ExitCode);
+    }
+
+    [Fact]
     public void Predict_FolderWithFifoDeviceLinkAndLoop_ExitsZeroWithEachReported()
     {
         if (!Hardening.SpecialFiles.Supported)
