@@ -54,6 +54,7 @@ internal static class TrainCommand
         var sampler = new Option<Sampler>("--sampler") { DefaultValueFactory = _ => Sampler.Shuffle, Description = "Shuffle (default: every photo once per epoch) or Balanced (classes drawn evenly, with replacement; gradient training)" };
         var labelSmoothing = new Option<double>("--label-smoothing") { Description = "Share of the target spread over all classes, e.g. 0.1 (gradient training)" };
         var mixup = new Option<double>("--mixup") { Description = "Mixup's alpha, e.g. 0.4: batches blended with a shuffled copy (gradient training; with the cache on, of the cached activations)" };
+        var noReport = new Option<bool>("--no-report") { Description = "Do not write report.html at the end (tenni report --run RUN writes it later)" };
         var from = new Option<string?>("--from") { Description = "Continue from a trained model (a run folder, its best/ or warm-start/): a second stage, e.g. --train-layers res5 --lr 1e-5 (its head is kept: no new L-BFGS fit)" };
         var command = new Command(lrFind ? "lr-find" : "train", lrFind
             ? "Sweep the learning rate from 1e-7 to 10 on the recipe (fastai's lr_find): lr-find.png, lr-find.json and a suggested --lr in --out"
@@ -61,7 +62,7 @@ internal static class TrainCommand
         {
             data, model, weights, preprocessing, layer, trainLayers, epochs, batch, lr, headScale, split, seed, perClass, classes, output, resume,
             noCache, optimizer, schedule, weightDecay, frozenBn, augment, patience, logName, cacheDir, from, recipe, headSolver, l2, refit, folds, splitMethod, layerLr,
-            classWeights, sampler, labelSmoothing, mixup, labels, multiLabel, threshold,
+            classWeights, sampler, labelSmoothing, mixup, noReport, labels, multiLabel, threshold,
         };
         command.SetAction(parsed => context.Execute(parsed, () =>
         {
@@ -101,6 +102,7 @@ internal static class TrainCommand
                 Sampler = parsed.GetValue(sampler),
                 LabelSmoothing = parsed.GetValue(labelSmoothing),
                 MixupAlpha = parsed.GetValue(mixup),
+                Report = !parsed.GetValue(noReport),
                 MultiLabel = parsed.GetValue(multiLabel),
                 Threshold = Threshold(parsed.GetValue(threshold)),
             };

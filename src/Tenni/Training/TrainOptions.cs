@@ -120,6 +120,9 @@ public sealed partial record TrainOptions
     /// <summary>A multi-label model's decision threshold on each label's probability; null: tuned on the validation photos for micro-F1.</summary>
     public double? Threshold { get; init; }
 
+    /// <summary>Write <c>report.html</c> at the end (<see cref="RunReport"/>; <c>--no-report</c> turns it off, e.g. in a sweep of many runs).</summary>
+    public bool Report { get; init; } = true;
+
     /// <summary>The chapter's recipe exactly: 20 epochs of Adam, batch 64, head at 10× (what <c>--recipe chapter</c> gives).</summary>
     public static TrainOptions Chapter => new() { HeadSolver = HeadSolver.Gradient };
 

@@ -64,7 +64,10 @@ public static class TrainingRun
             output.WriteLine($"done: best validation {(options.MultiLabel ? "per-label " : "")}accuracy {result.BestAccuracy:0.####} at epoch {result.BestEpoch} of {result.EpochsDone}, {result.Seconds:F1} s; run folder {run.Path} (log {options.LogName}, accuracy.png, loss.png, best/, model.safetensors)");
             return result;
         });
-        WriteReport(run.Path, options, output); // after the training model is disposed: the report loads its own copy
+        if (options.Report)
+        {
+            WriteReport(run.Path, options, output); // after the training model is disposed: the report loads its own copy
+        }
         return trained;
     }
 

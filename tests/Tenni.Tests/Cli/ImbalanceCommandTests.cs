@@ -72,7 +72,7 @@ public sealed class ImbalanceCommandTests
 
     private static (double Recall, string TrainOutput) DogRecall(string data, string run, params string[] extra)
     {
-        var (code, output, error) = CliRunner.Run(["train", "--data", data, "--recipe", "chapter", "--epochs", "5", "--split", "0.5", "--out", run, .. extra]);
+        var (code, output, error) = CliRunner.Run(["train", "--data", data, "--recipe", "chapter", "--epochs", "5", "--split", "0.5", "--no-report", "--out", run, .. extra]);
         Assert.True(code == 0, error);
         string json = run + "-evaluation.json";
         var evaluation = CliRunner.Run("evaluate", "--run", run, "--json", json);

@@ -17,7 +17,7 @@ public sealed class AugmentedValidationCacheTests
     {
         string data = Path.Combine(TestData.RepositoryRoot, "samples", "pets");
         string root = Directory.CreateTempSubdirectory("tenni-augment-cache").FullName;
-        var options = TrainOptions.Chapter with { Epochs = 2, BatchSize = 16, Augmentation = new Augmentation { HorizontalFlip = true }, CacheFolder = Path.Combine(root, "cache") };
+        var options = TrainOptions.Chapter with { Epochs = 2, BatchSize = 16, Augmentation = new Augmentation { HorizontalFlip = true }, CacheFolder = Path.Combine(root, "cache"), Report = false };
         var printed = new StringWriter();
 
         TrainingRun.Train(data, Path.Combine(root, "cached"), options, printed);

@@ -17,8 +17,8 @@ public sealed class HeadSolverTests(ITestOutputHelper output)
         // The first photo (by name) of each breed is held out (37 photos); the runs train on the other 4.
         var (train, heldOut) = HoldOutFirstPhotoPerClass();
         var printed = new StringWriter();
-        var auto = TrainingRun.Train(train, NewRun(), new TrainOptions { CacheFolder = Cache }, printed);
-        var chapter = TrainingRun.Train(train, NewRun(), TrainOptions.Chapter with { CacheFolder = Cache }, new StringWriter());
+        var auto = TrainingRun.Train(train, NewRun(), new TrainOptions { CacheFolder = Cache, Report = false }, printed);
+        var chapter = TrainingRun.Train(train, NewRun(), TrainOptions.Chapter with { CacheFolder = Cache, Report = false }, new StringWriter());
         double autoAccuracy = HeldOutAccuracy(auto.RunFolder, heldOut), chapterAccuracy = HeldOutAccuracy(chapter.RunFolder, heldOut);
         output.WriteLine($"held-out accuracy: default {autoAccuracy}, chapter's recipe {chapterAccuracy}; cross-validated {auto.BestAccuracy}, l2 {auto.Head?.L2}, temperature {auto.Head?.Temperature}");
 
@@ -37,7 +37,7 @@ public sealed class HeadSolverTests(ITestOutputHelper output)
     public void Refit_OnOxfordPets37_FitsAll185PhotosAndSaysSo()
     {
         var printed = new StringWriter();
-        var result = TrainingRun.Train(TestData.OxfordPets, NewRun(), new TrainOptions { CacheFolder = Cache, Refit = true, Folds = 0 }, printed);
+        var result = TrainingRun.Train(TestData.OxfordPets, NewRun(), new TrainOptions { CacheFolder = Cache, Refit = true, Folds = 0, Report = false }, printed);
 
         Assert.True(result.Head?.Refit);
         Assert.Contains("on all 185 photos (training + validation); the validation numbers above come from before the refit", printed.ToString());
@@ -53,7 +53,7 @@ public sealed class HeadSolverTests(ITestOutputHelper output)
         // samples/pets: 24 photos per class, so few-photo fine-tuning of res5 (3 epochs to keep it short).
         string data = Path.Combine(TestData.RepositoryRoot, "samples", "pets");
         var printed = new StringWriter();
-        var options = new TrainOptions { CacheFolder = Cache, TrainLayers = ["res5"], Epochs = 3 };
+        var options = new TrainOptions { CacheFolder = Cache, TrainLayers = ["res5"], Epochs = 3, Report = false };
 
         var result = TrainingRun.Train(data, NewRun(), options, printed);
 
@@ -84,7 +84,7 @@ public sealed class HeadSolverTests(ITestOutputHelper output)
         // saved (model and best/), also by a run interrupted after epoch 1 and resumed.
         string data = Path.Combine(TestData.RepositoryRoot, "samples", "pets");
         string run = NewRun();
-        var options = new TrainOptions { CacheFolder = Cache, TrainLayers = ["res5"], Epochs = 3, LearningRate = 1 };
+        var options = new TrainOptions { CacheFolder = Cache, TrainLayers = ["res5"], Epochs = 3, LearningRate = 1, Report = false };
         TrainingRun.Train(data, run, options with { StopAfterEpoch = 1 }, new StringWriter());
         var printed = new StringWriter();
 
