@@ -2,11 +2,9 @@ using System.Diagnostics;
 using System.Net.Http.Headers;
 using Microsoft.ML.OnnxRuntime;
 using Tenni.Cli.Serving;
-using Tenni.Imaging;
 using Tenni.Training;
 using static TorchSharp.torch;
 using static Tenni.Benchmarks.Latency;
-using DenseTensor = Microsoft.ML.OnnxRuntime.Tensors.DenseTensor<float>;
 
 namespace Tenni.Benchmarks;
 

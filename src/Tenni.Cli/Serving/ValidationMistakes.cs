@@ -9,7 +9,10 @@ namespace Tenni.Cli.Serving;
 /// </summary>
 internal sealed class ValidationMistakes(TrainedClassifier classifier, PredictionGate gate, int count)
 {
-    private readonly ConcurrentDictionary<int, byte[]> _thumbnails = new();
+    /// <summary>The gallery's thumbnails fit this many pixels.</summary>
+    public const int ThumbnailSide = 160;
+
+    private readonly ConcurrentDictionary<int, byte[]?> _thumbnails = new();
     private readonly SemaphoreSlim _once = new(1, 1);
     private Result? _result;
 
@@ -46,7 +49,7 @@ internal sealed class ValidationMistakes(TrainedClassifier classifier, Predictio
     /// <summary>The thumbnail of mistake <paramref name="index"/>, or null when there is no such mistake.</summary>
     public byte[]? Thumbnail(int index) =>
         _result?.Evaluation is { } evaluation && index >= 0 && index < evaluation.TopLosses.Count
-            ? _thumbnails.GetOrAdd(index, i => Serving.Thumbnail.Jpeg(evaluation.TopLosses[i].Path))
+            ? _thumbnails.GetOrAdd(index, i => Reporting.Thumbnail.Jpeg(evaluation.TopLosses[i].Path, ThumbnailSide))
             : null;
 
     private Result Evaluate()

@@ -46,7 +46,7 @@ public sealed record Evaluation
 
     /// <summary>The confusion matrix with each row divided by its total (rows of absent classes stay 0).</summary>
     public IReadOnlyList<IReadOnlyList<double>> NormalizedConfusionMatrix =>
-        [.. ConfusionMatrix.Select(row => (IReadOnlyList<double>)[.. row.Select(v => row.Sum() == 0 ? 0 : (double)v / row.Sum())])];
+        [.. ConfusionMatrix.Select(row => row.Sum() is var total and > 0 ? (IReadOnlyList<double>)[.. row.Select(v => (double)v / total)] : new double[row.Count])];
 
     /// <param name="classes">Class names in label order.</param>
     /// <param name="labels">The true label of each photo.</param>

@@ -3,13 +3,17 @@ using Tenni.Imaging;
 
 namespace Tenni.Reporting;
 
-/// <summary>Small JPEG thumbnails as <c>data:</c> URIs, so the report holds its pictures and asks nothing of the network.</summary>
+/// <summary>Small JPEG thumbnails: as <c>data:</c> URIs, so the report holds its pictures and asks nothing of the network, and as bytes for the served mistakes gallery.</summary>
 internal static class Thumbnail
 {
     public const int Size = 128;
 
     /// <summary>The photo shrunk to fit <see cref="Size"/> pixels, or null when it cannot be read (within the reader's limits).</summary>
-    public static string? DataUri(string path)
+    public static string? DataUri(string path) =>
+        Jpeg(path, Size) is { } jpeg ? "data:image/jpeg;base64," + Convert.ToBase64String(jpeg) : null;
+
+    /// <summary>The photo (orientation applied) shrunk to fit <paramref name="side"/> pixels as a JPEG, or null when it cannot be read.</summary>
+    public static byte[]? Jpeg(string path, int side)
     {
         var (decoded, _) = ImageReader.Read(path);
         if (decoded is null)
@@ -18,11 +22,11 @@ internal static class Thumbnail
         }
 
         var image = decoded.Image;
-        double scale = Math.Min(1.0, (double)Size / Math.Max(image.Width, image.Height));
+        double scale = Math.Min(1.0, (double)side / Math.Max(image.Width, image.Height));
         var small = scale < 1
             ? ImageResizer.Resize(image, Math.Max(1, (int)Math.Round(image.Width * scale)), Math.Max(1, (int)Math.Round(image.Height * scale)))
             : image;
-        return "data:image/jpeg;base64," + Convert.ToBase64String(Jpeg(small));
+        return Jpeg(small);
     }
 
     private static byte[] Jpeg(RgbImage image)

@@ -12,9 +12,9 @@ public sealed class ThumbnailTests
         string photo = TestData.Photos("Cat", 1)[0];
         var original = Tenni.Imaging.ImageDecoder.Decode(photo);
 
-        using var thumbnail = SKBitmap.Decode(Thumbnail.Jpeg(photo));
+        using var thumbnail = SKBitmap.Decode(Tenni.Reporting.Thumbnail.Jpeg(photo, ValidationMistakes.ThumbnailSide));
 
-        Assert.Equal(Thumbnail.Side, Math.Max(thumbnail.Width, thumbnail.Height));
+        Assert.Equal(ValidationMistakes.ThumbnailSide, Math.Max(thumbnail.Width, thumbnail.Height));
         Assert.Equal((double)original.Width / original.Height, (double)thumbnail.Width / thumbnail.Height, 0.02);
     }
 }
