@@ -21,6 +21,7 @@ internal static class PredictBenchmark
         string run = Path.Combine(Path.GetTempPath(), $"tenni-bench-predict-{Environment.ProcessId}");
         TrainingRun.Train(data, run, new TrainOptions { PerClass = 50, Epochs = 3 }, TextWriter.Null);
         using var classifier = TrainedClassifier.Load(run);
+        using var fp32 = TrainedClassifier.Load(run, precision: Precision.Fp32);
         string onnx = Path.Combine(run, "model.onnx");
         OnnxExporter.Export(classifier, onnx, withPreprocessing: true);
         using var session = new InferenceSession(onnx, new SessionOptions { IntraOpNumThreads = 2, InterOpNumThreads = 1 });
@@ -28,14 +29,17 @@ internal static class PredictBenchmark
 
         // Single image, model loaded: decode → preprocess → forward → probabilities.
         var tenniSingle = Time(repeats, i => classifier.Predict([ImageDecoder.Decode(photos[i % photos.Length])]));
+        var fp32Single = Time(repeats, i => fp32.Predict([ImageDecoder.Decode(photos[i % photos.Length])]));
         var ortSingle = Time(repeats, i => Ort(session, classifier, [photos[i % photos.Length]]));
         var tenniBatch = Time(Math.Max(3, repeats / 10), _ => classifier.Predict(photos.Select(ImageDecoder.Decode).ToList()));
+        var fp32Batch = Time(Math.Max(3, repeats / 10), _ => fp32.Predict(photos.Select(ImageDecoder.Decode).ToList()));
         var ortBatch = Time(Math.Max(3, repeats / 10), _ => Ort(session, classifier, photos));
 
         Console.WriteLine($"\nPrediction, {Environment.ProcessorCount} cores, 2 threads; single image = decode + preprocess + forward, {repeats} repeats:\n");
         Console.WriteLine("| engine | single image p50 | p95 | batch of 32, images/s |");
         Console.WriteLine("|---|---:|---:|---:|");
-        Console.WriteLine($"| Tenni (TorchSharp, channels_last) | {P(tenniSingle, 50):F1} ms | {P(tenniSingle, 95):F1} ms | {32 / (P(tenniBatch, 50) / 1000):F1} |");
+        Console.WriteLine($"| Tenni, as trained ({classifier.Model.Source.Precision} frozen layers) | {P(tenniSingle, 50):F1} ms | {P(tenniSingle, 95):F1} ms | {32 / (P(tenniBatch, 50) / 1000):F1} |");
+        Console.WriteLine($"| Tenni, --precision fp32 | {P(fp32Single, 50):F1} ms | {P(fp32Single, 95):F1} ms | {32 / (P(fp32Batch, 50) / 1000):F1} |");
         Console.WriteLine($"| ONNX Runtime, exported model | {P(ortSingle, 50):F1} ms | {P(ortSingle, 95):F1} ms | {32 / (P(ortBatch, 50) / 1000):F1} |");
 
         // Cold start: the whole command, process start to exit, one image.

@@ -6,6 +6,8 @@ using Tenni.Native;
 // dotnet run -c Release --project benchmarks/Tenni.Benchmarks -- scale [folder] [count] [batch]
 // dotnet run -c Release --project benchmarks/Tenni.Benchmarks -- predict [data folder] [repeats]
 // dotnet run -c Release --project benchmarks/Tenni.Benchmarks -- serve [data folder] [requests]
+// dotnet run -c Release --project benchmarks/Tenni.Benchmarks -- scan-split [data folder] [rounds]
+// dotnet run -c Release --project benchmarks/Tenni.Benchmarks -- memory [data folder] [batch]
 // dotnet run -c Release --project benchmarks/Tenni.Benchmarks -- vgg16 [data folder] [batch] [rounds] [threads] [uncached epochs]
 TorchNative.EnsureLoaded();
 string which = args.Length > 0 ? args[0] : "forward";
@@ -30,11 +32,17 @@ switch (which)
     case "serve":
         ServeBenchmark.Run(args.Length > 1 ? args[1] : Path.Combine("..", "shared", "data", "PetImages-mini"), Arg(2, 100));
         break;
+    case "scan-split":
+        ScanSplitBenchmark.Run(args.Length > 1 ? args[1] : Path.Combine("..", "shared", "data", "PetImages-mini"), Arg(2, 3));
+        break;
+    case "memory":
+        MemoryBenchmark.Run(args.Length > 1 ? args[1] : Path.Combine("..", "shared", "data", "PetImages-mini"), Arg(2, 32));
+        break;
     case "vgg16":
         Vgg16Benchmark.Run(args.Length > 1 ? args[1] : Path.Combine("..", "shared", "data", "PetImages-mini"), Arg(2, 8), Arg(3, 5), Arg(4, 2), Arg(5, 2));
         break;
     default:
-        Console.Error.WriteLine($"unknown benchmark '{which}'; known: forward, decode, scale, predict, serve, vgg16");
+        Console.Error.WriteLine($"unknown benchmark '{which}'; known: forward, decode, scale, predict, serve, scan-split, memory, vgg16");
         return 2;
 }
 

@@ -60,7 +60,8 @@ public sealed class DataLoader(IReadOnlyList<ImageSample> samples, Preprocessing
         var channel = Channel.CreateBounded<(float[] Images, long[] Labels, ImageSample[] Samples)>(
             new BoundedChannelOptions(Math.Max(1, _options.Prefetch)) { SingleReader = true, SingleWriter = true });
         using var stop = new CancellationTokenSource();
-        var producer = Task.Run(() => Produce(order, epoch, channel.Writer, stop.Token));
+        var buffers = new IO.BufferPool(Math.Min(_options.BatchSize, Math.Max(1, order.Length)) * preprocessing.Length, Math.Max(1, _options.Prefetch) + 2);
+        var producer = Task.Run(() => Produce(order, epoch, buffers, channel.Writer, stop.Token));
         try
         {
             while (channel.Reader.WaitToReadAsync().AsTask().GetAwaiter().GetResult())
@@ -68,10 +69,9 @@ public sealed class DataLoader(IReadOnlyList<ImageSample> samples, Preprocessing
                 while (channel.Reader.TryRead(out var item))
                 {
                     int n = item.Labels.Length;
-                    yield return new Batch(
-                        IO.AlignedTensor.From(item.Images, n, 3L, preprocessing.Size, preprocessing.Size).DetachFromDisposeScope(),
-                        IO.AlignedTensor.From(item.Labels, n).DetachFromDisposeScope(),
-                        item.Samples);
+                    var images = IO.AlignedTensor.From(item.Images.AsSpan(0, n * preprocessing.Length), n, 3L, preprocessing.Size, preprocessing.Size).DetachFromDisposeScope();
+                    buffers.Return(item.Images); // copied: a later batch reuses it
+                    yield return new Batch(images, IO.AlignedTensor.From(item.Labels, n).DetachFromDisposeScope(), item.Samples);
                 }
             }
 
@@ -91,7 +91,7 @@ public sealed class DataLoader(IReadOnlyList<ImageSample> samples, Preprocessing
         }
     }
 
-    private async Task Produce(int[] order, int epoch, ChannelWriter<(float[], long[], ImageSample[])> writer, CancellationToken stop)
+    private async Task Produce(int[] order, int epoch, IO.BufferPool buffers, ChannelWriter<(float[], long[], ImageSample[])> writer, CancellationToken stop)
     {
         try
         {
@@ -100,7 +100,8 @@ public sealed class DataLoader(IReadOnlyList<ImageSample> samples, Preprocessing
             {
                 int n = Math.Min(_options.BatchSize, order.Length - start);
                 var batch = new ImageSample[n];
-                float[] images = new float[n * preprocessing.Length];
+                // Reused: a new 19–38 MB array per batch would pile up on the large-object heap between collections.
+                float[] images = buffers.Rent();
                 long[] labels = new long[n];
                 Parallel.For(0, n, parallel, i =>
                 {

@@ -74,9 +74,11 @@ public sealed class ImageFolder
         var kept = new List<ImageSample>();
         int cap = options.PerClass ?? int.MaxValue;
         int chunk = Math.Max(16, Environment.ProcessorCount * 8);
-        for (int start = 0; start < files.Count && kept.Count < cap; start += chunk)
+        for (int start = 0; start < files.Count && kept.Count < cap;)
         {
-            var results = new (ImageSample? Sample, SkippedImage? Skip)[Math.Min(chunk, files.Count - start)];
+            // Never more than the cap still needs: each file read is decoded (and, with a scan sink, run through the model).
+            int take = Math.Min(Math.Min(chunk, files.Count - start), cap - kept.Count);
+            var results = new (ImageSample? Sample, SkippedImage? Skip)[take];
             Parallel.For(0, results.Length, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, options.Workers) }, i =>
             {
                 string path = files[start + i];
@@ -101,6 +103,8 @@ public sealed class ImageFolder
                     skipped.Add(skip!);
                 }
             }
+
+            start += take;
         }
 
         return kept;

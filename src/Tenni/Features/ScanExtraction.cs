@@ -1,5 +1,7 @@
 using System.Collections.Concurrent;
+using System.Runtime.InteropServices;
 using Tenni.Imaging;
+using TorchSharp;
 
 namespace Tenni.Features;
 
@@ -19,6 +21,7 @@ internal sealed class ScanExtraction : IDisposable
     private readonly ConcurrentDictionary<string, byte> _seen = new(StringComparer.Ordinal);
     private readonly IProgress<ExtractionProgress>? _progress;
     private readonly Task _forward;
+    private readonly IO.BufferPool _rows;
     private int _queued;
     private int _done;
 
@@ -31,6 +34,7 @@ internal sealed class ScanExtraction : IDisposable
 
         // Two batches in waiting (≈ 38 MB at 224×224) keep the forward pass fed without holding the dataset.
         _queue = new BlockingCollection<(string, float[])>(2 * batchSize);
+        _rows = new IO.BufferPool(preprocessing.Length, (3 * batchSize) + Environment.ProcessorCount);
         cache.Prepare(log);
         _forward = Task.Factory.StartNew(Forward, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
     }
@@ -48,8 +52,8 @@ internal sealed class ScanExtraction : IDisposable
 
         try
         {
-            float[] row = new float[_preprocessing.Length];
-            _preprocessing.Normalize(_preprocessing.Fit(image.Image), row);
+            float[] row = _rows.Rent(); // returned once copied into the batch tensor
+            _preprocessing.Normalize(_preprocessing.Fit(image.Image), row.AsSpan(0, _preprocessing.Length));
             _queue.Add((image.ContentHash, row));
             Interlocked.Increment(ref _queued);
         }
@@ -114,14 +118,15 @@ internal sealed class ScanExtraction : IDisposable
         }
 
         int length = _preprocessing.Length;
-        float[] values = new float[batch.Count * length];
-        for (int i = 0; i < batch.Count; i++)
+        using (var images = torch.empty(batch.Count, 3L, _preprocessing.Size, _preprocessing.Size))
         {
-            batch[i].Row.CopyTo(values, i * length);
-        }
+            Span<byte> memory = images.bytes;
+            for (int i = 0; i < batch.Count; i++)
+            {
+                MemoryMarshal.AsBytes(batch[i].Row.AsSpan(0, length)).CopyTo(memory[(i * length * sizeof(float))..]);
+                _rows.Return(batch[i].Row);
+            }
 
-        using (var images = IO.AlignedTensor.From(values, batch.Count, 3L, _preprocessing.Size, _preprocessing.Size))
-        {
             _cache.ComputeRows(images, [.. batch.Select(b => b.Hash)]);
         }
 

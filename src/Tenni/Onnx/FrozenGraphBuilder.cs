@@ -27,7 +27,6 @@ internal static class FrozenGraphBuilder
 
         var protos = nodes.Select(n => n.Proto).ToList();
         var made = new List<Tensor>();
-        using (var scope = NewDisposeScope())
         using (no_grad())
         {
             FoldBatchNorms(nodes, protos, tensors, outputs.ToHashSet(StringComparer.Ordinal), made);
@@ -44,7 +43,14 @@ internal static class FrozenGraphBuilder
 
         try
         {
-            return (OnnxGraph.FromTensors(model, tensors, graph.ChannelsLast, dtype), made.Count / 2);
+            var copy = OnnxGraph.FromTensors(model, tensors, graph.ChannelsLast, dtype);
+            copy.eval(); // inference only: BatchNorm on running statistics, no dropout, no gradients
+            foreach (var parameter in copy.parameters())
+            {
+                parameter.requires_grad = false;
+            }
+
+            return (copy, made.Count / 2);
         }
         finally
         {
@@ -52,6 +58,8 @@ internal static class FrozenGraphBuilder
             {
                 tensor.Dispose(); // the graph holds copies
             }
+
+            Native.NativeMemory.Trim(); // the temporaries were as large as the weights: return them to the system
         }
     }
 
@@ -90,6 +98,7 @@ internal static class FrozenGraphBuilder
                 continue;
             }
 
+            using var scope = NewDisposeScope(); // one layer's float64 temporaries at a time
             NodeProto conv = protos[c].Clone();
             Tensor weight = tensors[conv.Input[1]];
             var (gamma, beta, mean, variance) = (tensors[norm.Proto.Input[1]], tensors[norm.Proto.Input[2]], tensors[norm.Proto.Input[3]], tensors[norm.Proto.Input[4]]);

@@ -54,8 +54,9 @@ public sealed class OnnxGraph : nn.Module<Tensor, Tensor>
                 throw new TenniException($"ONNX node '{layerName}' ({proto.OpType}) reads tensor '{input}', which no earlier node produces; the graph is not topologically sorted or is incomplete");
             }
 
+            // Given tensors belong to another graph: copied (by the cast to the graph's type, when there is one).
             BindInitializers(node, name => initializerProtos.TryGetValue(name, out var proto) ? OnnxTensors.ToTorch(proto)
-                : given.TryGetValue(name, out var value) ? value.detach().clone() : null);
+                : given.TryGetValue(name, out var value) ? (dtype != ScalarType.Float32 ? value.detach() : value.detach().clone()) : null);
             _nodes[i] = new CompiledNode(node, OnnxOperatorTable.Compile(node));
             foreach (string output in proto.Output.Where(o => o.Length > 0))
             {
@@ -360,7 +361,7 @@ public sealed class OnnxGraph : nn.Module<Tensor, Tensor>
 
             if (Dtype != ScalarType.Float32)
             {
-                value = Replace(value, value.to_type(Dtype));
+                value = Replace(value, value.to_type(Dtype)); // a new tensor: a detached view of another graph's weight stays theirs
             }
 
             if (ChannelsLast && value.dim() == 4)

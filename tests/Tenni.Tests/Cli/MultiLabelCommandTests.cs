@@ -115,7 +115,7 @@ public sealed class MultiLabelCommandTests
     // The export ends in a Sigmoid: ONNX Runtime gives Tenni's per-label probabilities.
     private static void ExportedProbabilitiesMatch(string run, string[] photos)
     {
-        using var classifier = TrainedClassifier.Load(run);
+        using var classifier = TrainedClassifier.Load(run, precision: Precision.Fp32); // the export is float32: `predict --precision fp32`
         string path = Path.Combine(run, "..", "model.onnx");
         OnnxExporter.Export(classifier, path, withPreprocessing: false);
         var fitted = photos.Select(p => classifier.Preprocessing.Fit(ImageDecoder.Decode(p))).ToList();

@@ -23,7 +23,7 @@ public sealed class ResNet18ParityTests(ResNet18Fixture fixture, ITestOutputHelp
         // Given 16 real photos, preprocessed once, and ONNX Runtime on the same bundled file
         string[] photos = [.. TestData.Photos("Cat", 8), .. TestData.Photos("Dog", 8)];
         Assert.Equal(16, photos.Length);
-        using var owned = channelsLast ? null : SourceModel.Load("resnet18", new SourceModelOptions { ChannelsLast = false });
+        using var owned = channelsLast ? null : SourceModel.Load("resnet18", new SourceModelOptions { ChannelsLast = false, Precision = Precision.Fp32 });
         var model = owned ?? fixture.Model;
         byte[] onnx = File.ReadAllBytes(model.Descriptor.LocateWeights());
         using var session = new InferenceSession(onnx);
@@ -48,5 +48,37 @@ public sealed class ResNet18ParityTests(ResNet18Fixture fixture, ITestOutputHelp
         }
 
         output.WriteLine($"pool5 max abs diff vs ONNX Runtime over 16 photos (channels_last={channelsLast}): {worst:G3}");
+    }
+
+    [Fact]
+    public void Pool5_Bf16FrozenCopy_WithinBf16PrecisionOfOnnxRuntime_AndFasterPathGivesSameClasses()
+    {
+        // Given the same 16 photos through the bfloat16 frozen copy (BatchNorm folded) and ONNX Runtime (float32)
+        string[] photos = [.. TestData.Photos("Cat", 8), .. TestData.Photos("Dog", 8)];
+        using var bf16 = SourceModel.Load("resnet18", new SourceModelOptions { Precision = Precision.Bf16 });
+        using var session = new InferenceSession(File.ReadAllBytes(bf16.Descriptor.LocateWeights()));
+        using var scope = NewDisposeScope();
+        using var batch = bf16.Preprocessing.ToBatch(photos.Select(ImageDecoder.Decode).ToList());
+        float[] tenni;
+        using (no_grad())
+        {
+            tenni = bf16.Features(batch, "pool5").contiguous().data<float>().ToArray();
+        }
+
+        // Then every feature is within 3% of the largest feature of its photo (bfloat16 keeps 8 bits of
+        // mantissa; measured about 1%), and each photo's feature vector points the same way (cosine > 0.999)
+        double worst = 0;
+        for (int i = 0; i < photos.Length; i++)
+        {
+            var (expected, _) = OrtReference.Run(session, bf16.Graph.InputName, batch[i].contiguous().data<float>().ToArray(), [1, 3, 224, 224], bf16.Graph.OutputNames[0]);
+            float[] mine = tenni[(i * 512)..((i + 1) * 512)];
+            double scale = expected.Max(Math.Abs);
+            worst = Math.Max(worst, expected.Zip(mine, (a, b) => Math.Abs(a - b)).Max() / scale);
+            double cosine = expected.Zip(mine, (a, b) => (double)a * b).Sum() / Math.Sqrt(expected.Sum(a => (double)a * a) * mine.Sum(b => (double)b * b));
+            Assert.True(cosine > 0.999, $"photo {i}: cosine {cosine}");
+        }
+
+        Assert.True(worst < 3e-2, $"bf16 pool5 differs from ONNX Runtime by {worst:G3} of the largest value");
+        output.WriteLine($"bf16 pool5 max abs diff vs ONNX Runtime over 16 photos: {worst:G3} of each photo's largest value");
     }
 }
