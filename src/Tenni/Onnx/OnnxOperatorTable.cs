@@ -8,7 +8,7 @@ namespace Tenni.Onnx;
 /// </summary>
 internal static class OnnxOperatorTable
 {
-    private static readonly Dictionary<string, Entry> Entries = new()
+    private static readonly Dictionary<string, Entry> Entries = new Dictionary<string, Entry>(StringComparer.Ordinal)
     {
         ["Conv"] = new(ConvolutionOperators.Conv, Slots(("weight", InitializerRole.Parameter), ("bias", InitializerRole.Parameter))),
         ["BatchNormalization"] = new(NormalizationOperators.BatchNormalization, Slots(("weight", InitializerRole.Parameter), ("bias", InitializerRole.Parameter), ("running_mean", InitializerRole.Buffer), ("running_var", InitializerRole.Buffer))),
@@ -43,7 +43,54 @@ internal static class OnnxOperatorTable
         ["Gather"] = new(ShapeOperators.Gather, []),
         ["Pad"] = new(PadOperators.Pad, []),
         ["Constant"] = new(PadOperators.Constant, []),
-    };
+        ["HardSigmoid"] = new(SmoothActivationOperators.HardSigmoid, []),
+        ["HardSwish"] = new(SmoothActivationOperators.HardSwish, []),
+        ["PRelu"] = new(SmoothActivationOperators.PRelu, Slots(("slope", InitializerRole.Parameter))),
+        ["Elu"] = new(SmoothActivationOperators.Elu, []),
+        ["Celu"] = new(SmoothActivationOperators.Celu, []),
+        ["Selu"] = new(SmoothActivationOperators.Selu, []),
+        ["Softplus"] = new(SmoothActivationOperators.Softplus, []),
+        ["Softsign"] = new(SmoothActivationOperators.Softsign, []),
+        ["ThresholdedRelu"] = new(SmoothActivationOperators.ThresholdedRelu, []),
+        ["Pow"] = new(SmoothActivationOperators.Pow, []),
+        ["LayerNormalization"] = new(LayerNormalization.Factory, Slots(("weight", InitializerRole.Parameter), ("bias", InitializerRole.Parameter))),
+        ["ReduceMean"] = new(ReduceOperators.Mean, []),
+        ["ReduceSum"] = new(ReduceOperators.Sum, []),
+        ["ReduceMax"] = new(ReduceOperators.Max, []),
+        ["ReduceMin"] = new(ReduceOperators.Min, []),
+        ["ReduceProd"] = new(ReduceOperators.Prod, []),
+        ["ReduceSumSquare"] = new(ReduceOperators.SumSquare, []),
+        ["ReduceL1"] = new(ReduceOperators.L1, []),
+        ["ReduceL2"] = new(ReduceOperators.L2, []),
+        ["ReduceLogSum"] = new(ReduceOperators.LogSum, []),
+        ["ReduceLogSumExp"] = new(ReduceOperators.LogSumExp, []),
+        ["ArgMax"] = new(ReduceOperators.ArgMax, []),
+        ["ArgMin"] = new(ReduceOperators.ArgMin, []),
+        ["Resize"] = new(ResizeOperators.Resize, []),
+        ["Upsample"] = new(ResizeOperators.Upsample, []),
+        ["Shape"] = new(ShapeComputationOperators.Shape, []),
+        ["Size"] = new(ShapeComputationOperators.Size, []),
+        ["Cast"] = new(ShapeComputationOperators.Cast, []),
+        ["Slice"] = new(ShapeComputationOperators.Slice, []),
+        ["Expand"] = new(ShapeComputationOperators.Expand, []),
+        ["ConstantOfShape"] = new(ShapeComputationOperators.ConstantOfShape, []),
+        ["Range"] = new(ShapeComputationOperators.Range, []),
+        ["Tile"] = new(ShapeComputationOperators.Tile, []),
+        ["Equal"] = new(LogicalOperators.Equal, []),
+        ["Less"] = new(LogicalOperators.Less, []),
+        ["LessOrEqual"] = new(LogicalOperators.LessOrEqual, []),
+        ["Greater"] = new(LogicalOperators.Greater, []),
+        ["GreaterOrEqual"] = new(LogicalOperators.GreaterOrEqual, []),
+        ["And"] = new(LogicalOperators.And, []),
+        ["Or"] = new(LogicalOperators.Or, []),
+        ["Xor"] = new(LogicalOperators.Xor, []),
+        ["Where"] = new(LogicalOperators.Where, []),
+        ["Min"] = new(LogicalOperators.Min, []),
+        ["Max"] = new(LogicalOperators.Max, []),
+        ["Mean"] = new(LogicalOperators.Mean, []),
+        ["IsInf"] = new(UnaryOperators.IsInf, []),
+    }.Concat(UnaryOperators.Functions.Keys.Select(op => KeyValuePair.Create(op, new Entry(UnaryOperators.Factory, []))))
+        .ToDictionary(kv => kv.Key, kv => kv.Value, StringComparer.Ordinal);
 
     /// <summary>Every supported operator type, sorted.</summary>
     public static IReadOnlyList<string> Supported { get; } = Entries.Keys.Order(StringComparer.Ordinal).ToArray();

@@ -31,11 +31,15 @@ internal static class ActivationOperators
 
         return (inputs, _) =>
         {
-            Scalar? min = inputs.Length > 1 && inputs[1] is { } lo ? (float)Scalars.ToDouble(lo) : null;
-            Scalar? max = inputs.Length > 2 && inputs[2] is { } hi ? (float)Scalars.ToDouble(hi) : null;
+            // Integer tensors keep their type: bounds become integer scalars (a float scalar would promote).
+            bool integer = TensorValues.IsInteger(inputs[0]!);
+            Scalar? min = inputs.Length > 1 && inputs[1] is { } lo ? Bound(lo, integer) : null;
+            Scalar? max = inputs.Length > 2 && inputs[2] is { } hi ? Bound(hi, integer) : null;
             return min is null && max is null ? [inputs[0]!.alias()] : [inputs[0]!.clamp(min, max)];
         };
     }
+
+    private static Scalar Bound(Tensor bound, bool integer) => integer ? (long)Scalars.ToDouble(bound) : (float)Scalars.ToDouble(bound);
 
     public static OnnxKernel Softmax(OnnxNode node) => SoftmaxLike(node, (x, dim) => x.softmax(dim));
 
