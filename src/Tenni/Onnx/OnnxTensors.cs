@@ -37,7 +37,8 @@ internal static class OnnxTensors
             long[] v => tensor(v, dims),
             int[] v => tensor(v, dims),
             byte[] v => tensor(v, dims),
-            sbyte[] v => tensor(v, dims),
+            // TorchSharp makes uint8 of sbyte[] (−5 would read as 251): go through int16.
+            sbyte[] v => tensor(v.Select(b => (short)b).ToArray(), dims).to_type(ScalarType.Int8),
             bool[] v => tensor(v, dims),
             _ => throw new InvalidOperationException("unreachable"),
         };

@@ -31,15 +31,19 @@ internal static class ActivationOperators
 
         return (inputs, _) =>
         {
-            // Integer tensors keep their type: bounds become integer scalars (a float scalar would promote).
-            bool integer = TensorValues.IsInteger(inputs[0]!);
-            Scalar? min = inputs.Length > 1 && inputs[1] is { } lo ? Bound(lo, integer) : null;
-            Scalar? max = inputs.Length > 2 && inputs[2] is { } hi ? Bound(hi, integer) : null;
-            return min is null && max is null ? [inputs[0]!.alias()] : [inputs[0]!.clamp(min, max)];
+            Tensor x = inputs[0]!;
+            if (TensorValues.IsInteger(x))
+            {
+                // Integer tensors keep their type: bounds of the same type through minimum/maximum (clamp with scalars promotes to float).
+                Tensor y = inputs.Length > 1 && inputs[1] is { } low ? maximum(x, low.to_type(x.dtype)) : x.alias();
+                return [inputs.Length > 2 && inputs[2] is { } high ? minimum(y, high.to_type(x.dtype)) : y];
+            }
+
+            Scalar? min = inputs.Length > 1 && inputs[1] is { } lo ? (float)Scalars.ToDouble(lo) : null;
+            Scalar? max = inputs.Length > 2 && inputs[2] is { } hi ? (float)Scalars.ToDouble(hi) : null;
+            return min is null && max is null ? [x.alias()] : [x.clamp(min, max)];
         };
     }
-
-    private static Scalar Bound(Tensor bound, bool integer) => integer ? (long)Scalars.ToDouble(bound) : (float)Scalars.ToDouble(bound);
 
     public static OnnxKernel Softmax(OnnxNode node) => SoftmaxLike(node, (x, dim) => x.softmax(dim));
 

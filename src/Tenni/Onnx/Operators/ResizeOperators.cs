@@ -71,7 +71,8 @@ internal static class ResizeOperators
     {
         "half_pixel" => ((o + 0.5) / scale) - 0.5,
         "pytorch_half_pixel" => output > 1 ? ((o + 0.5) / scale) - 0.5 : 0,
-        "align_corners" => output == 1 ? 0 : o * (input - 1) / (double)(output - 1),
+        // The spec divides by the unrounded resized length (input × scale), not the output size.
+        "align_corners" => output == 1 && Math.Abs((input * scale) - 1) < 1e-12 ? 0 : o * (input - 1) / ((input * scale) - 1),
         "tf_half_pixel_for_nn" => (o + 0.5) / scale,
         _ => o / scale,
     };
