@@ -47,6 +47,26 @@ public sealed class OnnxArchitectureTests(ITestOutputHelper output) : IDisposabl
         }
     }
 
+    [Fact]
+    public void Stages_partition_the_layers_and_unfreeze_alone()
+    {
+        // Given a DenseNet (BatchNorm kept) loaded by path
+        var (model, _, _) = DenseNet();
+        string path = Path.Combine(_folder, "densenet.onnx");
+        File.WriteAllBytes(path, model.ToByteArray());
+        using var source = SourceModel.Load(path);
+
+        // When its last stage is unfrozen
+        source.SetTrainable(true, "stage3");
+
+        // Then the stages and the head own disjoint layers covering the graph, and only stage3's train
+        var owned = source.AvailableLayers.SelectMany(source.LayersOf).ToArray();
+        Assert.Equal(owned.Length, owned.Distinct().Count());
+        Assert.Equal(source.Graph.Layers.Count, owned.Length);
+        Assert.Equal(source.LayersOf("stage3"), source.Graph.Layers.Where(l => l.IsTrainable));
+        Assert.Contains(source.LayersOf("stage3"), l => l.HoldsBatchStatistics);
+    }
+
     public void Dispose() => Directory.Delete(_folder, recursive: true);
 
     private static (ModelProto Model, int Size, int Stages) Write(string family) => family switch
