@@ -16,9 +16,15 @@ internal static class StageLayout
 
     public static IReadOnlyList<LayerAlias> Resolve(OnnxGraph graph)
     {
-        var shapes = ShapesOnZeros(graph);
         var nodes = graph.Nodes;
         var cuts = CleanCuts(graph, nodes);
+
+        // Shapes of the cuts, what their nodes read (a pooling's input) and the output only: holding
+        // every activation of a large network at once would cost far more memory than the stages do.
+        var wanted = cuts.SelectMany(c => nodes[c.Node].Proto.Input.Where(graph.HasTensor).Append(c.Tensor))
+            .Concat(graph.OutputNames.Take(1)).Concat(nodes.Where(n => n.OpType is "Softmax" or "LogSoftmax").Select(n => n.Proto.Input[0]))
+            .Distinct().ToArray();
+        var shapes = ShapesOnZeros(graph, wanted);
         int poolIndex = cuts.FindLastIndex(c => IsGlobalPool(nodes[c.Node], shapes));
         var aliases = new List<LayerAlias>();
         var stageCuts = poolIndex < 0 ? cuts : cuts[..poolIndex];
@@ -131,8 +137,8 @@ internal static class StageLayout
         };
     }
 
-    /// <summary>Every tensor's shape for one image of the size the graph declares (224 when symbolic), run in evaluation mode.</summary>
-    private static Dictionary<string, long[]> ShapesOnZeros(OnnxGraph graph)
+    /// <summary>The shapes of <paramref name="tensors"/> for one image of the size the graph declares (224 when symbolic), run in evaluation mode.</summary>
+    private static Dictionary<string, long[]> ShapesOnZeros(OnnxGraph graph, IReadOnlyCollection<string> tensors)
     {
         long size = graph.InputShape.Count == 4 && graph.InputShape[2] > 0 ? graph.InputShape[2] : 224;
         using var scope = NewDisposeScope();
@@ -141,7 +147,7 @@ internal static class StageLayout
         graph.eval();
         try
         {
-            var outputs = graph.Run(zeros(1, 3, size, size), graph.TensorNames.ToArray());
+            var outputs = graph.Run(zeros(1, 3, size, size), tensors);
             return outputs.ToDictionary(kv => kv.Key, kv => kv.Value.shape, StringComparer.Ordinal);
         }
         finally
