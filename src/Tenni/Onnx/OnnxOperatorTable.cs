@@ -89,6 +89,18 @@ internal static class OnnxOperatorTable
         ["Max"] = new(LogicalOperators.Max, []),
         ["Mean"] = new(LogicalOperators.Mean, []),
         ["IsInf"] = new(UnaryOperators.IsInf, []),
+        ["Gelu"] = new(SmoothActivationOperators.Gelu, []),
+        ["InstanceNormalization"] = new(InstanceNormalization.Factory, Slots(("weight", InitializerRole.Parameter), ("bias", InitializerRole.Parameter))),
+        ["GatherElements"] = new(IndexOperators.GatherElements, []),
+        ["OneHot"] = new(IndexOperators.OneHot, []),
+        ["CumSum"] = new(IndexOperators.CumSum, []),
+        ["Hardmax"] = new(IndexOperators.Hardmax, []),
+        ["Mod"] = new(IndexOperators.Mod, []),
+        ["CastLike"] = new(IndexOperators.CastLike, []),
+        ["DepthToSpace"] = new(LayoutOperators.DepthToSpace, []),
+        ["SpaceToDepth"] = new(LayoutOperators.SpaceToDepth, []),
+        ["Trilu"] = new(LayoutOperators.Trilu, []),
+        ["EyeLike"] = new(LayoutOperators.EyeLike, []),
     }.Concat(UnaryOperators.Functions.Keys.Select(op => KeyValuePair.Create(op, new Entry(UnaryOperators.Factory, []))))
         .ToDictionary(kv => kv.Key, kv => kv.Value, StringComparer.Ordinal);
 

@@ -14,7 +14,7 @@ internal static class ExporterOperatorCases
     private static readonly long[] Image = [2, 4, 9, 9];
 
     public static IEnumerable<OperatorCase> All() =>
-        Activations().Concat(Reductions()).Concat(ShapeChains()).Concat(Resizes()).Concat(Logic()).Concat(Unary());
+        Activations().Concat(Reductions()).Concat(ShapeChains()).Concat(Resizes()).Concat(Logic()).Concat(Unary()).Concat(Rearrangements());
 
     private static IEnumerable<OperatorCase> Activations()
     {
@@ -148,6 +148,35 @@ internal static class ExporterOperatorCases
                 _ => b.Node(op, ["x"], ["y"]),
             });
         }
+    }
+
+    // GroupNorm as PyTorch exports it, Gelu (opset 20), index and layout operators.
+    private static IEnumerable<OperatorCase> Rearrangements()
+    {
+        yield return With("Gelu_Exact_Opset20", 20, b => b.Node("Gelu", ["x"], ["y"]));
+        yield return With("Gelu_Tanh_Opset20", 20, b => b.Node("Gelu", ["x"], ["y"], null, String("approximate", "tanh")));
+        yield return With("InstanceNormalization_GroupNorm2", 13, b => b
+            .Initializer("g", [2L, 2L, -1L], 3).Initializer("one", [1f, 1f], 2).Initializer("zero", [0f, 0f], 2)
+            .Initializer("gamma", OperatorCases.Random(4, 31), 4, 1, 1).Initializer("beta", OperatorCases.Random(4, 32), 4, 1, 1)
+            .Node("Reshape", ["x", "g"], ["r"]).Node("InstanceNormalization", ["r", "one", "zero"], ["n"], null, Float("epsilon", 1e-5f))
+            .Node("Shape", ["x"], ["s"]).Node("Reshape", ["n", "s"], ["b"]).Node("Mul", ["b", "gamma"], ["m"]).Node("Add", ["m", "beta"], ["y"]));
+        var random = new Random(33);
+        long[] picks = Enumerable.Range(0, 2 * 4 * 9 * 3).Select(_ => (long)random.Next(-9, 9)).ToArray();
+        yield return With("GatherElements_NegativeIndices", 13, b => b.Initializer("i", picks, 2, 4, 9, 3).Node("GatherElements", ["x", "i"], ["y"], null, Int("axis", 3)));
+        yield return WithCast("OneHot_FromArgMax", 13, b => b.Initializer("d", [4L]).Initializer("v", [0.25f, 2f], 2)
+            .Node("ArgMax", ["x"], ["a"], null, Int("axis", 1), Int("keepdims", 0)).Node("OneHot", ["a", "d", "v"], ["i"], null, Int("axis", 1)));
+        yield return With("CumSum_ExclusiveReverse", 13, b => b.Initializer("a", [2L]).Node("CumSum", ["x", "a"], ["y"], null, Int("exclusive", 1), Int("reverse", 1)));
+        yield return With("Hardmax_Axis1", 13, b => b.Node("Hardmax", ["x"], ["y"], null, Int("axis", 1)));
+        yield return With("Mod_Fmod", 13, b => b.Initializer("d", [0.3f]).Node("Mod", ["x", "d"], ["y"], null, Int("fmod", 1)));
+        yield return WithCast("CastLike_Int64", 15, b => b.Initializer("k", [4f]).Initializer("t", [0L])
+            .Node("Mul", ["x", "k"], ["p"]).Node("CastLike", ["p", "t"], ["i"]));
+        yield return With("DepthToSpace_DCR", 13, b => b.Node("DepthToSpace", ["x"], ["y"], null, Int("blocksize", 2)));
+        yield return With("DepthToSpace_CRD", 13, b => b.Node("DepthToSpace", ["x"], ["y"], null, Int("blocksize", 2), String("mode", "CRD")));
+        yield return With("SpaceToDepth_Block3", 13, b => b.Node("SpaceToDepth", ["x"], ["y"], null, Int("blocksize", 3)));
+        yield return With("Trilu_UpperShifted", 14, b => b.Initializer("k", [1L]).Node("Trilu", ["x", "k"], ["y"]));
+        yield return With("Trilu_Lower", 14, b => b.Node("Trilu", ["x"], ["y"], null, Int("upper", 0)));
+        yield return With("EyeLike_Shifted_Added", 13, b => b.Initializer("s", [8L, 81L], 2)
+            .Node("Reshape", ["x", "s"], ["m"]).Node("EyeLike", ["m"], ["e"], null, Int("k", 2)).Node("Add", ["m", "e"], ["y"]));
     }
 
     private static OperatorCase Single(string name, long opset, string op, params global::Onnx.AttributeProto[] attributes) =>

@@ -51,6 +51,22 @@ internal static class SmoothActivationOperators
         };
     }
 
+    /// <summary>Gelu (opset 20): exact (erf) or the tanh approximation.</summary>
+    public static OnnxKernel Gelu(OnnxNode node)
+    {
+        string approximate = node.String("approximate", "none");
+        return approximate switch
+        {
+            "none" => (inputs, _) => [inputs[0]! * 0.5 * ((inputs[0]! * Math.Sqrt(0.5)).erf() + 1)],
+            "tanh" => (inputs, _) =>
+            {
+                Tensor x = inputs[0]!;
+                return [x * 0.5 * (((x + (x * x * x * 0.044715)) * Math.Sqrt(2 / Math.PI)).tanh() + 1)];
+            },
+            _ => throw node.Error($"approximate '{approximate}' is not supported; supported: none, tanh"),
+        };
+    }
+
     public static OnnxKernel Softplus(OnnxNode node) => (inputs, _) => [F.softplus(inputs[0]!)];
 
     public static OnnxKernel Softsign(OnnxNode node) => (inputs, _) => [inputs[0]! / (inputs[0]!.abs() + 1)];
