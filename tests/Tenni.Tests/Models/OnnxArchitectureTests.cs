@@ -18,7 +18,7 @@ public sealed class OnnxArchitectureTests(ITestOutputHelper output) : IDisposabl
 {
     private readonly string _folder = Directory.CreateTempSubdirectory("tenni-onnx-arch-").FullName;
 
-    public static TheoryData<string> Families() => new(["mobilenet_v3", "densenet", "inception_v3", "convnext", "regnet"]);
+    public static TheoryData<string> Families() => new(["mobilenet_v3", "densenet", "inception_v3", "convnext", "regnet", "vgg"]);
 
     [Theory]
     [MemberData(nameof(Families))]
@@ -75,6 +75,7 @@ public sealed class OnnxArchitectureTests(ITestOutputHelper output) : IDisposabl
         "densenet" => DenseNet(),
         "inception_v3" => InceptionV3(),
         "convnext" => ConvNeXt(),
+        "vgg" => Vgg(),
         _ => RegNet(),
     };
 
@@ -172,6 +173,22 @@ public sealed class OnnxArchitectureTests(ITestOutputHelper output) : IDisposabl
         string t = n.Op("Transpose", x, Ints("perm", 0, 2, 3, 1));
         t = n.Op("LayerNormalization", [t, n.Weight(OperatorCases.Random(c, 18).Select(v => 1 + (v * 0.1f)).ToArray(), c), n.Weight(OperatorCases.Random(c, 19), c)], Float("epsilon", 1e-6f));
         return n.Op("Transpose", t, Ints("perm", 0, 3, 1, 2));
+    }
+
+    // No global pooling: the classifier reads the flattened last map (VGG, AlexNet); pool is that flat tensor.
+    private static (ModelProto, int, int) Vgg()
+    {
+        var n = new NetWriter(13, 32);
+        string x = n.Input;
+        int c = 3;
+        foreach (int width in new[] { 8, 16, 16 })
+        {
+            x = n.Op("MaxPool", n.Op("Relu", n.Conv(n.Op("Relu", n.Conv(x, c, width, 3)), width, width, 3)), Ints("kernel_shape", 2, 2), Ints("strides", 2, 2));
+            c = width;
+        }
+
+        x = n.Op("Flatten", x, Int("axis", 1));
+        return (n.Build(n.Linear(n.Op("Relu", n.Linear(x, 16 * 4 * 4, 24)), 24, 10)), 32, 4);
     }
 
     // RegNetY: residual bottlenecks with grouped 3×3 convolutions and squeeze-and-excitation (Sigmoid), a strided shortcut projection.

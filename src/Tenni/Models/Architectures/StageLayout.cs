@@ -7,7 +7,8 @@ namespace Tenni.Models.Architectures;
 /// Stage names for any image classifier, found from the graph's structure and shapes (never from node
 /// names): <c>stage1</c> … <c>stageN</c> are the last clean cut at each spatial resolution (the tensor
 /// everything after it is computed from, just before the next downsampling), <c>pool</c> the last global
-/// pooling that is a clean cut (a squeeze-and-excitation pool inside a block is not), <c>logits</c> the
+/// pooling that is a clean cut (a squeeze-and-excitation pool inside a block is not; without one, the
+/// first flat cut, which the classifier reads), <c>logits</c> the
 /// classifier's output (the input of a final Softmax, which is then <c>prob</c>).
 /// </summary>
 internal static class StageLayout
@@ -26,6 +27,13 @@ internal static class StageLayout
             .Distinct().ToArray();
         var shapes = ShapesOnZeros(graph, wanted);
         int poolIndex = cuts.FindLastIndex(c => IsGlobalPool(nodes[c.Node], shapes));
+        if (poolIndex < 0)
+        {
+            // No global pooling (VGG's classifier reads the flattened 7×7 map): the first flat cut is
+            // the features the classifier reads.
+            poolIndex = cuts.FindIndex(c => shapes.TryGetValue(c.Tensor, out var s) && s.Length == 2);
+        }
+
         var aliases = new List<LayerAlias>();
         var stageCuts = poolIndex < 0 ? cuts : cuts[..poolIndex];
         foreach (string tensor in LastAtEachResolution(stageCuts.Select(c => c.Tensor), shapes))
