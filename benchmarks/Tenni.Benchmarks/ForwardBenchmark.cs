@@ -20,44 +20,55 @@ internal static class ForwardBenchmark
     public static void Run(int batch, int rounds, int threads)
     {
         torch.set_num_threads(threads);
-        using var graphNchw = SourceModel.Load("resnet18", new SourceModelOptions { ChannelsLast = false });
-        using var graphNhwc = SourceModel.Load("resnet18", new SourceModelOptions { ChannelsLast = true });
+        using var fp32 = SourceModel.Load("resnet18", new SourceModelOptions { Precision = Precision.Fp32 });
+        using var bf16 = SourceModel.Load("resnet18", new SourceModelOptions { Precision = Precision.Bf16 });
+        using var graphNchw = SourceModel.Load("resnet18", new SourceModelOptions { ChannelsLast = false, Precision = Precision.Fp32 });
         using var plain = CopyWeights(new PlainResNet(), graphNchw.Graph);
         plain.eval();
-        using var ort = OrtSession(graphNchw.Descriptor.LocateWeights(), threads);
+        using var ort = OrtSession(fp32.Descriptor.LocateWeights(), threads);
         Tensor input = randn(batch, 3, 224, 224, generator: new Generator(1)).DetachFromDisposeScope();
         Tensor inputNhwc = input.permute(0, 2, 3, 1).contiguous().permute(0, 3, 1, 2).DetachFromDisposeScope();
         float[] inputValues = input.data<float>().ToArray();
-        string inputName = graphNchw.Graph.InputName;
+        string inputName = fp32.Graph.InputName;
+        string pool5 = fp32.Resolve("pool5").Tensor;
 
-        var variants = new (string Name, Func<float[]> Run)[]
+        var variants = new List<(string Name, Func<float[]> Run)>
         {
-            ("Tenni graph, NCHW", () => RoundRobin.Torch(() => graphNchw.Features(input, "pool5"))),
-            ("Tenni graph, channels_last", () => RoundRobin.Torch(() => graphNhwc.Features(input, "pool5"))),
-            ("plain TorchSharp, NCHW", () => RoundRobin.Torch(() => plain.forward(input).flatten(1))),
+            ("Tenni fp32 (BatchNorm folded, channels_last)", () => RoundRobin.Torch(() => fp32.Features(input, "pool5"))),
+            ("Tenni bf16 (BatchNorm folded, channels_last)", () => RoundRobin.Torch(() => bf16.Features(input, "pool5"))),
+            ("Tenni fp32, graph as loaded (BatchNorm unfolded)", () => RoundRobin.Torch(() => fp32.Graph.Run(input, [pool5])[pool5].flatten(1))),
+            ("Tenni fp32, NCHW, unfolded", () => RoundRobin.Torch(() => graphNchw.Graph.Run(input, [pool5])[pool5].flatten(1))),
             ("plain TorchSharp, channels_last", () => RoundRobin.Torch(() => plain.forward(inputNhwc).flatten(1))),
             ("ONNX Runtime", () => Ort(ort, inputName, inputValues, batch)),
         };
+        using var python = PyTorchForward.Start(plain, input, threads);
+        if (python is not null)
+        {
+            variants.Add(("PyTorch fp32, channels_last", () => python.Time("fp32")));
+            variants.Add(("PyTorch bf16 (autocast), channels_last", () => python.Time("bf16")));
+        }
 
-        // Warm up, and check that all five compute the same features.
-        var reference = variants[0].Run();
+        // Warm up, and check that all compute the same features (bf16 to its own precision).
+        var reference = Ort(ort, inputName, inputValues, batch);
+        double scale = reference.Max(Math.Abs);
         foreach (var (name, run) in variants)
         {
-            float[] values = run();
+            float[] values = name.StartsWith("PyTorch", StringComparison.Ordinal) ? python!.Run(name.Contains("bf16") ? "bf16" : "fp32") : run();
             double diff = values.Zip(reference, (a, b) => Math.Abs(a - b)).Max();
-            Console.WriteLine($"# {name}: max abs diff vs Tenni NCHW = {diff:G3}");
+            Console.WriteLine($"# {name}: max abs diff vs ONNX Runtime = {diff:G3} ({diff / scale:G3} of the largest value {scale:G3})");
         }
 
         var seconds = RoundRobin.Time(variants, rounds);
 
-        double plainRate = batch / RoundRobin.Median(seconds["plain TorchSharp, NCHW"]);
-        Console.WriteLine($"\nResNet18 forward, batch {batch}, {threads} threads, {rounds} rounds (median):\n");
-        Console.WriteLine("| variant | images/s | vs plain TorchSharp NCHW |");
-        Console.WriteLine("|---|---:|---:|");
+        double ortRate = batch / RoundRobin.Median(seconds["ONNX Runtime"]);
+        double fp32Rate = batch / RoundRobin.Median(seconds[variants[0].Name]);
+        Console.WriteLine($"\nResNet18 forward to pool5, batch {batch}, {threads} threads, {rounds} rounds (median), {Native.CpuFeatures.ModelName}:\n");
+        Console.WriteLine("| variant | images/s | vs ONNX Runtime | vs Tenni fp32 |");
+        Console.WriteLine("|---|---:|---:|---:|");
         foreach (var (name, times) in seconds)
         {
             double rate = batch / RoundRobin.Median(times);
-            Console.WriteLine($"| {name} | {rate:F1} | {rate / plainRate:F2}× |");
+            Console.WriteLine($"| {name} | {rate:F1} | {rate / ortRate:F2}× | {rate / fp32Rate:F2}× |");
         }
     }
 

@@ -33,7 +33,9 @@ internal static class EvaluateCommand
         var topLosses = new Option<int>("--top-losses") { DefaultValueFactory = _ => 10, Description = "How many of the most confident mistakes to list" };
         var batch = new Option<int>("--batch") { DefaultValueFactory = _ => 32, Description = "Images per forward pass" };
         var weights = CommonOptions.Weights();
-        var command = new Command("evaluate", "Measure a trained model on labelled photos: per-class metrics, confusion matrix, calibration, top losses") { run, data, which, json, tta, topLosses, batch, weights };
+        var precision = CommonOptions.Precision(forModel: true);
+        var device = CommonOptions.Device();
+        var command = new Command("evaluate", "Measure a trained model on labelled photos: per-class metrics, confusion matrix, calibration, top losses") { run, data, which, json, tta, topLosses, batch, weights, precision, device };
         command.SetAction(parsed => context.Execute(parsed, () =>
         {
             string runFolder = parsed.GetValue(run)!;
@@ -45,7 +47,7 @@ internal static class EvaluateCommand
                 OutputGuard.Check(jsonFile, "--json", [runFolder]);
             }
 
-            using var classifier = TrainedClassifier.Load(ModelFolder(runFolder, parsed.GetValue(which)!), parsed.GetValue(weights));
+            using var classifier = TrainedClassifier.Load(ModelFolder(runFolder, parsed.GetValue(which)!), parsed.GetValue(weights), parsed.GetValue(precision), CommonOptions.CheckDevice(parsed, device));
             var samples = parsed.GetValue(data) is { } folder
                 ? EvaluationData.Folder(folder, classifier.Classes).Samples
                 : EvaluationData.ValidationSplit(classifier.Folder, classifier.Classes);

@@ -17,7 +17,9 @@ internal static class ExtractCommand
         var layer = new Option<string?>("--layer", "-l") { Description = "Layer to extract (default: the model's feature layer, pool5 for resnet18)" };
         var output = new Option<string>("--out", "-o") { Description = ".npy file to write; the file list goes beside it as NAME.files.txt", DefaultValueFactory = _ => "features.npy" };
         var batch = new Option<int>("--batch", "-b") { Description = "Images per forward pass", DefaultValueFactory = _ => 32 };
-        var command = new Command("extract", "Write a layer's output for each image to a float32 .npy file") { paths, model, weights, preprocessing, layer, output, batch };
+        var precision = CommonOptions.Precision();
+        var device = CommonOptions.Device();
+        var command = new Command("extract", "Write a layer's output for each image to a float32 .npy file") { paths, model, weights, preprocessing, layer, output, batch, precision, device };
         command.SetAction(parsed => context.Execute(parsed, () =>
         {
             string[] inputs = parsed.GetValue(paths)!;
@@ -32,7 +34,7 @@ internal static class ExtractCommand
                 context.Error.WriteLine($"skipped ({skip.Reason}): {TextEscaping.ForDisplay(skip.Message)}");
             }
 
-            using var source = CommonOptions.LoadModel(parsed, model, weights, preprocessing);
+            using var source = CommonOptions.LoadModel(parsed, model, weights, preprocessing, precision, device);
             string layerName = parsed.GetValue(layer) ?? source.Descriptor.DefaultLayer;
             _ = source.OutputShape(layerName); // unknown layer: fail before any work
             var extractor = new FeatureExtractor(source, layerName, batchSize);

@@ -18,8 +18,10 @@ internal static class PredictCommand
         var csv = new Option<bool>("--csv") { Description = "CSV output (path, class, probability, rank)" };
         var batch = new Option<int>("--batch") { DefaultValueFactory = _ => 32, Description = "Images per forward pass" };
         var weights = CommonOptions.Weights();
+        var precision = CommonOptions.Precision(forModel: true);
+        var device = CommonOptions.Device();
         var tta = new Option<TestTimeAugmentation>("--tta") { DefaultValueFactory = _ => TestTimeAugmentation.None, Description = "None, Flip (photo + mirror) or Crops (+ four corners at 90%): averages the views' probabilities" };
-        var command = new Command("predict", "Classify images with a trained model") { run, paths, top, json, csv, batch, weights, tta };
+        var command = new Command("predict", "Classify images with a trained model") { run, paths, top, json, csv, batch, weights, tta, precision, device };
         command.SetAction(parsed => context.Execute(parsed, () =>
         {
             string[] inputs = parsed.GetValue(paths)!;
@@ -37,7 +39,7 @@ internal static class PredictCommand
                 throw new TenniException($"no files found in {string.Join(", ", inputs.Select(p => $"'{p}'"))}; expected image files or folders that hold some");
             }
 
-            using var classifier = TrainedClassifier.Load(parsed.GetValue(run)!, parsed.GetValue(weights));
+            using var classifier = TrainedClassifier.Load(parsed.GetValue(run)!, parsed.GetValue(weights), parsed.GetValue(precision), CommonOptions.CheckDevice(parsed, device));
             int k = Math.Clamp(parsed.GetValue(top), 1, classifier.Classes.Count);
             var results = classifier.PredictFiles(files, batchSize, parsed.GetValue(tta)).Reported(files.Count, files.Count > batchSize ? ProgressDisplay.Files(context, "predict") : null).ToList();
             var output = context.Output;

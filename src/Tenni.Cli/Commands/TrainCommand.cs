@@ -22,6 +22,8 @@ internal static class TrainCommand
         var model = CommonOptions.Model();
         var weights = CommonOptions.Weights();
         var preprocessing = CommonOptions.Preprocessing();
+        var precision = CommonOptions.Precision();
+        var device = CommonOptions.Device();
         var layer = new Option<string?>("--layer") { Description = "Cut layer feeding the new head (default: the model's feature layer: pool5, fc7 for vgg16)" };
         var trainLayers = new Option<string?>("--train-layers") { Description = "Source layers to fine-tune, comma-separated (default: none, the head only)" };
         var epochs = new Option<int>("--epochs") { DefaultValueFactory = _ => 20, Description = "Epochs (the chapter: 20)" };
@@ -62,7 +64,7 @@ internal static class TrainCommand
         {
             data, model, weights, preprocessing, layer, trainLayers, epochs, batch, lr, headScale, split, seed, perClass, classes, output, resume,
             noCache, optimizer, schedule, weightDecay, frozenBn, augment, patience, logName, cacheDir, from, recipe, headSolver, l2, refit, folds, splitMethod, layerLr,
-            classWeights, sampler, labelSmoothing, mixup, noReport, labels, multiLabel, threshold,
+            classWeights, sampler, labelSmoothing, mixup, noReport, labels, multiLabel, threshold, precision, device,
         };
         command.SetAction(parsed => context.Execute(parsed, () =>
         {
@@ -72,6 +74,8 @@ internal static class TrainCommand
                 Model = parsed.GetValue(model)!,
                 Weights = parsed.GetValue(weights),
                 Preprocessing = parsed.GetValue(preprocessing),
+                Precision = parsed.GetValue(precision) ?? Precision.Auto,
+                Device = CommonOptions.CheckDevice(parsed, device),
                 Layer = parsed.GetValue(layer),
                 TrainLayers = List(parsed.GetValue(trainLayers)),
                 Epochs = CommonOptions.Positive(parsed.GetValue(epochs), "--epochs"),

@@ -77,10 +77,10 @@ public sealed class ImageFolder
         for (int start = 0; start < files.Count && kept.Count < cap; start += chunk)
         {
             var results = new (ImageSample? Sample, SkippedImage? Skip)[Math.Min(chunk, files.Count - start)];
-            Parallel.For(0, results.Length, i =>
+            Parallel.For(0, results.Length, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, options.Workers) }, i =>
             {
                 string path = files[start + i];
-                var (facts, problem) = ImageReader.Inspect(path, options.MaxPixels, options.MaxFileBytes);
+                var (facts, problem) = ImageReader.Inspect(path, options.MaxPixels, options.MaxFileBytes, options.Decoded);
                 results[i] = facts is null
                     ? (null, new SkippedImage(path, problem!.Kind, problem.Message))
                     : (new ImageSample(path, label, facts.ContentHash, facts.Width, facts.Height, facts.Format), null);

@@ -20,4 +20,13 @@ public sealed record ImageFolderOptions
 
     /// <summary>Accept a folder with one class (a held-out set to evaluate on may hold only some classes); training needs two.</summary>
     public bool SingleClassAllowed { get; init; }
+
+    /// <summary>
+    /// Given each readable image as the scan decodes it to check it (from the scan's worker threads), so
+    /// that training can compute its activations from this one decode (<see cref="Features.ScanExtraction"/>).
+    /// </summary>
+    internal Action<Imaging.DecodedImage>? Decoded { get; init; }
+
+    /// <summary>How many files the scan decodes at once (default: one per core).</summary>
+    internal int Workers { get; init; } = Environment.ProcessorCount;
 }

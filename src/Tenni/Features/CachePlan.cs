@@ -20,7 +20,10 @@ public sealed record CachePlan(string? Tensor, string? Layer, string Reason)
     /// </summary>
     public string? ValidationTensor { get; init; }
 
-    public static CachePlan Decide(ClassifierModel model, TrainOptions options)
+    public static CachePlan Decide(ClassifierModel model, TrainOptions options) => Decide(model.Source, model.Cut, options);
+
+    /// <summary>The plan for <paramref name="source"/> cut at <paramref name="cut"/>, before the head exists (its size needs the classes).</summary>
+    internal static CachePlan Decide(SourceModel source, LayerAlias cut, TrainOptions options)
     {
         if (!options.Cache)
         {
@@ -30,7 +33,7 @@ public sealed record CachePlan(string? Tensor, string? Layer, string Reason)
         if (options.Augmentation.IsEnabled)
         {
             // Even frozen layers see a freshly transformed picture each epoch: no activation repeats exactly.
-            var unaugmented = Decide(model, options with { Augmentation = new Augmentation() });
+            var unaugmented = Decide(source, cut, options with { Augmentation = new Augmentation() });
             string validation = unaugmented.Enabled
                 ? $"; the validation photos, never augmented, are cached at {unaugmented.Layer}: computed once, as without augmentation"
                 : "";
@@ -38,37 +41,13 @@ public sealed record CachePlan(string? Tensor, string? Layer, string Reason)
                 + $"each is decoded, augmented and run through the whole network every epoch{validation}") { ValidationTensor = unaugmented.Tensor };
         }
 
-        var source = model.Source;
-        (LayerAlias Alias, string Tensor)? best = null;
-        foreach (LayerAlias alias in source.Aliases.Append(model.Cut).DistinctBy(a => a.Tensor))
-        {
-            // A layer ending in dropout (Chainer's fc6, fc7) is cached before it: the dropout then runs
-            // on the fly every step, as it would in the whole network.
-            string tensor = source.BeforeStochasticNode(alias.Tensor);
-            bool frozen = source.Graph.LayersUpTo(tensor).All(l => l.parameters().All(p => !p.requires_grad) && !l.UsesBatchStatistics);
-            if (!frozen || source.IsStochasticUpTo(tensor))
-            {
-                break;
-            }
-
-            if (source.Graph.IsComputableFrom(tensor, model.Cut.Tensor))
-            {
-                best = (alias, tensor);
-            }
-
-            if (alias.Tensor == model.Cut.Tensor)
-            {
-                break;
-            }
-        }
-
-        if (best is not var (layer, cached))
+        if (source.FrozenLayerBefore(cut) is not var (layer, cached))
         {
             return new(null, null, "the first layers train, so no activation is fixed");
         }
 
         string where = cached == layer.Tensor ? layer.Name : $"{layer.Name} (before its dropout, which runs every step)";
-        return new(cached, layer.Name, cached == model.Cut.Tensor
+        return new(cached, layer.Name, cached == cut.Tensor
             ? $"everything up to the cut ({where}) is frozen: its output is computed once per image"
             : $"layers up to {where} are frozen: its output is computed once per image, the layers after it run every step");
     }

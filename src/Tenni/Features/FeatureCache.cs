@@ -12,8 +12,14 @@ namespace Tenni.Features;
 /// in any folder, skips extraction. Each row is written atomically, so an interrupted extraction keeps
 /// what it finished.
 /// </summary>
-internal sealed class FeatureCache(ClassifierModel model, string tensorName, string root)
+internal sealed class FeatureCache(SourceModel source, string? loadedSourceStateHash, string tensorName, string root)
 {
+    /// <summary>The cache of <paramref name="model"/>'s source, with the source tensors it loaded from a parent run.</summary>
+    public FeatureCache(ClassifierModel model, string tensorName, string root)
+        : this(model.Source, model.LoadedSourceStateHash, tensorName, root)
+    {
+    }
+
     private enum RowState
     {
         Missing,
@@ -21,7 +27,10 @@ internal sealed class FeatureCache(ClassifierModel model, string tensorName, str
         Good,
     }
 
-    public string Folder { get; } = Path.Combine(root, KeyOf(model, tensorName));
+    public string Folder { get; } = Path.Combine(root, KeyOf(source, loadedSourceStateHash, tensorName));
+
+    /// <summary>The layer's tensor whose rows this cache holds.</summary>
+    public string TensorName => tensorName;
 
     /// <summary>The default cache root: <c>$XDG_CACHE_HOME/tenni/features</c> or <c>~/.cache/tenni/features</c>.</summary>
     public static string DefaultRoot() => Path.Combine(IO.UserFiles.CacheRoot(), "features");
@@ -67,7 +76,7 @@ internal sealed class FeatureCache(ClassifierModel model, string tensorName, str
     /// </summary>
     private long[] PrepareFolder(TextWriter? log)
     {
-        long[] shape = model.Source.TensorShape(tensorName);
+        long[] shape = source.TensorShape(tensorName);
         string? problem = "missing";
         if (Directory.Exists(Folder) && FeatureCacheMetadata.TryRead(Folder, out problem) is { } recorded)
         {
@@ -92,25 +101,17 @@ internal sealed class FeatureCache(ClassifierModel model, string tensorName, str
 
     private void Extract(List<ImageSample> samples, IProgress<ExtractionProgress>? progress)
     {
-        var loader = new DataLoader(samples, model.Source.Preprocessing, new DataLoaderOptions { BatchSize = 32, Shuffle = false });
-        bool wasTraining = model.Source.Graph.training;
-        model.Source.Graph.eval(); // everything before the cache tensor is frozen and deterministic: eval computes the same
+        var loader = new DataLoader(samples, source.Preprocessing, new DataLoaderOptions { BatchSize = 32, Shuffle = false });
+        bool wasTraining = source.Graph.training;
+        source.Graph.eval(); // everything before the cache tensor is frozen and deterministic: eval computes the same
         int done = 0;
         try
         {
             foreach (var batch in loader.Epoch())
             {
                 using (batch)
-                using (var scope = NewDisposeScope())
-                using (no_grad())
                 {
-                    Tensor rows = model.Source.Graph.Run(batch.Images, [tensorName])[tensorName].contiguous();
-                    for (int i = 0; i < batch.Samples.Count; i++)
-                    {
-                        float[] values = rows[i].contiguous().data<float>().ToArray();
-                        Directory.CreateDirectory(Path.GetDirectoryName(RowFile(batch.Samples[i]))!);
-                        CacheRow.Write(RowFile(batch.Samples[i]), values);
-                    }
+                    ComputeRows(batch.Images, batch.Samples.Select(s => s.ContentHash).ToArray());
                 }
 
                 done += batch.Samples.Count;
@@ -119,17 +120,45 @@ internal sealed class FeatureCache(ClassifierModel model, string tensorName, str
         }
         finally
         {
-            model.Source.Graph.train(wasTraining);
+            source.Graph.train(wasTraining);
         }
     }
 
-    private string RowFile(ImageSample sample) => Path.Combine(Folder, sample.ContentHash[..2], sample.ContentHash + ".f32");
-
-    private static string KeyOf(ClassifierModel model, string tensorName)
+    /// <summary>
+    /// Runs the frozen layers on a preprocessed batch and writes one row per image, named by
+    /// <paramref name="contentHashes"/> (each written atomically). The caller has put the graph in evaluation mode.
+    /// </summary>
+    public void ComputeRows(Tensor images, IReadOnlyList<string> contentHashes)
     {
-        string weights = model.Source.WeightsHash;
-        string recipe = $"rows-v2|{model.Source.Preprocessing.Fingerprint()}|{tensorName}|{model.Source.Graph.ChannelsLast}|{model.LoadedSourceStateHash}";
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        Tensor rows = source.ComputeFrozen(images, [tensorName])[tensorName].cpu().contiguous();
+        float[] values = rows.data<float>().ToArray();
+        int length = values.Length / contentHashes.Count;
+        for (int i = 0; i < contentHashes.Count; i++)
+        {
+            string file = RowFile(contentHashes[i]);
+            Directory.CreateDirectory(Path.GetDirectoryName(file)!);
+            CacheRow.Write(file, values.AsSpan(i * length, length));
+        }
+    }
+
+    /// <summary>Whether a row file exists for the image (its checksum is checked when it is loaded).</summary>
+    public bool Has(string contentHash) => File.Exists(RowFile(contentHash));
+
+    /// <summary>Creates the folder and its metadata (or empties a damaged one); before rows are written.</summary>
+    public void Prepare(TextWriter? log) => PrepareFolder(log);
+
+    private string RowFile(ImageSample sample) => RowFile(sample.ContentHash);
+
+    private string RowFile(string contentHash) => Path.Combine(Folder, contentHash[..2], contentHash + ".f32");
+
+    private static string KeyOf(SourceModel source, string? loadedSourceStateHash, string tensorName)
+    {
+        string weights = source.WeightsHash;
+        // v3: rows come from the frozen copy (BatchNorm folded), in the source's precision.
+        string recipe = $"rows-v3|{source.Preprocessing.Fingerprint()}|{tensorName}|{source.Graph.ChannelsLast}|{loadedSourceStateHash}|{Models.PrecisionChoice.Name(source.Precision)}";
         string key = Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(recipe)))[..16].ToLowerInvariant();
-        return Path.Combine($"{model.Source.Descriptor.Name}-{weights[..16]}", key);
+        return Path.Combine($"{source.Descriptor.Name}-{weights[..16]}", key);
     }
 }

@@ -46,10 +46,16 @@ internal static class ImageReader
     /// hash, without a managed copy of the pixels: a folder scan keeps nothing else, and full-size RGB
     /// arrays would only be garbage waiting for a collection.
     /// </summary>
-    internal static (ImageFacts? Facts, ImageProblem? Problem) Inspect(string path, long maxPixels, long maxFileBytes) =>
-        ReadCore(path, maxPixels, maxFileBytes, (codec, rgba, hash) => codec.EncodedOrigin >= SKEncodedOrigin.LeftTop
-            ? new ImageFacts(rgba.Height, rgba.Width, FormatOf(codec), hash)
-            : new ImageFacts(rgba.Width, rgba.Height, FormatOf(codec), hash));
+    /// <param name="decoded">Also given the decoded image (while the budget counts it), when the scan's
+    /// decode is put to use: training computes activations from it instead of decoding the file again.</param>
+    internal static (ImageFacts? Facts, ImageProblem? Problem) Inspect(string path, long maxPixels, long maxFileBytes, Action<DecodedImage>? decoded = null) =>
+        ReadCore(path, maxPixels, maxFileBytes, (codec, rgba, hash) =>
+        {
+            decoded?.Invoke(Decoded<DecodedImage>(image => image)(codec, rgba, hash));
+            return codec.EncodedOrigin >= SKEncodedOrigin.LeftTop
+                ? new ImageFacts(rgba.Height, rgba.Width, FormatOf(codec), hash)
+                : new ImageFacts(rgba.Width, rgba.Height, FormatOf(codec), hash);
+        });
 
     // Reads, checks and decodes to RGBA in Skia's native memory, then lets finish make the result
     // while the pixels are counted in the decode budget; the RGBA is freed on return.

@@ -55,7 +55,9 @@ public sealed class TrainedClassifier : IDisposable
         [.. Enumerable.Range(0, probabilities.Length).Where(k => probabilities[k] >= Threshold!.Value).OrderByDescending(k => probabilities[k])];
 
     /// <summary>Loads a run folder's final model (or any folder with model.json), optionally with another copy of the source weights.</summary>
-    public static TrainedClassifier Load(string folder, string? sourceWeights = null)
+    /// <param name="precision">The frozen layers' arithmetic; null: the one the model trained with (model.json).</param>
+    /// <param name="device">cpu, or cuda with a CUDA build of TorchSharp.</param>
+    public static TrainedClassifier Load(string folder, string? sourceWeights = null, Precision? precision = null, string device = Native.Devices.Cpu)
     {
         if (!Directory.Exists(folder))
         {
@@ -71,7 +73,7 @@ public sealed class TrainedClassifier : IDisposable
         // The source weights the run used, unless another copy is given or the file has gone (then the
         // registry's). Only a file with bytes: a device or pipe (size 0) would be read forever.
         sourceWeights ??= info.SourceWeights is { } recorded && File.Exists(recorded) && new FileInfo(recorded).Length > 0 ? recorded : null;
-        var source = SourceModel.Load(info.SourceModel, new SourceModelOptions { WeightsPath = sourceWeights, Preprocessing = info.SourcePreprocessing });
+        var source = SourceModel.Load(info.SourceModel, new SourceModelOptions { WeightsPath = sourceWeights, Preprocessing = info.SourcePreprocessing, Precision = precision ?? info.Precision, Device = device });
         try
         {
             var model = info.CreateModel(source);
@@ -96,7 +98,7 @@ public sealed class TrainedClassifier : IDisposable
     public float[][] Predict(IReadOnlyList<RgbImage> images)
     {
         using var scope = NewDisposeScope();
-        Tensor probabilities = Probabilities(Preprocessing.ToBatch(images)).contiguous();
+        Tensor probabilities = Probabilities(Preprocessing.ToBatch(images)).cpu().contiguous();
         float[] flat = probabilities.data<float>().ToArray();
         return Enumerable.Range(0, images.Count).Select(i => flat[(i * Classes.Count)..((i + 1) * Classes.Count)]).ToArray();
     }
@@ -106,7 +108,7 @@ public sealed class TrainedClassifier : IDisposable
     {
         using var scope = NewDisposeScope();
         Tensor probabilities = Probabilities(AlignedTensor.From(values, (long)count * views, 3L, Preprocessing.Size, Preprocessing.Size))
-            .view(count, views, Classes.Count).mean([1L]).contiguous();
+            .view(count, views, Classes.Count).mean([1L]).cpu().contiguous();
         float[] flat = probabilities.data<float>().ToArray();
         return Enumerable.Range(0, count).Select(i => flat[(i * Classes.Count)..((i + 1) * Classes.Count)]).ToArray();
     }

@@ -30,4 +30,10 @@ public sealed record ModelDescriptor
 
     /// <summary>The layer <c>extract</c> and training use unless told otherwise.</summary>
     public required string DefaultLayer { get; init; }
+
+    /// <summary>
+    /// Where bfloat16 frozen layers were measured to keep this model's accuracy (docs/benchmarks.md), or
+    /// null: then <see cref="Precision.Auto"/> keeps float32 for it and says so.
+    /// </summary>
+    internal string? Bf16Measured { get; init; }
 }

@@ -16,6 +16,8 @@ public sealed class SourceModel : IDisposable
     private readonly Dictionary<string, LayerAlias> _aliases;
     private readonly Dictionary<string, long[]> _tensorShapes = new(StringComparer.Ordinal);
     private readonly Lock _shapeGate = new();
+    private readonly Dictionary<string, OnnxGraph> _frozenCopies = new(StringComparer.Ordinal);
+    private readonly Lock _frozenGate = new();
     private string? _weightsHash;
     private IReadOnlyList<LayerSummary>? _summaries;
 
@@ -44,6 +46,15 @@ public sealed class SourceModel : IDisposable
     /// <summary>The preprocessing family asked for instead of the weight file's own (saved with trained models).</summary>
     internal WeightFamily? PreprocessingOverride { get; private init; }
 
+    /// <summary>
+    /// The arithmetic of frozen layers, <see cref="Precision.Fp32"/> or <see cref="Precision.Bf16"/>
+    /// (<see cref="SourceModelOptions.Precision"/> resolved for this model on this machine).
+    /// </summary>
+    public Precision Precision { get; private init; } = Precision.Fp32;
+
+    /// <summary>Why <see cref="Precision"/> is what it is, in words.</summary>
+    public string PrecisionReason { get; private init; } = "";
+
     /// <summary>SHA-256 of the weights file (hex), the source model's identity in caches and saved models.</summary>
     public string WeightsHash => _weightsHash ??= IO.UserFiles.Sha256(WeightsPath);
 
@@ -68,9 +79,13 @@ public sealed class SourceModel : IDisposable
         string weights = options.WeightsPath ?? descriptor.LocateWeights();
         LoadedWeights loaded = descriptor.ReadWeights(weights, options);
         var graph = OnnxGraph.FromModel(loaded.Model, options.ChannelsLast);
+        graph.MoveTo(new Device(Devices.Check(options.Device)));
         var preprocessing = descriptor.PreprocessingFor(options.Preprocessing ?? loaded.Family);
+        var (precision, reason) = PrecisionChoice.Resolve(options.Precision, descriptor);
         var model = new SourceModel(descriptor, graph, preprocessing)
         {
+            Precision = precision,
+            PrecisionReason = reason,
             WeightsPath = Path.GetFullPath(weights),
             WeightsFormat = loaded.Format,
             IrVersion = loaded.Model.IrVersion,
@@ -89,7 +104,8 @@ public sealed class SourceModel : IDisposable
     public IReadOnlyDictionary<string, Tensor> Forward(Tensor batch, IReadOnlyList<string> layers)
     {
         var tensors = layers.Select(ResolveTensor).ToArray();
-        var outputs = Graph.Run(batch, tensors.Select(t => t.Tensor).Distinct().ToArray());
+        string[] wanted = tensors.Select(t => t.Tensor).Distinct().ToArray();
+        var outputs = wanted.All(IsFrozenUpTo) ? ComputeFrozen(batch, wanted) : Graph.Run(batch, wanted);
         var result = new Dictionary<string, Tensor>(StringComparer.Ordinal);
         for (int i = 0; i < layers.Count; i++)
         {
@@ -113,6 +129,7 @@ public sealed class SourceModel : IDisposable
     /// </summary>
     public void SetTrainable(bool trainable, params string[] layers)
     {
+        ForgetFrozenCopies();
         var targets = layers.Length == 0 ? Graph.Layers : layers.SelectMany(LayersOf).ToArray();
         foreach (OnnxLayer layer in targets)
         {
@@ -188,7 +205,109 @@ public sealed class SourceModel : IDisposable
             ? node.Proto.Input[0]
             : tensor;
 
-    public void Dispose() => Graph.Dispose();
+    /// <summary>
+    /// Computes tensors whose every layer is frozen (<see cref="IsFrozenUpTo"/>) with an inference copy of
+    /// those layers: BatchNorm folded into the convolutions, in <see cref="Precision"/>. Returns float32
+    /// tensors whatever the precision, so that what follows (trained layers, the head) is float32.
+    /// </summary>
+    internal IReadOnlyDictionary<string, Tensor> ComputeFrozen(Tensor batch, IReadOnlyCollection<string> tensors)
+    {
+        foreach (string tensor in tensors.Where(t => !IsFrozenUpTo(t)))
+        {
+            throw new InvalidOperationException($"tensor '{tensor}' depends on a layer that trains, uses batch statistics or draws random numbers; it has no frozen copy");
+        }
+
+        OnnxGraph copy = FrozenCopy(tensors);
+        using var noGrad = no_grad();
+        var outputs = copy.Run(batch, tensors);
+        return copy.Dtype == ScalarType.Float32
+            ? outputs
+            : outputs.ToDictionary(kv => kv.Key, kv => ToFloat32(kv.Value), StringComparer.Ordinal);
+    }
+
+    /// <summary>
+    /// Whether everything that computes <paramref name="tensor"/> from the image is fixed: no parameter
+    /// trains, no BatchNorm uses batch statistics, and (while training) no dropout runs on the way.
+    /// </summary>
+    internal bool IsFrozenUpTo(string tensor) =>
+        Graph.LayersUpTo(tensor).All(l => !l.UsesBatchStatistics && l.parameters().All(p => !p.requires_grad))
+        && (!Graph.training || !IsStochasticUpTo(tensor));
+
+    /// <summary>
+    /// The deepest friendly layer at or before <paramref name="cut"/> (or before its dropout) that only
+    /// frozen, deterministic layers compute and from which the cut follows: where the activation cache
+    /// stores rows and the frozen copy hands over to the layers that train. Null when the first layers train.
+    /// </summary>
+    internal (LayerAlias Layer, string Tensor)? FrozenLayerBefore(LayerAlias cut)
+    {
+        (LayerAlias, string)? best = null;
+        foreach (LayerAlias alias in Aliases.Append(cut).DistinctBy(a => a.Tensor))
+        {
+            // A layer ending in dropout (Chainer's fc6, fc7) is taken before it: the dropout then runs
+            // on the fly every step, as it would in the whole network.
+            string tensor = BeforeStochasticNode(alias.Tensor);
+            if (!Graph.LayersUpTo(tensor).All(l => l.parameters().All(p => !p.requires_grad) && !l.UsesBatchStatistics) || IsStochasticUpTo(tensor))
+            {
+                break;
+            }
+
+            if (Graph.IsComputableFrom(tensor, cut.Tensor))
+            {
+                best = (alias, tensor);
+            }
+
+            if (alias.Tensor == cut.Tensor)
+            {
+                break;
+            }
+        }
+
+        return best;
+    }
+
+    /// <summary>Drops the frozen copies: they hold copies of weights that are about to change or to train.</summary>
+    internal void ForgetFrozenCopies()
+    {
+        lock (_frozenGate)
+        {
+            foreach (OnnxGraph copy in _frozenCopies.Values)
+            {
+                copy.Dispose();
+            }
+
+            _frozenCopies.Clear();
+        }
+    }
+
+    public void Dispose()
+    {
+        ForgetFrozenCopies();
+        Graph.Dispose();
+    }
+
+    private OnnxGraph FrozenCopy(IReadOnlyCollection<string> tensors)
+    {
+        string key = string.Join('\n', tensors.Order(StringComparer.Ordinal));
+        lock (_frozenGate)
+        {
+            if (!_frozenCopies.TryGetValue(key, out var copy))
+            {
+                copy = FrozenGraphBuilder.Build(Graph, tensors, Precision == Precision.Bf16 ? ScalarType.BFloat16 : ScalarType.Float32).Graph;
+                copy.MoveTo(Graph.Device);
+                copy.eval();
+                _frozenCopies[key] = copy;
+            }
+
+            return copy;
+        }
+    }
+
+    private static Tensor ToFloat32(Tensor value)
+    {
+        Tensor result = value.to_type(ScalarType.Float32);
+        value.Dispose();
+        return result;
+    }
 
     /// <summary>The graph tensor (and flattening) a friendly or raw layer name stands for.</summary>
     public LayerAlias Resolve(string name) => ResolveTensor(name);

@@ -20,6 +20,12 @@ public sealed record SourceModelOptions
     /// </summary>
     public WeightFamily? Preprocessing { get; init; }
 
+    /// <summary>The arithmetic of frozen layers (<see cref="Tenni.Precision"/>); resolved at load into <see cref="SourceModel.Precision"/>.</summary>
+    public Precision Precision { get; init; } = Precision.Auto;
+
+    /// <summary>The libtorch device the model runs on: cpu, or cuda with a CUDA build of TorchSharp (<see cref="Native.Devices"/>).</summary>
+    public string Device { get; init; } = Native.Devices.Cpu;
+
     /// <summary>Divides every layer width of the architectures Tenni writes (tests run reduced networks with the real structure).</summary>
     internal int WidthDivisor { get; init; } = 1;
 }

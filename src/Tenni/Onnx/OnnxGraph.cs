@@ -17,27 +17,32 @@ public sealed class OnnxGraph : nn.Module<Tensor, Tensor>
     private readonly Dictionary<string, OnnxLayer> _layers = new(StringComparer.Ordinal);
     private readonly Dictionary<string, ExecutionPlan> _plans = new(StringComparer.Ordinal);
     private readonly Lock _planGate = new();
+    private readonly Dictionary<string, (OnnxLayer Layer, string Role, bool Parameter)> _bound = new(StringComparer.Ordinal);
 
-    private OnnxGraph(ModelProto model, bool channelsLast)
+    private OnnxGraph(ModelProto model, bool channelsLast, IReadOnlyDictionary<string, Tensor>? tensors = null, ScalarType dtype = ScalarType.Float32)
         : base("OnnxGraph")
     {
         var graph = model.Graph;
         long opset = OnnxModelFile.DefaultOpset(model);
+        Opset = opset;
         ChannelsLast = channelsLast;
+        Dtype = dtype;
         var initializerProtos = graph.Initializer.ToDictionary(t => t.Name, StringComparer.Ordinal);
-        var inputs = graph.Input.Select(i => i.Name).Where(n => !initializerProtos.ContainsKey(n)).ToArray();
+        var given = tensors ?? new Dictionary<string, Tensor>(StringComparer.Ordinal);
+        var inputs = graph.Input.Select(i => i.Name).Where(n => !initializerProtos.ContainsKey(n) && !given.ContainsKey(n)).ToArray();
         if (inputs.Length != 1)
         {
             throw new TenniException($"the ONNX graph has {inputs.Length} inputs ({string.Join(", ", inputs)}); Tenni runs graphs with exactly one image input");
         }
 
         InputName = inputs[0];
+        InputInfo = graph.Input.First(i => i.Name == InputName);
         InputShape = graph.Input.First(i => i.Name == InputName).Type?.TensorType?.Shape?.Dim
             .Select(d => d.DimValue > 0 ? d.DimValue : -1).ToArray() ?? [];
         OutputNames = graph.Output.Select(o => o.Name).ToArray();
 
         var names = new HashSet<string>(StringComparer.Ordinal);
-        var available = new HashSet<string>(initializerProtos.Keys, StringComparer.Ordinal) { InputName, "" };
+        var available = new HashSet<string>(initializerProtos.Keys.Concat(given.Keys), StringComparer.Ordinal) { InputName, "" };
         _nodes = new CompiledNode[graph.Node.Count];
         for (int i = 0; i < graph.Node.Count; i++)
         {
@@ -49,7 +54,8 @@ public sealed class OnnxGraph : nn.Module<Tensor, Tensor>
                 throw new TenniException($"ONNX node '{layerName}' ({proto.OpType}) reads tensor '{input}', which no earlier node produces; the graph is not topologically sorted or is incomplete");
             }
 
-            BindInitializers(node, initializerProtos, channelsLast);
+            BindInitializers(node, name => initializerProtos.TryGetValue(name, out var proto) ? OnnxTensors.ToTorch(proto)
+                : given.TryGetValue(name, out var value) ? value.detach().clone() : null);
             _nodes[i] = new CompiledNode(node, OnnxOperatorTable.Compile(node));
             foreach (string output in proto.Output.Where(o => o.Length > 0))
             {
@@ -81,10 +87,51 @@ public sealed class OnnxGraph : nn.Module<Tensor, Tensor>
     /// <summary>Whether 4-D activations and convolution weights use the channels-last (NHWC) memory layout.</summary>
     public bool ChannelsLast { get; }
 
+    /// <summary>
+    /// The floating-point type of parameters, buffers and activations: float32, or bfloat16 for an
+    /// inference copy of frozen layers (<see cref="FrozenGraphBuilder"/>). The input is cast to it.
+    /// </summary>
+    public ScalarType Dtype { get; }
+
+    /// <summary>The libtorch device of the graph's tensors; inputs on another device are moved to it.</summary>
+    public Device Device { get; private set; } = CPU;
+
+    /// <summary>The default-domain opset the graph was written for.</summary>
+    internal long Opset { get; }
+
+    /// <summary>The image input as the file declares it.</summary>
+    internal ValueInfoProto InputInfo { get; }
+
     /// <summary>Loads an ONNX file; unsupported operators and malformed graphs are reported here, never mid-run.</summary>
     public static OnnxGraph Load(string path, bool channelsLast = false) => new(OnnxModelFile.Load(path), channelsLast);
 
     internal static OnnxGraph FromModel(ModelProto model, bool channelsLast = false) => new(model, channelsLast);
+
+    /// <summary>A graph whose initializers are given as tensors (copied) instead of in the model, its parameters and buffers cast to <paramref name="dtype"/>.</summary>
+    internal static OnnxGraph FromTensors(ModelProto model, IReadOnlyDictionary<string, Tensor> tensors, bool channelsLast, ScalarType dtype) =>
+        new(model, channelsLast, tensors, dtype);
+
+    /// <summary>
+    /// Moves every parameter, buffer and constant to <paramref name="device"/> (cuda with a CUDA build of
+    /// TorchSharp). The module's own <c>to</c> replaces parameter tensors, so the by-name table is rebuilt.
+    /// </summary>
+    internal void MoveTo(Device device)
+    {
+        if (device.type == Device.type && device.index == Device.index)
+        {
+            return;
+        }
+
+        this.to(device);
+        foreach (string name in _initializers.Keys.ToArray())
+        {
+            _initializers[name] = _bound.TryGetValue(name, out var bound)
+                ? bound.Parameter ? bound.Layer.named_parameters().First(p => p.name == bound.Role).parameter : bound.Layer.named_buffers().First(b => b.name == bound.Role).buffer
+                : _initializers[name].to(device).DetachFromDisposeScope();
+        }
+
+        Device = device;
+    }
 
     public OnnxLayer Layer(string name) => _layers.TryGetValue(name, out var layer)
         ? layer
@@ -199,12 +246,19 @@ public sealed class OnnxGraph : nn.Module<Tensor, Tensor>
 
     private Tensor ToLayout(Tensor input)
     {
-        if (!ChannelsLast || input.dim() != 4)
+        if (input.device_type != Device.type)
         {
-            return input;
+            input = input.to(Device);
         }
 
-        using Tensor nhwc = input.permute(0, 2, 3, 1).contiguous();
+        bool cast = Dtype != ScalarType.Float32 && input.dtype == ScalarType.Float32;
+        if (!ChannelsLast || input.dim() != 4)
+        {
+            return cast ? input.to_type(Dtype) : input;
+        }
+
+        // One copy: the cast (if any) and the reordering to NHWC happen in the same pass.
+        using Tensor nhwc = cast ? input.permute(0, 2, 3, 1).to_type(Dtype).contiguous() : input.permute(0, 2, 3, 1).contiguous();
         return nhwc.permute(0, 3, 1, 2);
     }
 
@@ -281,18 +335,18 @@ public sealed class OnnxGraph : nn.Module<Tensor, Tensor>
         return new ExecutionPlan(needed.ToArray(), lastUse, release);
     }
 
-    private void BindInitializers(OnnxNode node, Dictionary<string, TensorProto> protos, bool channelsLast)
+    private void BindInitializers(OnnxNode node, Func<string, Tensor?> initializer)
     {
         for (int slot = 0; slot < node.Proto.Input.Count; slot++)
         {
             string name = node.Proto.Input[slot];
-            if (!protos.TryGetValue(name, out var proto) || _initializers.ContainsKey(name))
+            if (_initializers.ContainsKey(name) || initializer(name) is not { } read)
             {
                 continue;
             }
 
             var (role, roleName) = OnnxOperatorTable.SlotOf(node.OpType, slot);
-            Tensor value = OnnxTensors.ToTorch(proto).DetachFromDisposeScope();
+            Tensor value = read.DetachFromDisposeScope();
             if (role != InitializerRole.Constant && value.dtype != ScalarType.Float32)
             {
                 role = InitializerRole.Constant;
@@ -304,9 +358,14 @@ public sealed class OnnxGraph : nn.Module<Tensor, Tensor>
                 continue;
             }
 
-            if (channelsLast && value.dim() == 4)
+            if (Dtype != ScalarType.Float32)
             {
-                value = value.permute(0, 2, 3, 1).contiguous().permute(0, 3, 1, 2).DetachFromDisposeScope();
+                value = Replace(value, value.to_type(Dtype));
+            }
+
+            if (ChannelsLast && value.dim() == 4)
+            {
+                value = Replace(value, value.permute(0, 2, 3, 1).contiguous().permute(0, 3, 1, 2));
             }
 
             if (!_layers.TryGetValue(node.LayerName, out var layer))
@@ -317,10 +376,19 @@ public sealed class OnnxGraph : nn.Module<Tensor, Tensor>
             }
 
             layer.Add(roleName, value, role);
+            _bound[name] = (layer, roleName, role == InitializerRole.Parameter);
             _initializers[name] = role == InitializerRole.Parameter
                 ? layer.named_parameters().First(p => p.name == roleName).parameter
                 : layer.named_buffers().First(b => b.name == roleName).buffer;
         }
+    }
+
+    // The weights are large: the value they replace is freed now rather than by the finalizer.
+    private static Tensor Replace(Tensor old, Tensor replacement)
+    {
+        replacement.DetachFromDisposeScope();
+        old.Dispose();
+        return replacement;
     }
 
     private static string UniqueLayerName(NodeProto node, int index, HashSet<string> taken)

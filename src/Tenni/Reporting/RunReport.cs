@@ -2,6 +2,7 @@ using System.Text.Json.Nodes;
 using Tenni.Data;
 using Tenni.IO;
 using Tenni.Reporting;
+using Tenni.Training;
 using Tenni.Training.Extensions;
 
 namespace Tenni;
@@ -35,6 +36,22 @@ public static class RunReport
         using var classifier = TrainedClassifier.Load(TrainedClassifier.ModelFolder(runFolder), sourceWeights);
         var samples = EvaluationData.ValidationSplit(classifier.Folder, classifier.Classes);
         var (evaluation, unreadable) = classifier.Evaluate(samples, topLosses: TopLosses);
+        return Render(runFolder, classifier.Folder, evaluation, [.. unreadable.Select(u => (u.Path, u.Problem ?? "unreadable"))], classifier.Training);
+    }
+
+    /// <summary>
+    /// Writes the report with an evaluation already computed (training scores its validation photos from
+    /// the activations it cached: no second model load or decode), of the model in <paramref name="modelFolder"/>.
+    /// </summary>
+    internal static string Write(string runFolder, string modelFolder, Evaluation evaluation, HeadTraining? training)
+    {
+        string output = Path.Combine(runFolder, FileName);
+        AtomicFile.WriteAllText(output, Render(runFolder, modelFolder, evaluation, [], training));
+        return output;
+    }
+
+    private static string Render(string runFolder, string modelFolder, Evaluation evaluation, List<(string, string)> unreadable, HeadTraining? training)
+    {
         string? config = ReadText(Path.Combine(runFolder, "config.json"));
         var input = new ReportInput
         {
@@ -42,13 +59,13 @@ public static class RunReport
             ConfigJson = config,
             DataReports = DataReports(runFolder),
             Log = Log(runFolder, config),
-            ModelName = Path.GetRelativePath(runFolder, classifier.Folder),
+            ModelName = Path.GetRelativePath(runFolder, modelFolder),
             Evaluation = evaluation,
-            Unreadable = [.. unreadable.Select(u => (u.Path, u.Problem ?? "unreadable"))],
+            Unreadable = unreadable,
             Thumbnails = evaluation.TopLosses.Select(l => (l.Path, Uri: Thumbnail.DataUri(l.Path)))
                 .Where(t => t.Uri is not null).DistinctBy(t => t.Path).ToDictionary(t => t.Path, t => t.Uri!),
             // Cross-validation and --refit fit the head on the validation photos too: their numbers flatter it.
-            Note = classifier.Training is { Refit: true } ? "This head was fitted on the validation photos too (cross-validation or --refit), so the numbers below are optimistic; the held-out estimate is in the log." : null,
+            Note = training is { Refit: true } ? "This head was fitted on the validation photos too (cross-validation or --refit), so the numbers below are optimistic; the held-out estimate is in the log." : null,
         };
         return ReportHtml.Render(input);
     }

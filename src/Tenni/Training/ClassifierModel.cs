@@ -15,6 +15,7 @@ namespace Tenni;
 public sealed class ClassifierModel : ITrainableModel, IDisposable
 {
     private readonly HashSet<string> _loaded = new(StringComparer.Ordinal);
+    private (string State, (LayerAlias Layer, string Tensor)? Layer)? _frozenLayer;
 
     public ClassifierModel(SourceModel source, string cutLayer, int classes, int seed)
     {
@@ -31,6 +32,8 @@ public sealed class ClassifierModel : ITrainableModel, IDisposable
             Head.weight!.copy_(normal(0, 1.0 / Math.Sqrt(features), [classes, features], generator: generator));
             Head.bias!.zero_();
         }
+
+        Head.to(source.Graph.Device);
     }
 
     public SourceModel Source { get; }
@@ -59,9 +62,60 @@ public sealed class ClassifierModel : ITrainableModel, IDisposable
     public Tensor Logits(string tensorName, Tensor input) => Head.forward(Features(tensorName, input));
 
     /// <summary>The head's input, [N, features], for a batch given as <paramref name="tensorName"/>.</summary>
-    public Tensor Features(string tensorName, Tensor input) => (tensorName == Cut.Tensor
-        ? input
-        : Source.Graph.Run(new Dictionary<string, Tensor> { [tensorName] = input }, [Cut.Tensor])[Cut.Tensor]).flatten(1);
+    public Tensor Features(string tensorName, Tensor input)
+    {
+        if (input.device_type != Source.Graph.Device.type)
+        {
+            input = input.to(Source.Graph.Device); // cached rows and loader batches are built on the CPU
+        }
+
+        if (tensorName == Cut.Tensor)
+        {
+            return input.flatten(1);
+        }
+
+        // From the image, the frozen layers run as their inference copy (in the source's precision), as
+        // the activation cache computes them: with or without the cache, training and prediction see
+        // the same frozen features.
+        if (tensorName == Source.Graph.InputName && FrozenBoundary() is { } boundary)
+        {
+            using var frozen = Source.ComputeFrozen(input, [boundary])[boundary];
+            return (boundary == Cut.Tensor ? frozen.alias() : Source.Graph.Run(new Dictionary<string, Tensor> { [boundary] = frozen }, [Cut.Tensor])[Cut.Tensor]).flatten(1);
+        }
+
+        return Source.Graph.Run(new Dictionary<string, Tensor> { [tensorName] = input }, [Cut.Tensor])[Cut.Tensor].flatten(1);
+    }
+
+    /// <summary>
+    /// The deepest friendly layer at or before the cut (or before its dropout) that only frozen,
+    /// deterministic layers compute and from which the rest of the network follows: where the
+    /// activation cache stores rows, and where the frozen copy hands over to the layers that train.
+    /// Null when the first layers train.
+    /// </summary>
+    internal string? FrozenBoundary() => FrozenThrough ?? FrozenLayer()?.Tensor;
+
+    /// <summary>
+    /// Where a trained model's frozen layers ended in training (model.json's <c>frozen_through</c>): in
+    /// prediction every layer is frozen, but the layers that trained run as they trained, in float32.
+    /// </summary>
+    internal string? FrozenThrough { get; set; }
+
+    /// <summary><see cref="FrozenBoundary"/> with the friendly layer it belongs to.</summary>
+    internal (LayerAlias Layer, string Tensor)? FrozenLayer()
+    {
+        // Asked every batch: remembered for the layers' current frozen state.
+        string state = string.Concat(Source.Graph.Layers.Select(l => l.UsesBatchStatistics ? 'b' : l.parameters().Any(p => p.requires_grad) ? 't' : 'f'));
+        if (_frozenLayer is { } known && known.State == state)
+        {
+            return known.Layer;
+        }
+
+        var layer = FindFrozenLayer();
+        _frozenLayer = (state, layer);
+        return layer;
+    }
+
+    private (LayerAlias Layer, string Tensor)? FindFrozenLayer() => Source.FrozenLayerBefore(Cut);
 
     /// <summary>Everything training can change: the head, trainable source parameters and running statistics that update.</summary>
     public IEnumerable<(string Name, Tensor Value)> TrainableState()
@@ -98,6 +152,7 @@ public sealed class ClassifierModel : ITrainableModel, IDisposable
                 .Concat(l.named_buffers().Select(b => ($"source.{l.GetName()}.{b.name}", b.buffer)))))
             .ToDictionary(t => t.Item1, t => t.Item2);
         using var noGrad = no_grad();
+        Source.ForgetFrozenCopies();
         foreach (var (name, value) in state)
         {
             if (!targets.TryGetValue(name, out var target))

@@ -92,9 +92,12 @@ public sealed class RunFolder
     /// Scans and splits the data (its reports saved and printed on every run, so a resumed run checks its
     /// files again) and records the split; a resumed run must find exactly the images it started with.
     /// </summary>
-    public DatasetSplit RecordData(string dataFolder, TrainOptions options, TextWriter output)
+    public DatasetSplit RecordData(string dataFolder, TrainOptions options, TextWriter output) => RecordData(dataFolder, options, output, null);
+
+    /// <param name="decoded">Given each image as the scan decodes it (the activation cache fills from that decode).</param>
+    internal DatasetSplit RecordData(string dataFolder, TrainOptions options, TextWriter output, Action<Imaging.DecodedImage>? decoded)
     {
-        var (split, reports) = TrainingData.Read(dataFolder, options);
+        var (split, reports) = TrainingData.Read(dataFolder, options, decoded);
         foreach (var (name, report) in reports)
         {
             AtomicFile.WriteAllText(System.IO.Path.Combine(Path, name), report.ToJson());

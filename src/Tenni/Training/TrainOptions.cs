@@ -13,6 +13,12 @@ public sealed partial record TrainOptions
     /// <summary>Weights file instead of the registry's.</summary>
     public string? Weights { get; init; }
 
+    /// <summary>The frozen layers' arithmetic (<see cref="Tenni.Precision"/>): bfloat16 where the CPU has it natively, by default.</summary>
+    public Precision Precision { get; init; } = Precision.Auto;
+
+    /// <summary>cpu, or cuda with a CUDA build of TorchSharp (<see cref="Native.Devices"/>).</summary>
+    public string Device { get; init; } = Native.Devices.Cpu;
+
     /// <summary>Whose preprocessing to use instead of the weight file's own (see <see cref="SourceModelOptions.Preprocessing"/>).</summary>
     public WeightFamily? Preprocessing { get; init; }
 
@@ -134,7 +140,7 @@ public sealed partial record TrainOptions
     internal bool NeedsGradientLoss => LabelSmoothing > 0 || MixupAlpha > 0 || Sampler != Sampler.Shuffle;
 
     /// <summary>How the source model is loaded for this recipe.</summary>
-    internal SourceModelOptions SourceOptions => new() { WeightsPath = Weights, Preprocessing = Preprocessing, WidthDivisor = WidthDivisor };
+    internal SourceModelOptions SourceOptions => new() { WeightsPath = Weights, Preprocessing = Preprocessing, WidthDivisor = WidthDivisor, Precision = Precision, Device = Device };
 
     /// <summary>Stop after this many epochs of this invocation (tests simulate an interruption with it).</summary>
     internal int? StopAfterEpoch { get; init; }

@@ -40,6 +40,15 @@ public sealed record TrainedModelFile(
     /// </summary>
     public double? MultiLabelThreshold { get; init; }
 
+    /// <summary>
+    /// The arithmetic of the frozen layers in training (<c>precision</c> in model.json, written only for
+    /// bf16 so that float32 files keep their checksum); prediction computes the same.
+    /// </summary>
+    public Precision Precision { get; init; } = Precision.Fp32;
+
+    /// <summary>The tensor up to which the frozen layers ran in <see cref="Precision"/> (<c>frozen_through</c>): the layers after it trained in float32.</summary>
+    public string? FrozenThrough { get; init; }
+
     /// <summary>2: <c>integrity</c> and <c>head</c> added, every field required.</summary>
     public const int FormatVersion = 2;
 
@@ -73,7 +82,12 @@ public sealed record TrainedModelFile(
             WeightsName,
             UserFiles.Sha256(weights),
             weights,
-            training) { MultiLabelThreshold = multiLabelThreshold });
+            training)
+        {
+            MultiLabelThreshold = multiLabelThreshold,
+            Precision = model.Source.Precision,
+            FrozenThrough = model.Source.Precision == Precision.Fp32 ? null : model.FrozenBoundary(),
+        });
     }
 
     /// <summary>
@@ -101,6 +115,7 @@ public sealed record TrainedModelFile(
             }
 
             model.LoadStateFrom(WeightsPath);
+            model.FrozenThrough = FrozenThrough;
             return model;
         }
         catch
@@ -183,6 +198,8 @@ public sealed record TrainedModelFile(
             json.Has("head_training") ? ReadTraining(json.Object("head_training")) : null)
         {
             MultiLabelThreshold = json.Has("multi_label") && json.Bool("multi_label") ? json.Double("threshold", 1e-9, 1 - 1e-9) : null,
+            Precision = ReadPrecision(json),
+            FrozenThrough = json.OptionalString("frozen_through"),
         };
         if (head[0] != classes.Length)
         {
@@ -200,6 +217,18 @@ public sealed record TrainedModelFile(
         }
 
         return info;
+    }
+
+    private static Precision ReadPrecision(JsonFields json)
+    {
+        try
+        {
+            return PrecisionChoice.Parse(json.OptionalString("precision"));
+        }
+        catch (TenniException e)
+        {
+            throw json.Problem(e.Message);
+        }
     }
 
     private static HeadTraining ReadTraining(JsonFields training) =>
@@ -254,6 +283,13 @@ public sealed record TrainedModelFile(
             }
 
             fields["head_training"] = head;
+        }
+
+        // Written only for bfloat16, so float32 files keep their checksum.
+        if (info.Precision != Precision.Fp32)
+        {
+            fields["precision"] = PrecisionChoice.Name(info.Precision);
+            fields["frozen_through"] = info.FrozenThrough;
         }
 
         // Written only for multi-label models, so single-label files keep their checksum.

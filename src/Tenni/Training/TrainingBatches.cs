@@ -72,7 +72,7 @@ public sealed class TrainingBatches : IDisposable
 
     // The cache folder is written throughout the run: a file, FIFO or read-only place in its stead is
     // found here, with a message, not as an unexpected error halfway through.
-    private static string WritableFolder(string folder)
+    internal static string WritableFolder(string folder)
     {
         try
         {

@@ -5,7 +5,8 @@ namespace Tenni.Training;
 /// <summary>A recipe's data, scanned and split: class folders, or a labels CSV (<see cref="LabelsCsv"/>) split at random.</summary>
 internal static class TrainingData
 {
-    public static (DatasetSplit Split, IReadOnlyList<(string FileName, DataReport Report)> Reports) Read(string data, TrainOptions options)
+    /// <param name="decoded">Given each readable image of class folders as the scan decodes it (see <see cref="ImageFolderOptions.Decoded"/>).</param>
+    public static (DatasetSplit Split, IReadOnlyList<(string FileName, DataReport Report)> Reports) Read(string data, TrainOptions options, Action<Imaging.DecodedImage>? decoded = null)
     {
         var folderOptions = new ImageFolderOptions { Classes = options.Classes, PerClass = options.PerClass };
         var splitOptions = new SplitOptions { TrainFraction = options.TrainFraction, Seed = options.Seed, Method = options.SplitMethod };
@@ -21,6 +22,6 @@ internal static class TrainingData
             throw new TenniException($"--multi-label needs label sets from a labels file (--labels FILE.csv); '{data}' is not one");
         }
 
-        return DatasetSplit.FromFolderWithReports(data, folderOptions, splitOptions);
+        return DatasetSplit.FromFolderWithReports(data, decoded is null ? folderOptions : folderOptions with { Decoded = decoded }, splitOptions);
     }
 }

@@ -32,9 +32,9 @@ public static class TrainingRun
         var run = RunFolder.Prepare(runFolder, resume);
         var trained = run.RemoveIfFailedEarly(() =>
         {
-            var split = run.RecordData(dataFolder, options, output);
             using var source = SourceModel.Load(options.Model, options.SourceOptions);
             source.Freeze(options.TrainLayers, options.FrozenBatchNorm);
+            var split = ScanAndExtract(run, dataFolder, options, source, output, extraction);
             using var model = new ClassifierModel(source, options.Layer ?? source.Descriptor.DefaultLayer, split.Classes.Count, options.Seed);
             if (options.InitialModel is { } parent)
             {
@@ -46,6 +46,7 @@ public static class TrainingRun
             var head = HeadSolverChoice.Decide(options, model, cache, split);
             output.WriteLine($"model: {source.Descriptor.Name} cut at {model.CutLayer}, head {model.Head.weight!.shape[1]} → {split.Classes.Count}; training {(options.TrainLayers.Count == 0 ? "the head only" : string.Join(", ", options.TrainLayers) + " and the head")}");
             output.WriteLine($"cache: {(cache.Enabled ? "on" : "off")}: {cache.Reason}");
+            output.WriteLine($"precision: {source.PrecisionReason}");
             output.WriteLine($"head: {(head.Solver == HeadSolver.Lbfgs ? "L-BFGS" : options.Optimizer.ToString())}: {head.Reason}");
             run.WriteConfig(dataFolder, options, model, split, cache, head);
             var fitted = Fit(model, split, cache, head, run, options, output, extraction, training);
@@ -62,18 +63,51 @@ public static class TrainingRun
             run.SaveModel(model, split.Classes, fitted.Head, fitted.MultiLabel?.Threshold);
             var result = fitted with { Seconds = clock.Elapsed.TotalSeconds }; // the whole run, not only the loop
             output.WriteLine($"done: best validation {(options.MultiLabel ? "per-label " : "")}accuracy {result.BestAccuracy:0.####} at epoch {result.BestEpoch} of {result.EpochsDone}, {result.Seconds:F1} s; run folder {run.Path} (log {options.LogName}, accuracy.png, loss.png, best/, model.safetensors)");
+            if (options.Report)
+            {
+                WriteReport(run.Path, options, output, () => ReportFromCache(model, split, options, cache, run, output));
+            }
+
             return result;
         });
-        if (options.Report)
-        {
-            WriteReport(run.Path, options, output); // after the training model is disposed: the report loads its own copy
-        }
         return trained;
+    }
+
+    // The data scan decodes every image to check it; when the frozen layers' output will be cached, the
+    // scan's decode also feeds the cache (ScanExtraction), so no image is decoded twice. Runs continuing
+    // a parent model (whose source state is part of the cache key) and labels files scan as before.
+    private static DatasetSplit ScanAndExtract(RunFolder run, string dataFolder, TrainOptions options, SourceModel source, TextWriter output, IProgress<ExtractionProgress>? extraction)
+    {
+        var plan = CachePlan.Decide(source, source.Resolve(options.Layer ?? source.Descriptor.DefaultLayer), options);
+        if (!plan.Enabled || options.InitialModel is not null || Data.LabelsCsv.IsLabelsFile(dataFolder))
+        {
+            return run.RecordData(dataFolder, options, output);
+        }
+
+        var cache = new FeatureCache(source, null, plan.Tensor!, TrainingBatches.WritableFolder(options.CacheFolder ?? FeatureCache.DefaultRoot()));
+        using var scan = new ScanExtraction(cache, source.Preprocessing, output, extraction);
+        var split = run.RecordData(dataFolder, options, output, scan.Accept);
+        scan.Complete();
+        return split;
+    }
+
+    // The report's model (best/ when the run has one) scored from the cached validation rows by the model
+    // in memory; null when they are not cached (then the report loads the model and predicts the photos).
+    private static bool ReportFromCache(ClassifierModel model, DatasetSplit split, TrainOptions options, CachePlan cache, RunFolder run, TextWriter output)
+    {
+        string modelFolder = TrainedClassifier.ModelFolder(run.Path);
+        if (CachedValidation.Evaluate(model, split, options, cache, run, modelFolder, output) is not { } evaluation)
+        {
+            return false;
+        }
+
+        output.WriteLine($"report: {RunReport.Write(run.Path, modelFolder, evaluation, TrainedModelFile.Read(modelFolder).Training)}");
+        return true;
     }
 
     // The model is saved by now: a report that cannot be written costs one warning line, never the run
     // (the run is complete; 'tenni report --run' can write the page again once the cause is fixed).
-    private static void WriteReport(string runFolder, TrainOptions options, TextWriter output)
+    private static void WriteReport(string runFolder, TrainOptions options, TextWriter output, Func<bool> fromCache)
     {
         if (options.MultiLabel)
         {
@@ -85,7 +119,10 @@ public static class TrainingRun
 
         try
         {
-            output.WriteLine($"report: {RunReport.Write(runFolder, sourceWeights: options.Weights)}");
+            if (!fromCache())
+            {
+                output.WriteLine($"report: {RunReport.Write(runFolder, sourceWeights: options.Weights)}");
+            }
         }
         catch (Exception e) when (e is not OutOfMemoryException)
         {
