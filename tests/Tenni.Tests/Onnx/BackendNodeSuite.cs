@@ -19,10 +19,6 @@ internal static class BackendNodeSuite
     /// <summary>Tests that fail among supported operators, each with the reason Tenni does not do what they ask.</summary>
     public static readonly IReadOnlyDictionary<string, string> KnownFailures = new Dictionary<string, string>(StringComparer.Ordinal)
     {
-        ["test_averagepool_1d_default"] = "Tenni pools images (2-D); 1-D and 3-D pooling are refused at load time naming the node",
-        ["test_averagepool_3d_default"] = "Tenni pools images (2-D); 1-D and 3-D pooling are refused at load time naming the node",
-        ["test_maxpool_1d_default"] = "Tenni pools images (2-D); 1-D and 3-D pooling are refused at load time naming the node",
-        ["test_maxpool_3d_default"] = "Tenni pools images (2-D); 1-D and 3-D pooling are refused at load time naming the node",
         ["test_maxpool_with_argmax_2d_precomputed_pads"] = "MaxPool's Indices output (for unpooling) is refused at load time; classifiers use the values only",
         ["test_maxpool_with_argmax_2d_precomputed_strides"] = "MaxPool's Indices output (for unpooling) is refused at load time; classifiers use the values only",
         ["test_batchnorm_epsilon_training_mode"] = "BatchNormalization's running mean and variance as graph outputs (training_mode=1) are refused: Tenni updates them inside the layer, by the frozen-BN mode",

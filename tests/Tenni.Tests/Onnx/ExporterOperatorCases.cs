@@ -153,6 +153,14 @@ internal static class ExporterOperatorCases
     // GroupNorm as PyTorch exports it, Gelu (opset 20), index and layout operators.
     private static IEnumerable<OperatorCase> Rearrangements()
     {
+        yield return new("MaxPool_1D_Pads", [2, 4, 11], new OnnxGraphBuilder(13, "x", 2, 4, 11)
+            .Node("MaxPool", ["x"], ["y"], null, Ints("kernel_shape", 3), Ints("strides", 2), Ints("pads", 1, 1)).Output("y").Bytes());
+        yield return new("AveragePool_1D_AsymmetricPads_ExcludePad", [2, 4, 11], new OnnxGraphBuilder(13, "x", 2, 4, 11)
+            .Node("AveragePool", ["x"], ["y"], null, Ints("kernel_shape", 3), Ints("strides", 2), Ints("pads", 0, 2)).Output("y").Bytes());
+        yield return new("AveragePool_3D_CeilMode", [2, 2, 5, 6, 7], new OnnxGraphBuilder(13, "x", 2, 2, 5, 6, 7)
+            .Node("AveragePool", ["x"], ["y"], null, Ints("kernel_shape", 2, 3, 2), Ints("strides", 2, 2, 2), Int("ceil_mode", 1)).Output("y").Bytes());
+        yield return new("MaxPool_3D_Pads", [2, 2, 5, 6, 7], new OnnxGraphBuilder(13, "x", 2, 2, 5, 6, 7)
+            .Node("MaxPool", ["x"], ["y"], null, Ints("kernel_shape", 3, 3, 3), Ints("pads", 1, 1, 1, 1, 1, 1)).Output("y").Bytes());
         yield return With("Gelu_Exact_Opset20", 20, b => b.Node("Gelu", ["x"], ["y"]));
         yield return With("Gelu_Tanh_Opset20", 20, b => b.Node("Gelu", ["x"], ["y"], null, String("approximate", "tanh")));
         yield return With("InstanceNormalization_GroupNorm2", 13, b => b
