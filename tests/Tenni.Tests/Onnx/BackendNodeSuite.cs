@@ -27,19 +27,8 @@ internal static class BackendNodeSuite
         ["test_training_dropout_default"] = "training_mode=1 draws a random mask from numpy's generator (see test_training_dropout)",
         ["test_training_dropout_default_mask"] = "training_mode=1 draws a random mask from numpy's generator (see test_training_dropout)",
         ["test_training_dropout_mask"] = "training_mode=1 draws a random mask from numpy's generator (see test_training_dropout)",
-        ["test_resize_downsample_scales_cubic"] = CubicResize,
-        ["test_resize_downsample_scales_cubic_A_n0p5_exclude_outside"] = CubicResize,
-        ["test_resize_downsample_scales_cubic_align_corners"] = CubicResize,
-        ["test_resize_downsample_sizes_cubic"] = CubicResize,
-        ["test_resize_upsample_scales_cubic"] = CubicResize,
-        ["test_resize_upsample_scales_cubic_A_n0p5_exclude_outside"] = CubicResize,
-        ["test_resize_upsample_scales_cubic_align_corners"] = CubicResize,
-        ["test_resize_upsample_scales_cubic_asymmetric"] = CubicResize,
-        ["test_resize_upsample_sizes_cubic"] = CubicResize,
         ["test_resize_tf_crop_and_resize"] = "tf_crop_and_resize (TensorFlow's crop-and-resize with a region of interest) is refused at load time; classifier exporters do not write it",
     };
-
-    private const string CubicResize = "cubic Resize is refused at load time naming the mode: classifier exporters write nearest and linear (segmentation heads may use cubic)";
 
     /// <summary>Null when the test passes; else what went wrong (starting with <see cref="Unsupported"/> when it is out of scope).</summary>
     public static string? Run(string directory)

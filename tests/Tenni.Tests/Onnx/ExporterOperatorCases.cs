@@ -103,6 +103,10 @@ internal static class ExporterOperatorCases
             .Initializer("sz", [2L, 4L, 14L, 17L], 4).Node("Resize", ["x", "", "", "sz"], ["y"], null, String("mode", "linear"), String("coordinate_transformation_mode", "align_corners")));
         yield return With("Resize_Linear_HalfPixel_Up", 13, b => b
             .Initializer("sc", [1f, 1f, 1.5f, 2f], 4).Node("Resize", ["x", "", "sc"], ["y"], null, String("mode", "linear")));
+        yield return With("Resize_Cubic_HalfPixel_Up", 13, b => b
+            .Initializer("sc", [1f, 1f, 1.5f, 2f], 4).Node("Resize", ["x", "", "sc"], ["y"], null, String("mode", "cubic")));
+        yield return With("Resize_Cubic_ExcludeOutside_Down", 13, b => b
+            .Initializer("sz", [2L, 4L, 5L, 6L], 4).Node("Resize", ["x", "", "", "sz"], ["y"], null, String("mode", "cubic"), Float("cubic_coeff_a", -0.5f), Int("exclude_outside", 1)));
         yield return With("Resize_Opset10_NearestScales", 10, b => b
             .Initializer("sc", [1f, 1f, 2f, 3f], 4).Node("Resize", ["x", "sc"], ["y"]));
         yield return With("Upsample_Opset9_Nearest", 9, b => b.Initializer("sc", [1f, 1f, 2f, 2f], 4).Node("Upsample", ["x", "sc"], ["y"]));

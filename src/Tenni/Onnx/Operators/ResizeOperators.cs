@@ -3,10 +3,10 @@ using static TorchSharp.torch;
 namespace Tenni.Onnx.Operators;
 
 /// <summary>
-/// Resize (opset 10+) and Upsample (7–9), nearest and (bi)linear, computed axis by axis from the spec's
+/// Resize (opset 10+) and Upsample (7–9), nearest, (bi)linear and cubic, computed axis by axis from the spec's
 /// coordinate transformation (half_pixel, pytorch_half_pixel, align_corners, asymmetric,
 /// tf_half_pixel_for_nn) and nearest rounding modes, so every exporter's combination gives ONNX's values.
-/// Cubic and tf_crop_and_resize are refused at load time.
+/// tf_crop_and_resize is refused at load time.
 /// </summary>
 internal static class ResizeOperators
 {
@@ -38,10 +38,13 @@ internal static class ResizeOperators
     private static Func<Tensor, float[]?, long[]?, Tensor> Plan(OnnxNode node, string transform, string rounding)
     {
         string mode = node.String("mode", "nearest");
-        if (mode is not ("nearest" or "linear" or "bilinear"))
+        if (mode is not ("nearest" or "linear" or "bilinear" or "cubic"))
         {
-            throw node.Error($"mode '{mode}' is not supported; supported: nearest, linear");
+            throw node.Error($"mode '{mode}' is not supported; supported: nearest, linear, cubic");
         }
+
+        double a = node.Float("cubic_coeff_a", -0.75f);
+        bool excludeOutside = node.Int("exclude_outside", 0) != 0;
 
         if (transform is not ("half_pixel" or "pytorch_half_pixel" or "align_corners" or "asymmetric" or "tf_half_pixel_for_nn"))
         {
@@ -59,7 +62,12 @@ internal static class ResizeOperators
                 if (output != input || Math.Abs(scale - 1) > 1e-12)
                 {
                     double[] source = Enumerable.Range(0, (int)output).Select(o => Source(transform, o, scale, input, output)).ToArray();
-                    y = mode == "nearest" ? Nearest(y, axis, source, rounding, input) : Linear(y, axis, source, input);
+                    y = mode switch
+                    {
+                        "nearest" => Nearest(y, axis, source, rounding, input),
+                        "cubic" => Cubic(y, axis, source, input, a, excludeOutside),
+                        _ => Linear(y, axis, source, input),
+                    };
                 }
             }
 
@@ -105,5 +113,53 @@ internal static class ResizeOperators
         using Tensor hi = tensor(high, ScalarType.Int64);
         using Tensor w = tensor(weight).reshape(shape).to_type(x.dtype);
         return (x.index_select(axis, lo) * (1 - w)) + (x.index_select(axis, hi) * w);
+    }
+
+    // Cubic convolution over the four neighbours of each source coordinate (Keys, coefficient a), edge
+    // values repeated beyond the input; exclude_outside drops those taps and renormalizes the rest.
+    private static Tensor Cubic(Tensor x, int axis, double[] source, long input, double a, bool excludeOutside)
+    {
+        long[] shape = Enumerable.Repeat(1L, (int)x.dim()).ToArray();
+        shape[axis] = source.Length;
+        Tensor? sum = null;
+        for (int tap = -1; tap <= 2; tap++)
+        {
+            long[] index = source.Select(s => Math.Clamp((long)Math.Floor(s) + tap, 0, input - 1)).ToArray();
+            float[] weight = source.Select(s => (float)CubicWeight(s, tap, input, a, excludeOutside)).ToArray();
+            using Tensor positions = tensor(index, ScalarType.Int64);
+            using Tensor w = tensor(weight).reshape(shape).to_type(x.dtype);
+            Tensor term = x.index_select(axis, positions) * w;
+            sum = sum is null ? term : sum + term;
+        }
+
+        return sum!;
+    }
+
+    private static double CubicWeight(double s, int tap, long input, double a, bool excludeOutside)
+    {
+        double floor = Math.Floor(s);
+        double ratio = s - floor;
+        double[] weights = [Keys(ratio + 1, a), Keys(ratio, a), Keys(1 - ratio, a), Keys(2 - ratio, a)];
+        if (excludeOutside)
+        {
+            for (int t = 0; t < 4; t++)
+            {
+                long position = (long)floor + t - 1;
+                weights[t] = position < 0 || position >= input ? 0 : weights[t];
+            }
+
+            double total = weights.Sum();
+            weights = weights.Select(w => w / total).ToArray();
+        }
+
+        return weights[tap + 1];
+    }
+
+    private static double Keys(double d, double a)
+    {
+        d = Math.Abs(d);
+        return d <= 1 ? ((((a + 2) * d) - (a + 3)) * d * d) + 1
+            : d < 2 ? ((((a * d) - (5 * a)) * d) + (8 * a)) * d - (4 * a)
+            : 0;
     }
 }
