@@ -8,8 +8,8 @@ namespace Tenni.Models.Architectures;
 /// names): <c>stage1</c> … <c>stageN</c> are the last clean cut at each spatial resolution (the tensor
 /// everything after it is computed from, just before the next downsampling), <c>pool</c> the last global
 /// pooling that is a clean cut (a squeeze-and-excitation pool inside a block is not; without one, the
-/// first flat cut, which the classifier reads), <c>logits</c> the
-/// classifier's output (the input of a final Softmax, which is then <c>prob</c>).
+/// first flat cut, which the classifier reads), <c>logits</c> the classifier's output (the input of a
+/// final Softmax, which is then <c>prob</c>).
 /// </summary>
 internal static class StageLayout
 {
@@ -19,48 +19,52 @@ internal static class StageLayout
     {
         var nodes = graph.Nodes;
         var cuts = CleanCuts(graph, nodes);
-
-        // Shapes of the cuts, what their nodes read (a pooling's input) and the output only: holding
-        // every activation of a large network at once would cost far more memory than the stages do.
-        var wanted = cuts.SelectMany(c => nodes[c.Node].Proto.Input.Where(graph.HasTensor).Append(c.Tensor))
-            .Concat(graph.OutputNames.Take(1)).Concat(nodes.Where(n => n.OpType is "Softmax" or "LogSoftmax").Select(n => n.Proto.Input[0]))
-            .Distinct().ToArray();
-        var shapes = ShapesOnZeros(graph, wanted);
-        int poolIndex = cuts.FindLastIndex(c => IsGlobalPool(nodes[c.Node], shapes));
-        if (poolIndex < 0)
-        {
-            // No global pooling (VGG's classifier reads the flattened 7×7 map): the first flat cut is
-            // the features the classifier reads.
-            poolIndex = cuts.FindIndex(c => shapes.TryGetValue(c.Tensor, out var s) && s.Length == 2);
-        }
-
-        var aliases = new List<LayerAlias>();
+        var shapes = ShapesOnZeros(graph, ShapesWanted(graph, nodes, cuts));
+        int poolIndex = PoolIndex(cuts, nodes, shapes);
         var stageCuts = poolIndex < 0 ? cuts : cuts[..poolIndex];
-        foreach (string tensor in LastAtEachResolution(stageCuts.Select(c => c.Tensor), shapes))
-        {
-            aliases.Add(new LayerAlias($"stage{aliases.Count + 1}", tensor));
-        }
-
+        var aliases = LastAtEachResolution(stageCuts.Select(c => c.Tensor), shapes)
+            .Select((tensor, i) => new LayerAlias($"stage{i + 1}", tensor)).ToList();
         string? pool = poolIndex < 0 ? null : cuts[poolIndex].Tensor;
         if (pool is not null)
         {
             aliases.Add(new LayerAlias(Pool, pool, Flatten: shapes[pool].Length > 2));
         }
 
+        aliases.AddRange(Head(graph, nodes, pool, shapes));
+        return aliases;
+    }
+
+    // Shapes of the cuts, what their nodes read (a pooling's input) and the output only: holding every
+    // activation of a large network at once would cost far more memory than the stages do.
+    private static string[] ShapesWanted(OnnxGraph graph, IReadOnlyList<OnnxNode> nodes, List<(int Node, string Tensor)> cuts) =>
+        cuts.SelectMany(c => nodes[c.Node].Proto.Input.Where(graph.HasTensor).Append(c.Tensor))
+            .Concat(graph.OutputNames.Take(1))
+            .Concat(nodes.Where(n => n.OpType is "Softmax" or "LogSoftmax").Select(n => n.Proto.Input[0]))
+            .Distinct().ToArray();
+
+    // The last clean-cut global pooling; without one (VGG's classifier reads the flattened 7×7 map),
+    // the first flat cut, which is the features the classifier reads.
+    private static int PoolIndex(List<(int Node, string Tensor)> cuts, IReadOnlyList<OnnxNode> nodes, Dictionary<string, long[]> shapes)
+    {
+        int index = cuts.FindLastIndex(c => IsGlobalPool(nodes[c.Node], shapes));
+        return index >= 0 ? index : cuts.FindIndex(c => shapes.TryGetValue(c.Tensor, out var s) && s.Length == 2);
+    }
+
+    /// <summary><c>logits</c> (unless it is the pool itself, as in a network without classifier) and <c>prob</c> after a final Softmax.</summary>
+    private static IEnumerable<LayerAlias> Head(OnnxGraph graph, IReadOnlyList<OnnxNode> nodes, string? pool, Dictionary<string, long[]> shapes)
+    {
         string output = graph.OutputNames[0];
         var last = nodes.LastOrDefault(n => n.Proto.Output.Contains(output));
         string logits = last is { OpType: "Softmax" or "LogSoftmax" } ? last.Proto.Input[0] : output;
         if (logits != pool)
         {
-            aliases.Add(new LayerAlias("logits", logits, Flatten: shapes.TryGetValue(logits, out var s) && s.Length > 2));
+            yield return new LayerAlias("logits", logits, Flatten: shapes.TryGetValue(logits, out var s) && s.Length > 2);
         }
 
         if (logits != output)
         {
-            aliases.Add(new LayerAlias("prob", output));
+            yield return new LayerAlias("prob", output);
         }
-
-        return aliases;
     }
 
     /// <summary>Every input-dependent node output that alone carries the computation on (nothing produced earlier is read later).</summary>
