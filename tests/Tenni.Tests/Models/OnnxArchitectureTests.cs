@@ -18,7 +18,7 @@ public sealed class OnnxArchitectureTests(ITestOutputHelper output) : IDisposabl
 {
     private readonly string _folder = Directory.CreateTempSubdirectory("tenni-onnx-arch-").FullName;
 
-    public static TheoryData<string> Families() => new(["mobilenet_v3", "densenet", "inception_v3", "convnext", "regnet", "vgg"]);
+    public static TheoryData<string> Families() => new(["mobilenet_v3", "densenet", "inception_v3", "convnext", "regnet", "vgg", "vit"]);
 
     [Theory]
     [MemberData(nameof(Families))]
@@ -76,6 +76,7 @@ public sealed class OnnxArchitectureTests(ITestOutputHelper output) : IDisposabl
         "inception_v3" => InceptionV3(),
         "convnext" => ConvNeXt(),
         "vgg" => Vgg(),
+        "vit" => VisionTransformer(),
         _ => RegNet(),
     };
 
@@ -189,6 +190,47 @@ public sealed class OnnxArchitectureTests(ITestOutputHelper output) : IDisposabl
 
         x = n.Op("Flatten", x, Int("axis", 1));
         return (n.Build(n.Linear(n.Op("Relu", n.Linear(x, 16 * 4 * 4, 24)), 24, 10)), 32, 4);
+    }
+
+    // A vision transformer: 8×8 patches, class token (Shape → Expand), position embedding, one pre-norm
+    // block (attention by MatMul and Softmax, GELU as Erf), the class token's output (Gather) to the head.
+    // One spatial map (the patch embedding), then tokens: stage1, and pool = the class token, the first flat cut.
+    private static (ModelProto, int, int) VisionTransformer()
+    {
+        const int d = 16, tokens = 17;
+        var n = new NetWriter(17, 32);
+        string x = n.Op("Conv", [n.Input, n.Weight(OperatorCases.Random(d * 3 * 64, 40).Select(v => v / 14).ToArray(), d, 3, 8, 8), n.Weight(OperatorCases.Random(d, 41), d)], Ints("kernel_shape", 8, 8), Ints("strides", 8, 8));
+        x = n.Op("Transpose", n.Op("Reshape", [x, n.Longs(0, d, -1)]), Ints("perm", 0, 2, 1));
+        string batch = n.Op("Unsqueeze", [n.Op("Gather", [n.Op("Shape", x), n.Scalar(0)], Int("axis", 0)), n.Longs(0)]);
+        string cls = n.Op("Expand", [n.Weight(OperatorCases.Random(d, 42), 1, 1, d), n.Op("Concat", [batch, n.Longs(1), n.Longs(d)], Int("axis", 0))]);
+        x = n.Op("Add", [n.Op("Concat", [cls, x], Int("axis", 1)), n.Weight(OperatorCases.Random(tokens * d, 43).Select(v => v * 0.1f).ToArray(), 1, tokens, d)]);
+        x = n.Op("Add", [x, Attention(n, Norm(n, x, d, 44), d, tokens)]);
+        x = n.Op("Add", [x, Mlp(n, Norm(n, x, d, 45), d)]);
+        x = n.Op("Gather", [Norm(n, x, d, 46), n.Scalar(0)], Int("axis", 1));
+        return (n.Build(n.Linear(x, d, 10)), 32, 1);
+    }
+
+    private static string Norm(NetWriter n, string x, int d, int seed) => n.Op("LayerNormalization",
+        [x, n.Weight(OperatorCases.Random(d, seed).Select(v => 1 + (v * 0.1f)).ToArray(), d), n.Weight(OperatorCases.Random(d, seed + 100), d)], Float("epsilon", 1e-6f));
+
+    private static string Dense(NetWriter n, string x, int cin, int cout, int seed) => n.Op("Add",
+        [n.Op("MatMul", [x, n.Weight(OperatorCases.Random(cin * cout, seed).Select(v => v / MathF.Sqrt(cin)).ToArray(), cin, cout)]), n.Weight(OperatorCases.Random(cout, seed + 100).Select(v => v * 0.1f).ToArray(), cout)]);
+
+    private static string Attention(NetWriter n, string x, int d, int tokens)
+    {
+        string qkv = n.Op("Transpose", n.Op("Reshape", [Dense(n, x, d, 3 * d, 47), n.Longs(0, tokens, 3, 2, d / 2)]), Ints("perm", 2, 0, 3, 1, 4));
+        string Part(long i) => n.Op("Gather", [qkv, n.Scalar(i)], Int("axis", 0));
+        string q = Part(0), k = Part(1), v = Part(2);
+        string scores = n.Op("Softmax", n.Op("Mul", [n.Op("MatMul", [q, n.Op("Transpose", k, Ints("perm", 0, 1, 3, 2))]), n.Weight([1 / MathF.Sqrt(d / 2)])]), Int("axis", -1));
+        string o = n.Op("Reshape", [n.Op("Transpose", n.Op("MatMul", [scores, v]), Ints("perm", 0, 2, 1, 3)), n.Longs(0, tokens, d)]);
+        return Dense(n, o, d, d, 48);
+    }
+
+    private static string Mlp(NetWriter n, string x, int d)
+    {
+        string h = Dense(n, x, d, 2 * d, 49);
+        string gelu = n.Op("Mul", [n.Op("Mul", [h, n.Op("Add", [n.Op("Erf", n.Op("Div", [h, n.Weight([1.4142135f])])), n.Weight([1f])])]), n.Weight([0.5f])]);
+        return Dense(n, gelu, 2 * d, d, 50);
     }
 
     // RegNetY: residual bottlenecks with grouped 3×3 convolutions and squeeze-and-excitation (Sigmoid), a strided shortcut projection.

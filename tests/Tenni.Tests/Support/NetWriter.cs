@@ -44,6 +44,14 @@ internal sealed class NetWriter(long opset, int size, int batch = 2)
         return name;
     }
 
+    /// <summary>A scalar int64 initializer (a Gather index that drops its axis).</summary>
+    public string Scalar(long value)
+    {
+        string name = $"c{_count++}";
+        _builder.Initializer(name, [value]);
+        return name;
+    }
+
     public string Op(string type, string[] inputs, params AttributeProto[] attributes)
     {
         string output = $"{type.ToLowerInvariant()}_{_count++}";
