@@ -23,10 +23,10 @@ public sealed class OnnxClassifierTrainingTests(ITestOutputHelper output) : IDis
     [InlineData("efficientnet_b0", null)]
     public void Train_from_onnx_file_then_export_agrees_with_onnx_runtime(string name, string? trainLayers)
     {
-        // Given a few real photos of each class
+        // Given a few real photos of each class (activations cached in the test's folder, not the user's cache)
         string data = Subset(24);
         string run = Path.Combine(_folder, name);
-        string[] args = ["train", "--data", data, "--model", SharedModels.File(name), "--recipe", "chapter", "--epochs", "1", "--batch", "16", "--out", run, "--no-report"];
+        string[] args = ["train", "--data", data, "--model", SharedModels.File(name), "--recipe", "chapter", "--epochs", "1", "--batch", "16", "--out", run, "--no-report", "--cache-dir", Path.Combine(_folder, "cache")];
 
         // When the chapter's recipe trains it from the CLI and the run is exported
         var (code, log, error) = CliRunner.Run(trainLayers is null ? args : [.. args, "--train-layers", trainLayers]);
