@@ -8,7 +8,7 @@ internal static class CommonOptions
 {
     public static Option<string> Model() => new("--model", "-m")
     {
-        Description = $"Source model ({string.Join(", ", ModelRegistry.Names)})",
+        Description = $"Source model ({string.Join(", ", ModelRegistry.Names)}), or the path of any ONNX image classifier (file.onnx: stages stage1…N, pool, logits found from its structure)",
         DefaultValueFactory = _ => "resnet18",
     };
 
@@ -19,7 +19,7 @@ internal static class CommonOptions
 
     public static Option<WeightFamily?> Preprocessing() => new("--preprocessing")
     {
-        Description = "Preprocessing of another weight family than the file's own: Caffe (BGR minus mean, Chainer's prepare), Torchvision (RGB normalized) or Caffe2 (BGR normalized, Caffe2's ResNet-50)",
+        Description = "Preprocessing of another weight family than the file's own: Caffe (BGR minus mean, Chainer's prepare), Torchvision (RGB normalized), Caffe2 (BGR normalized, Caffe2's ResNet-50), Inception (RGB x/127.5 − 1) or Unit (RGB 0..1)",
     };
 
     /// <summary>The frozen layers' arithmetic; <paramref name="forModel"/>: prediction, whose default is what the model trained with.</summary>

@@ -36,6 +36,18 @@ internal sealed record ModelFamily(
     {
         WeightFamily.Caffe => Preprocessing.Caffe(meanBgr: [.. CaffeMeanBgr]),
         WeightFamily.Caffe2 => Preprocessing.Caffe2(),
+        WeightFamily.Inception or WeightFamily.Unit => Torchvision(family),
         _ => Preprocessing.Torchvision(mean: [.. TorchvisionMean], std: [.. TorchvisionStd]),
+    };
+
+    /// <summary>
+    /// The torchvision-style modes whose statistics do not depend on the network: Inception's x/127.5 − 1
+    /// (mean and std 0.5 after /255), Unit's RGB in 0..1, and ImageNet's for torchvision weights.
+    /// </summary>
+    internal static Preprocessing Torchvision(WeightFamily family, int resize = 256, int crop = Preprocessing.ImageNetSize) => family switch
+    {
+        WeightFamily.Inception => Preprocessing.Torchvision(resize, crop, [0.5f, 0.5f, 0.5f], [0.5f, 0.5f, 0.5f]),
+        WeightFamily.Unit => Preprocessing.Torchvision(resize, crop, [0f, 0f, 0f], [1f, 1f, 1f]),
+        _ => Preprocessing.Torchvision(resize, crop),
     };
 }

@@ -17,8 +17,10 @@ public static class ModelRegistry
 
     public static IReadOnlyList<string> Names => Entries.Keys.Order(StringComparer.Ordinal).ToArray();
 
+    /// <summary>A registered model, or any ONNX image classifier given by its path (a name ending in .onnx).</summary>
     public static ModelDescriptor Get(string name) =>
-        Entries.TryGetValue(name, out var descriptor)
+        OnnxFileModel.IsPath(name) ? OnnxFileModel.Describe(name)
+        : Entries.TryGetValue(name, out var descriptor)
             ? descriptor
-            : throw new TenniException($"unknown model '{name}'; known models: {string.Join(", ", Names)}");
+            : throw new TenniException($"unknown model '{name}'; known models: {string.Join(", ", Names)}, or the path of an ONNX image classifier (file.onnx)");
 }

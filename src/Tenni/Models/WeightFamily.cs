@@ -23,4 +23,10 @@ public enum WeightFamily
     /// ImageNet's mean and std, (p − [103.53, 116.28, 123.675]) / [57.375, 57.12, 58.395], resized and cropped as torchvision does.
     /// </summary>
     Caffe2,
+
+    /// <summary>Inception-style networks (Keras, TensorFlow and timm's Inception weights): RGB scaled to −1..1, x/127.5 − 1.</summary>
+    Inception,
+
+    /// <summary>Networks trained on RGB in 0..1 without normalization.</summary>
+    Unit,
 }

@@ -49,8 +49,10 @@ internal static class OnnxTensors
             double[] v => tensor(v, dims),
             long[] v => tensor(v, dims),
             int[] v => tensor(v, dims),
-            byte[] v => tensor(v, dims),
-            sbyte[] v => tensor(v, dims),
+            // The CLR lets an sbyte[] pass as byte[] (`is byte[]` holds for both): tell them apart by the
+            // declared type, and build int8 through int16, since TorchSharp makes uint8 of sbyte values.
+            byte[] v when proto.DataType == UInt8 => tensor(v, dims),
+            sbyte[] v => tensor(v.Select(b => (short)b).ToArray(), dims).to_type(ScalarType.Int8),
             bool[] v => tensor(v, dims),
             _ => throw new InvalidOperationException("unreachable"),
         };

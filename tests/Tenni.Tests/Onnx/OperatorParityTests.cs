@@ -12,7 +12,7 @@ public sealed class OperatorParityTests
     private const double AbsoluteTolerance = 1e-5;
     private const double RelativeTolerance = 1e-4;
 
-    public static TheoryData<OperatorCase> Cases() => new(OperatorCases.All());
+    public static TheoryData<OperatorCase> Cases() => new(OperatorCases.All().Concat(ExporterOperatorCases.All()));
 
     [Theory]
     [MemberData(nameof(Cases))]
@@ -38,7 +38,7 @@ public sealed class OperatorParityTests
     [Fact]
     public void Cases_CoverEveryOperatorInTheTable()
     {
-        var tested = OperatorCases.All()
+        var tested = OperatorCases.All().Concat(ExporterOperatorCases.All())
             .SelectMany(c => OnnxModelFile.Parse(c.Model).Graph.Node.Select(n => n.OpType))
             .ToHashSet();
         Assert.Empty(OnnxOperatorTable.Supported.Except(tested));

@@ -17,6 +17,9 @@ internal static class Categories
 
     /// <summary>A real headless Chromium (Debian's <c>chromium</c>; .ci/run installs it) opens a page: seconds, never skipped.</summary>
     public const string Browser = "Browser";
+
+    /// <summary>ONNX's 932 backend node tests (Debian's libonnx-testdata; .ci/run installs it) through Tenni's executor: about a minute.</summary>
+    public const string OnnxBackend = "OnnxBackend";
 }
 
 /// <summary>Tests that touch global torch state (thread count, seeds) or the shared ResNet18 run one at a time.</summary>

@@ -31,9 +31,17 @@ internal static class ActivationOperators
 
         return (inputs, _) =>
         {
+            Tensor x = inputs[0]!;
+            if (TensorValues.IsInteger(x))
+            {
+                // Integer tensors keep their type: bounds of the same type through minimum/maximum (clamp with scalars promotes to float).
+                Tensor y = inputs.Length > 1 && inputs[1] is { } low ? maximum(x, low.to_type(x.dtype)) : x.alias();
+                return [inputs.Length > 2 && inputs[2] is { } high ? minimum(y, high.to_type(x.dtype)) : y];
+            }
+
             Scalar? min = inputs.Length > 1 && inputs[1] is { } lo ? (float)Scalars.ToDouble(lo) : null;
             Scalar? max = inputs.Length > 2 && inputs[2] is { } hi ? (float)Scalars.ToDouble(hi) : null;
-            return min is null && max is null ? [inputs[0]!.alias()] : [inputs[0]!.clamp(min, max)];
+            return min is null && max is null ? [x.alias()] : [x.clamp(min, max)];
         };
     }
 

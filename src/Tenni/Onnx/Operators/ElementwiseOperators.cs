@@ -11,7 +11,8 @@ internal static class ElementwiseOperators
 
     public static OnnxKernel Mul(OnnxNode node) => Binary(node, (a, b) => a * b);
 
-    public static OnnxKernel Div(OnnxNode node) => Binary(node, (a, b) => a / b);
+    // Integer division truncates in ONNX (and in C); torch's `/` would return floats.
+    public static OnnxKernel Div(OnnxNode node) => Binary(node, (a, b) => TensorValues.IsInteger(a) && TensorValues.IsInteger(b) ? a.div(b, RoundingMode.trunc) : a / b);
 
     public static OnnxKernel Sum(OnnxNode node) => (inputs, _) =>
     {
