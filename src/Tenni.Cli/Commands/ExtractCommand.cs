@@ -27,6 +27,7 @@ internal static class ExtractCommand
             OutputGuard.Check(target, "--out", inputs);
             OutputGuard.Check(FeatureExtractor.FileListPath(target), "--out's file list", inputs);
             int batchSize = CommonOptions.Positive(parsed.GetValue(batch), "--batch");
+            CommonOptions.CheckDevice(parsed, device); // a device this build lacks: said before any file is read
             var notFollowed = new List<Data.SkippedImage>();
             var files = ImageFiles.Expand(inputs, notFollowed);
             foreach (var skip in notFollowed)
