@@ -95,6 +95,12 @@ public sealed class RunFolder
     public DatasetSplit RecordData(string dataFolder, TrainOptions options, TextWriter output)
     {
         var (split, reports) = TrainingData.Read(dataFolder, options);
+        return RecordSplit(split, reports, dataFolder, options, output);
+    }
+
+    /// <summary><see cref="RecordData"/> for data already split (a feature store's manifest).</summary>
+    internal DatasetSplit RecordSplit(DatasetSplit split, IReadOnlyList<(string FileName, DataReport Report)> reports, string dataFolder, TrainOptions options, TextWriter output)
+    {
         foreach (var (name, report) in reports)
         {
             AtomicFile.WriteAllText(System.IO.Path.Combine(Path, name), report.ToJson());
