@@ -17,6 +17,12 @@ internal static class Categories
 
     /// <summary>A real headless Chromium (Debian's <c>chromium</c>; .ci/run installs it) opens a page: seconds, never skipped.</summary>
     public const string Browser = "Browser";
+
+    /// <summary>
+    /// Sharded extraction simulated with real <c>tenni</c> processes (issue 18): about a minute. Such tests
+    /// also carry <see cref="RealModel"/>, so every quick filter that skips real-model tests skips them.
+    /// </summary>
+    public const string ScaleOut = "ScaleOut";
 }
 
 /// <summary>Tests that touch global torch state (thread count, seeds) or the shared ResNet18 run one at a time.</summary>

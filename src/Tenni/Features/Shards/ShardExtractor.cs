@@ -32,7 +32,7 @@ public sealed class ShardExtractor(SourceModel model, string layer, int chunkRow
         }
 
         var classes = ImageFolder.ClassNames(dataFolder);
-        var metadata = Describe(classes, dataFolder, shard.Count);
+        var metadata = StoreMetadata.For(model, layer, classes, dataFolder, shard.Count, chunkRows, float16);
         Directory.CreateDirectory(store);
         metadata.CreateOrCheck(store, $"shard {shard}");
         var folder = new ShardFolder(store, shard);
@@ -44,16 +44,6 @@ public sealed class ShardExtractor(SourceModel model, string layer, int chunkRow
         var (entries, skipped) = Inspect(dataFolder, classes, shard);
         var (computed, kept) = new ShardWriter(store, metadata, shard).Write(entries, skipped, chunk => Forward(dataFolder, chunk, metadata.Tensor), progress);
         return new ShardResult(shard, entries.Count, entries.DistinctBy(e => e.Hash).Count(), computed, kept, skipped, AlreadyComplete: false);
-    }
-
-    private StoreMetadata Describe(IReadOnlyList<string> classes, string dataFolder, int shards)
-    {
-        // Cached before a layer's dropout (Chainer's fc6, fc7), as the training cache does: training applies it.
-        string tensor = model.BeforeStochasticNode(model.Resolve(layer).Tensor);
-        return new StoreMetadata(
-            StoreMetadata.FormatName, StoreMetadata.CurrentVersion, model.Descriptor.Name, model.WeightsHash, layer, tensor, model.TensorShape(tensor),
-            model.Preprocessing.Fingerprint(), model.Graph.ChannelsLast, ExtractionPrecision.Current, float16 ? FeatureDType.Float16 : FeatureDType.Float32,
-            shards, chunkRows, classes.ToArray(), Path.GetFullPath(dataFolder));
     }
 
     /// <summary>The shard's readable images in the folder's order (class, then path), and its unreadable files.</summary>

@@ -17,6 +17,7 @@ internal sealed class ShardWriter(string store, StoreMetadata metadata, Shard sh
     {
         var folder = new ShardFolder(store, shard);
         Directory.CreateDirectory(folder.Path);
+        RemoveTemporaryFiles(folder);
         // One row per distinct image: identical files share it (they always fall to the same shard).
         var rows = entries.DistinctBy(e => e.Hash).ToList();
         var chunks = rows.Chunk(metadata.ChunkRows).ToList();
@@ -43,6 +44,15 @@ internal sealed class ShardWriter(string store, StoreMetadata metadata, Shard sh
         AtomicFile.WriteAllText(Path.Combine(folder.Path, ShardFolder.SkippedName), string.Concat(skipped.Select(s => TextEscaping.ToListField(s) + "\n")));
         folder.WriteDone(new ShardDone(shard.Index, shard.Count, entries.Count, rows.Count, chunks.Count, skipped.Count));
         return (computed, kept);
+    }
+
+    // A killed run leaves its half-written temporary files (AtomicFile's); only this shard writes here.
+    private static void RemoveTemporaryFiles(ShardFolder folder)
+    {
+        foreach (string temp in Directory.EnumerateFiles(folder.Path, "*.tmp"))
+        {
+            File.Delete(temp);
+        }
     }
 
     // Chunks past the end belong to an earlier run over more images: left in place, verify would count them.

@@ -26,6 +26,17 @@ internal sealed record StoreMetadata(
     [JsonIgnore]
     public int RowBytes => RowLength * (DType == FeatureDType.Float16 ? 2 : 4);
 
+    /// <summary>What rows of <paramref name="layer"/> computed by <paramref name="model"/> now are.</summary>
+    public static StoreMetadata For(SourceModel model, string layer, IReadOnlyList<string> classes, string dataFolder, int shards, int chunkRows, bool float16)
+    {
+        // Cached before a layer's dropout (Chainer's fc6, fc7), as the training cache does: training applies it.
+        string tensor = model.BeforeStochasticNode(model.Resolve(layer).Tensor);
+        return new StoreMetadata(
+            FormatName, CurrentVersion, model.Descriptor.Name, model.WeightsHash, layer, tensor, model.TensorShape(tensor),
+            model.Preprocessing.Fingerprint(), model.Graph.ChannelsLast, ExtractionPrecision.Current, float16 ? FeatureDType.Float16 : FeatureDType.Float32,
+            shards, chunkRows, classes.ToArray(), Path.GetFullPath(dataFolder));
+    }
+
     /// <summary>The fields that differ from <paramref name="other"/>, as "name: this vs other".</summary>
     public IReadOnlyList<string> Differences(StoreMetadata other)
     {
