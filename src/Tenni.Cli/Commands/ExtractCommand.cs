@@ -16,7 +16,7 @@ internal static class ExtractCommand
         var preprocessing = CommonOptions.Preprocessing();
         var layer = new Option<string?>("--layer", "-l") { Description = "Layer to extract (default: the model's feature layer, pool5 for resnet18)" };
         var output = new Option<string?>("--out", "-o") { Description = ".npy file to write (default features.npy); the file list goes beside it as NAME.files.txt. With --shard: the feature store folder" };
-        var batch = new Option<int>("--batch", "-b") { Description = "Images per forward pass", DefaultValueFactory = _ => 32 };
+        var batch = new Option<int>("--batch", "-b") { Description = "Images per forward pass (with --shard: 32, as training's cache, so the rows are the same)", DefaultValueFactory = _ => 32 };
         var shard = new Option<string?>("--shard") { Description = "Write shard I/N of a feature store (counted from 0), or auto: from JOB_COMPLETION_INDEX (Kubernetes, with --shards) or SLURM_ARRAY_TASK_ID/SLURM_ARRAY_TASK_COUNT (Slurm); PATHS is then one class-folder tree" };
         var shards = new Option<int?>("--shards") { Description = "The number of shards, for --shard auto (a Kubernetes Job's completions)" };
         var chunkRows = new Option<int>("--chunk-rows") { Description = "With --shard: rows per chunk, what a killed shard redoes at most", DefaultValueFactory = _ => 1024 };
@@ -29,7 +29,7 @@ internal static class ExtractCommand
             {
                 var selected = Shard.Parse(spec, parsed.GetValue(shards), Environment.GetEnvironmentVariable);
                 string store = parsed.GetValue(output) ?? throw new TenniException("--shard writes into a feature store folder: give it with --out STORE (on storage every shard reaches)");
-                return ExtractShard(context, parsed, inputs, selected, store, CommonOptions.Positive(parsed.GetValue(chunkRows), "--chunk-rows"), parsed.GetValue(float16), () => CommonOptions.LoadModel(parsed, model, weights, preprocessing), parsed.GetValue(layer));
+                return ExtractShard(context, inputs, selected, store, CommonOptions.Positive(parsed.GetValue(chunkRows), "--chunk-rows"), parsed.GetValue(float16), () => CommonOptions.LoadModel(parsed, model, weights, preprocessing), parsed.GetValue(layer));
             }
 
             if (parsed.GetValue(shards) is not null || parsed.GetValue(float16) || parsed.GetResult(chunkRows) is { Implicit: false })
@@ -64,7 +64,7 @@ internal static class ExtractCommand
         return command;
     }
 
-    private static int ExtractShard(CommandContext context, ParseResult parsed, string[] inputs, Shard shard, string store, int chunkRows, bool float16, Func<SourceModel> load, string? layer)
+    private static int ExtractShard(CommandContext context, string[] inputs, Shard shard, string store, int chunkRows, bool float16, Func<SourceModel> load, string? layer)
     {
         if (inputs.Length != 1 || !Directory.Exists(inputs[0]))
         {

@@ -65,7 +65,7 @@ public sealed class ScaleOutSimulationTests : IDisposable
         Assert.True(MemoryMarshal.AsBytes(singleRows.AsSpan()).SequenceEqual(MemoryMarshal.AsBytes(shardedRows.AsSpan())), "merged rows differ from the single-process rows");
 
         // And training from the store logs what training from the images logs (elapsed time aside)
-        string[] recipe = ["--epochs", "2", "--seed", "3", "--no-report"];
+        string[] recipe = ["--recipe", "chapter", "--epochs", "2", "--seed", "3", "--no-report"];
         Assert.Equal(0, Tenni(null, ["train", "--data", TestData.PetImages, "--out", Path.Combine(_root, "from-images"), "--cache-dir", Path.Combine(_root, "cache"), .. recipe]).ExitCode);
         Assert.Equal(0, Tenni(null, ["train", "--features", sharded, "--out", Path.Combine(_root, "from-store"), .. recipe]).ExitCode);
         Assert.Equal(Log(Path.Combine(_root, "from-images")), Log(Path.Combine(_root, "from-store")));

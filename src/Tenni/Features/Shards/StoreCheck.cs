@@ -22,13 +22,13 @@ public static class FeatureStoreCheck
 
     public static StoreVerification Verify(string store) => Inspect(store).Verification;
 
-    /// <summary>Verifies the store and writes <c>merged.tsv</c>; throws, naming the shards to rerun, when it is not complete.</summary>
+    /// <summary>Verifies the store and, when it is complete, writes <c>merged.tsv</c>; otherwise writes nothing (<see cref="Describe"/> says what to rerun).</summary>
     public static StoreVerification Merge(string store)
     {
         var (verification, entries) = Inspect(store);
         if (!verification.IsComplete)
         {
-            throw new TenniException(Describe(store, verification));
+            return verification;
         }
 
         // The single-process order (class, then path), whatever shard computed a row.
