@@ -55,7 +55,12 @@ public static class TrainingRun
             run =>
             {
                 var (split, reports) = features.Split(options);
-                return run.RecordSplit(split, reports, store, options, output);
+                var recorded = run.RecordSplit(split, reports, store, options, output);
+                // Reading a million-line manifest, splitting and saving it leave hundreds of megabytes of
+                // garbage the collector would keep committed through training: return it now, before the
+                // model loads, so the run's memory is what training needs (docs/scale-out.md).
+                GC.Collect(2, GCCollectionMode.Aggressive, blocking: true, compacting: true);
+                return recorded;
             },
             features.Check, (model, split, _, _) => TrainingBatches.FromStore(model, split, options, features), finished, training);
         output.WriteLine($"report: none for a run trained from a feature store (it would read the validation photos); 'tenni report --run {runFolder}' writes it where they are reachable");

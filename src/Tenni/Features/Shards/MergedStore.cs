@@ -16,12 +16,14 @@ internal sealed class MergedStore
         Entries = entries;
     }
 
+    private Dictionary<string, (int Shard, int Row)>? _places;
+
     public string Path { get; }
 
     public StoreMetadata Metadata { get; }
 
     /// <summary>In the single-process order: class, then path.</summary>
-    public IReadOnlyList<MergedEntry> Entries { get; }
+    public IReadOnlyList<MergedEntry> Entries { get; private set; }
 
     public static MergedStore Open(string store)
     {
@@ -68,6 +70,10 @@ internal sealed class MergedStore
                 .Select(e => new ImageSample(System.IO.Path.Combine(Metadata.Data, e.Entry.RelativePath), label, e.Entry.Hash, e.Entry.Width, e.Entry.Height, e.Entry.Format)));
         }
 
+        // The rows' places, then the manifest goes: the samples hold what training needs of it (a million
+        // lines of it are a few hundred megabytes that would otherwise stay for the whole run).
+        _places ??= Entries.DistinctBy(e => e.Entry.Hash).ToDictionary(e => e.Entry.Hash, e => (e.Shard, e.Row));
+        Entries = [];
         var counts = classes.ToDictionary(c => c, c => samples.Count(s => classes[s.Label] == c));
         var report = DataReport.Build(Metadata.Data, classes, counts, samples, [], Imaging.ImageReader.DefaultMaxPixels);
         var folder = ImageFolder.FromLabels(Metadata.Data, classes, samples, report);
@@ -110,7 +116,8 @@ internal sealed class MergedStore
     /// <summary>The rows of <paramref name="samples"/>, in order, read from the shards' chunks.</summary>
     public StoreRows Rows(IReadOnlyList<ImageSample> samples)
     {
-        var places = Entries.DistinctBy(e => e.Entry.Hash).ToDictionary(e => e.Entry.Hash, e => (e.Shard, e.Row));
+        _places ??= Entries.DistinctBy(e => e.Entry.Hash).ToDictionary(e => e.Entry.Hash, e => (e.Shard, e.Row));
+        var places = _places;
         var shards = new int[samples.Count];
         var rows = new int[samples.Count];
         for (int i = 0; i < samples.Count; i++)

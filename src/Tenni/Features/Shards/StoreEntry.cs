@@ -21,7 +21,8 @@ internal sealed record StoreEntry(string RelativePath, int Label, string Hash, i
             throw new TenniException($"{where} is not a store manifest line (label, sha256, width, height, format, path); the shard is damaged: extract it again");
         }
 
-        return new StoreEntry(TextEscaping.FromListField(f[5]), label, f[1], width, height, f[4]);
+        // A handful of format names over millions of lines: one string each.
+        return new StoreEntry(TextEscaping.FromListField(f[5]), label, f[1], width, height, string.Intern(f[4]));
     }
 
     /// <summary>The entries of a manifest written by <see cref="Write"/>.</summary>

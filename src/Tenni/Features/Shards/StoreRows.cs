@@ -17,13 +17,17 @@ internal sealed class StoreRows(string store, StoreMetadata metadata, int[] shar
 
     private readonly Dictionary<(int Shard, int Chunk), SafeFileHandle> _open = [];
     private readonly byte[] _row = new byte[metadata.RowBytes];
+    private float[] _values = [];
 
     public int Count => rows.Length;
 
     public Tensor Gather(ReadOnlySpan<int> indices)
     {
         int length = metadata.RowLength;
-        float[] values = new float[indices.Length * length];
+        // One buffer per batch size, reused, copied into the tensor's own (aligned) memory: a fresh array
+        // per batch would be large-object garbage that only a full collection frees, and the heap would
+        // grow with the number of batches.
+        float[] values = _values.Length == indices.Length * length ? _values : (_values = new float[indices.Length * length]);
         for (int i = 0; i < indices.Length; i++)
         {
             int row = rows[indices[i]];
@@ -37,7 +41,9 @@ internal sealed class StoreRows(string store, StoreMetadata metadata, int[] shar
             Decode(_row, values.AsSpan(i * length, length));
         }
 
-        return IO.AlignedTensor.From(values, [indices.Length, .. metadata.RowShape]);
+        Tensor batch = empty([indices.Length, .. metadata.RowShape], ScalarType.Float32);
+        batch.data<float>().CopyFrom(values);
+        return batch;
     }
 
     public void Dispose()
