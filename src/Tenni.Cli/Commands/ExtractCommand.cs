@@ -72,10 +72,7 @@ internal static class ExtractCommand
         }
 
         OutputGuard.CheckPlace(store, "--out", inputs);
-        using var source = load();
-        string layerName = layer ?? source.Descriptor.DefaultLayer;
-        _ = source.OutputShape(layerName); // unknown layer: fail before any work
-        var result = new ShardExtractor(source, layerName, chunkRows, float16).Extract(inputs[0], shard, store, ProgressDisplay.Files(context, $"shard {shard}"));
+        var result = ShardExtractor.Completed(store, shard) ?? Extract(context, inputs[0], shard, store, chunkRows, float16, load, layer);
         foreach (string skip in result.Skipped)
         {
             context.Error.WriteLine($"skipped: {TextEscaping.ForDisplay(skip)}");
@@ -83,7 +80,15 @@ internal static class ExtractCommand
 
         context.Output.WriteLine(result.AlreadyComplete
             ? $"shard {shard} is already complete in {store} ({result.Files} files, {result.Rows} rows); nothing to do"
-            : $"shard {shard}: {result.Files} files, {result.Rows} rows of {layerName} into {store}; {result.ChunksComputed} chunks computed, {result.ChunksKept} kept from an earlier run; skipped {result.Skipped.Count}");
+            : $"shard {shard}: {result.Files} files, {result.Rows} rows into {store}; {result.ChunksComputed} chunks computed, {result.ChunksKept} kept from an earlier run; skipped {result.Skipped.Count}");
         return 0;
+    }
+
+    private static ShardResult Extract(CommandContext context, string folder, Shard shard, string store, int chunkRows, bool float16, Func<SourceModel> load, string? layer)
+    {
+        using var source = load();
+        string layerName = layer ?? source.Descriptor.DefaultLayer;
+        _ = source.OutputShape(layerName); // unknown layer: fail before any work
+        return new ShardExtractor(source, layerName, chunkRows, float16).Extract(folder, shard, store, ProgressDisplay.Files(context, $"shard {shard} ({layerName})"));
     }
 }

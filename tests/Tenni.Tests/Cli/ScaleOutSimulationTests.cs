@@ -3,6 +3,7 @@ using System.Runtime.InteropServices;
 using System.Text.Json.Nodes;
 using Tenni.Features;
 using Tenni.Tests.Support;
+using Xunit.Abstractions;
 
 namespace Tenni.Tests.Cli;
 
@@ -13,7 +14,7 @@ namespace Tenni.Tests.Cli;
 /// single-process extraction, and <c>train --features</c> must log what <c>train --data</c> logs.
 /// </summary>
 [Collection(TorchCollection.Name)]
-public sealed class ScaleOutSimulationTests : IDisposable
+public sealed class ScaleOutSimulationTests(ITestOutputHelper log) : IDisposable
 {
     private static readonly TimeSpan Limit = TimeSpan.FromMinutes(5);
 
@@ -29,8 +30,12 @@ public sealed class ScaleOutSimulationTests : IDisposable
         string single = Path.Combine(_root, "single");
         string sharded = Path.Combine(_root, "sharded");
 
+        var total = Stopwatch.StartNew();
+        void Stage(string name) => log.WriteLine($"{total.Elapsed.TotalSeconds,6:F1} s  {name}");
+
         // Given a single-process store and four shard processes, shard 2 killed once its first chunk is committed
         Assert.Equal(0, Tenni(null, "extract", TestData.PetImages, "--shard", "0/1", "--out", single, "--chunk-rows", "32").ExitCode);
+        Stage("single-process extract");
         var processes = Enumerable.Range(0, 4).Select(i => Start(i, "extract", TestData.PetImages, "--shard", "auto", "--shards", "4", "--out", sharded, "--chunk-rows", "32")).ToArray();
         string firstChunk = new ShardFolder(sharded, new Shard(2, 4)).ChunkIndexFile(0);
         var clock = Stopwatch.StartNew();
@@ -45,6 +50,7 @@ public sealed class ScaleOutSimulationTests : IDisposable
             Assert.True(process.WaitForExit(Limit));
         }
 
+        Stage("4 shard processes (shard 2 killed)");
         Assert.All(new[] { 0, 1, 3 }, i => Assert.Equal(0, processes[i].ExitCode));
         var incomplete = Tenni(null, "features", "verify", sharded);
         Assert.Equal(2, incomplete.ExitCode);
@@ -55,6 +61,7 @@ public sealed class ScaleOutSimulationTests : IDisposable
         var again = Tenni(2, "extract", TestData.PetImages, "--shard", "auto", "--shards", "4", "--out", sharded, "--chunk-rows", "32");
         Assert.Equal(0, Tenni(null, "features", "merge", sharded).ExitCode);
         Assert.Equal(0, Tenni(null, "features", "merge", single).ExitCode);
+        Stage("verify, rerun shard 2 twice, merge both stores");
 
         // Then the rerun kept the committed chunk, the second did nothing, and the rows are the single process's, bit for bit
         Assert.Matches(@"chunks computed, [1-9]\d* kept from an earlier run", rerun.Output);
@@ -67,7 +74,9 @@ public sealed class ScaleOutSimulationTests : IDisposable
         // And training from the store logs what training from the images logs (elapsed time aside)
         string[] recipe = ["--recipe", "chapter", "--epochs", "2", "--seed", "3", "--no-report"];
         Assert.Equal(0, Tenni(null, ["train", "--data", TestData.PetImages, "--out", Path.Combine(_root, "from-images"), "--cache-dir", Path.Combine(_root, "cache"), .. recipe]).ExitCode);
+        Stage("train --data");
         Assert.Equal(0, Tenni(null, ["train", "--features", sharded, "--out", Path.Combine(_root, "from-store"), .. recipe]).ExitCode);
+        Stage("train --features");
         Assert.Equal(Log(Path.Combine(_root, "from-images")), Log(Path.Combine(_root, "from-store")));
     }
 

@@ -35,16 +35,24 @@ public sealed class ShardExtractor(SourceModel model, string layer, int chunkRow
         var metadata = StoreMetadata.For(model, layer, classes, dataFolder, shard.Count, chunkRows, float16);
         Directory.CreateDirectory(store);
         metadata.CreateOrCheck(store, $"shard {shard}");
-        var folder = new ShardFolder(store, shard);
-        if (folder.Done() is { } done && done.Index == shard.Index && done.Count == shard.Count)
+        if (Completed(store, shard) is { } complete)
         {
-            return new ShardResult(shard, done.Files, done.Rows, 0, done.Chunks, [], AlreadyComplete: true);
+            return complete;
         }
 
         var (entries, skipped) = Inspect(dataFolder, classes, shard);
         var (computed, kept) = new ShardWriter(store, metadata, shard).Write(entries, skipped, chunk => Forward(dataFolder, chunk, metadata.Tensor), progress);
         return new ShardResult(shard, entries.Count, entries.DistinctBy(e => e.Hash).Count(), computed, kept, skipped, AlreadyComplete: false);
     }
+
+    /// <summary>
+    /// The shard's result when an earlier run finished it (its <c>done.json</c>), else null. Needs no
+    /// model: a rerun of a finished shard (a retried pod, a resubmitted array) returns at once.
+    /// </summary>
+    public static ShardResult? Completed(string store, Shard shard) =>
+        File.Exists(Path.Combine(store, StoreMetadata.FileName)) && new ShardFolder(store, shard).Done() is { } done && done.Index == shard.Index && done.Count == shard.Count
+            ? new ShardResult(shard, done.Files, done.Rows, 0, done.Chunks, [], AlreadyComplete: true)
+            : null;
 
     /// <summary>The shard's readable images in the folder's order (class, then path), and its unreadable files.</summary>
     private static (List<StoreEntry> Entries, List<string> Skipped) Inspect(string root, IReadOnlyList<string> classes, Shard shard)
