@@ -9,6 +9,7 @@ using Tenni.Native;
 // dotnet run -c Release --project benchmarks/Tenni.Benchmarks -- scan-split [data folder] [rounds]
 // dotnet run -c Release --project benchmarks/Tenni.Benchmarks -- memory [data folder] [batch]
 // dotnet run -c Release --project benchmarks/Tenni.Benchmarks -- vgg16 [data folder] [batch] [rounds] [threads] [uncached epochs]
+// dotnet run -c Release --project benchmarks/Tenni.Benchmarks -- scale-out [store folder] [rows] [epochs] [batch] [float16]
 TorchNative.EnsureLoaded();
 string which = args.Length > 0 ? args[0] : "forward";
 int Arg(int i, int fallback) => args.Length > i ? int.Parse(args[i]) : fallback;
@@ -41,8 +42,13 @@ switch (which)
     case "vgg16":
         Vgg16Benchmark.Run(args.Length > 1 ? args[1] : Path.Combine("..", "shared", "data", "PetImages-mini"), Arg(2, 8), Arg(3, 5), Arg(4, 2), Arg(5, 2));
         break;
+    case "scale-out":
+        Console.WriteLine("| stage | elapsed | size / memory |");
+        Console.WriteLine("|---|---:|---:|");
+        ScaleOutBenchmark.Run(args.Length > 1 ? args[1] : Path.Combine(Path.GetTempPath(), "tenni-scale-out", "store"), Arg(2, 1_000_000), Arg(3, 2), Arg(4, 256), args.Length > 5 && args[5] == "float16");
+        break;
     default:
-        Console.Error.WriteLine($"unknown benchmark '{which}'; known: forward, decode, scale, predict, serve, scan-split, memory, vgg16");
+        Console.Error.WriteLine($"unknown benchmark '{which}'; known: forward, decode, scale, scale-out, predict, serve, scan-split, memory, vgg16");
         return 2;
 }
 

@@ -34,6 +34,7 @@ public static class TenniCommandLine
             LayersCommand.Create(context),
             ShowCommand.Create(context),
             ExtractCommand.Create(context),
+            FeaturesCommand.Create(context),
             VerifyCommand.Create(context),
             TrainCommand.Create(context),
             TrainCommand.CreateLrFind(context),

@@ -17,6 +17,7 @@ internal static class TrainCommand
     {
         var data = new Option<string?>("--data", "-d") { Description = "Folder with one sub-folder per class (or train/ and val/ trees); or --labels" };
         var labels = new Option<string?>("--labels") { Description = "Instead of --data: a CSV file with a header path,labels (paths relative to the CSV; several labels separated by ';' with --multi-label)" };
+        var features = new Option<string?>("--features") { Description = "Instead of --data: a merged feature store (tenni extract --shard, tenni features merge); trains from its rows without reading an image" };
         var multiLabel = new Option<bool>("--multi-label") { Description = "Each photo has a set of labels (from --labels): sigmoid + binary cross-entropy, per-label F1, mAP and a decision threshold" };
         var threshold = new Option<string?>("--threshold") { Description = "Multi-label decision threshold: a number between 0 and 1, or tune (default: the best micro-F1 on the validation photos)" };
         var model = CommonOptions.Model();
@@ -64,7 +65,7 @@ internal static class TrainCommand
         {
             data, model, weights, preprocessing, layer, trainLayers, epochs, batch, lr, headScale, split, seed, perClass, classes, output, resume,
             noCache, optimizer, schedule, weightDecay, frozenBn, augment, patience, logName, cacheDir, from, recipe, headSolver, l2, refit, folds, splitMethod, layerLr,
-            classWeights, sampler, labelSmoothing, mixup, noReport, labels, multiLabel, threshold, precision, device,
+            classWeights, sampler, labelSmoothing, mixup, noReport, labels, multiLabel, threshold, precision, device, features,
         };
         command.SetAction(parsed => context.Execute(parsed, () =>
         {
@@ -110,10 +111,15 @@ internal static class TrainCommand
                 MultiLabel = parsed.GetValue(multiLabel),
                 Threshold = Threshold(parsed.GetValue(threshold)),
             };
+            string runFolder = parsed.GetValue(output) ?? Path.Combine("runs", $"{(lrFind ? "lr-find" : "train")}-{DateTime.Now.ToString("yyyyMMdd-HHmmss", CultureInfo.InvariantCulture)}");
+            if (parsed.GetValue(features) is { } store)
+            {
+                return TrainFromStore(context, parsed, store, runFolder, options, lrFind, data, labels, resume);
+            }
+
             string dataPath = DataPath(parsed.GetValue(data), parsed.GetValue(labels));
             // A data folder is scanned whole: nothing may be written into it. A labels file lists its photos, so its folder may hold runs.
             string[] dataPlace = parsed.GetValue(labels) is null ? [dataPath] : [];
-            string runFolder = parsed.GetValue(output) ?? Path.Combine("runs", $"{(lrFind ? "lr-find" : "train")}-{DateTime.Now.ToString("yyyyMMdd-HHmmss", CultureInfo.InvariantCulture)}");
             OutputGuard.CheckPlace(runFolder, "--out", dataPlace);
             if (parsed.GetValue(cacheDir) is { } cacheFolder)
             {
@@ -134,6 +140,23 @@ internal static class TrainCommand
             return 0;
         }));
         return command;
+    }
+
+    private static int TrainFromStore(CommandContext context, ParseResult parsed, string store, string runFolder, TrainOptions options, bool lrFind, Option<string?> data, Option<string?> labels, Option<bool> resume)
+    {
+        if (parsed.GetValue(data) is not null || parsed.GetValue(labels) is not null)
+        {
+            throw new TenniException("give one of --data, --labels and --features: --features trains from a feature store's rows, without the images");
+        }
+
+        if (lrFind)
+        {
+            throw new TenniException("lr-find takes --data or --labels; from a feature store, train with --features");
+        }
+
+        OutputGuard.CheckPlace(runFolder, "--out", [store]);
+        TrainingRun.TrainFromFeatures(store, runFolder, options, context.Output, parsed.GetValue(resume), training: ProgressDisplay.Epochs(context));
+        return 0;
     }
 
     // --data and --labels are alternatives; TrainingRun tells a labels file from a data folder by its .csv name.

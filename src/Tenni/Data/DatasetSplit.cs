@@ -142,9 +142,21 @@ public sealed class DatasetSplit
     /// <summary>Writes <c>train.tsv</c> and <c>val.tsv</c> (label, class, content hash, path) into <paramref name="folder"/>.</summary>
     public void Save(string folder)
     {
-        AtomicFile.WriteAllText(Path.Combine(folder, TrainFile), Lines(Train));
-        AtomicFile.WriteAllText(Path.Combine(folder, ValidationFile), Lines(Validation));
+        Write(Path.Combine(folder, TrainFile), Train);
+        Write(Path.Combine(folder, ValidationFile), Validation);
     }
+
+    // Line by line: a million images' list as one string would be hundreds of megabytes at once.
+    private void Write(string path, IReadOnlyList<ImageSample> samples) => AtomicFile.Write(path, stream =>
+    {
+        using var writer = new StreamWriter(stream, leaveOpen: true);
+        bool multiLabel = samples.Any(s => s.Labels is not null);
+        writer.Write(multiLabel ? MultiLabelHeader + "\n" : "label\tclass\tsha256\tpath\n");
+        foreach (var sample in samples)
+        {
+            writer.Write(Line(sample, multiLabel));
+        }
+    });
 
     /// <summary>Reads a saved split back (sizes and formats are not stored: the loader re-reads the files).</summary>
     /// <exception cref="TenniException">A list is missing or a line is not what <see cref="Save"/> writes.</exception>
@@ -182,11 +194,9 @@ public sealed class DatasetSplit
 
     // Class and path are escaped (TextEscaping.ToListField): a tab or newline in a file name keeps its line whole.
     // Multi-label lists hold label sets: indices and names joined by ';' (a label never holds one: LabelsCsv splits on it).
-    private string Lines(IReadOnlyList<ImageSample> samples) => samples.Any(s => s.Labels is not null)
-        ? MultiLabelHeader + "\n" + string.Concat(samples.Select(s =>
-            $"{string.Join(';', s.Labels ?? [])}\t{TextEscaping.ToListField(string.Join(';', (s.Labels ?? []).Select(l => Classes[l])))}\t{s.ContentHash}\t{TextEscaping.ToListField(s.Path)}\n"))
-        : "label\tclass\tsha256\tpath\n" + string.Concat(samples.Select(s =>
-            $"{s.Label}\t{TextEscaping.ToListField(Classes[s.Label])}\t{s.ContentHash}\t{TextEscaping.ToListField(s.Path)}\n"));
+    private string Line(ImageSample s, bool multiLabel) => multiLabel
+        ? $"{string.Join(';', s.Labels ?? [])}\t{TextEscaping.ToListField(string.Join(';', (s.Labels ?? []).Select(l => Classes[l])))}\t{s.ContentHash}\t{TextEscaping.ToListField(s.Path)}\n"
+        : $"{s.Label}\t{TextEscaping.ToListField(Classes[s.Label])}\t{s.ContentHash}\t{TextEscaping.ToListField(s.Path)}\n";
 
     private const string MultiLabelHeader = "labels\tclasses\tsha256\tpath";
 

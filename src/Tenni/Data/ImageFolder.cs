@@ -110,6 +110,9 @@ public sealed class ImageFolder
         return kept;
     }
 
+    /// <summary>The class folders <see cref="Scan"/> would use (every visible sub-folder, sorted), without reading a file.</summary>
+    internal static IReadOnlyList<string> ClassNames(string root) => ClassFolders(root, null, singleClassAllowed: false);
+
     private static IReadOnlyList<string> ClassFolders(string root, IReadOnlyList<string>? explicitClasses, bool singleClassAllowed)
     {
         if (!Directory.Exists(root))

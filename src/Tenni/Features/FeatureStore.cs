@@ -7,7 +7,7 @@ namespace Tenni.Features;
 /// Cached activations of a list of samples, one row each: in memory for small sets, in a memory-mapped
 /// file for large ones (so the operating system pages them in and out, not the process's heap).
 /// </summary>
-internal sealed class FeatureStore : IDisposable
+internal sealed class FeatureStore : IFeatureRows, IDisposable
 {
     private readonly float[]? _memory;
     private readonly MemoryMappedFile? _file;

@@ -32,7 +32,7 @@ internal sealed class ImageBatchSource(DataLoader loader, string inputName, int 
 }
 
 /// <summary>Cached activations, visited in exactly the order the image loader would visit the images.</summary>
-internal sealed class CachedBatchSource(FeatureStore store, IReadOnlyList<ImageSample> samples, DataLoader order, string tensorName, int batchSize, int multiLabelClasses = 0) : BatchSource
+internal sealed class CachedBatchSource(IFeatureRows store, IReadOnlyList<ImageSample> samples, DataLoader order, string tensorName, int batchSize, int multiLabelClasses = 0) : BatchSource
 {
     public override string TensorName => tensorName;
 

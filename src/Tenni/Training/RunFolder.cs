@@ -98,6 +98,12 @@ public sealed class RunFolder
     internal DatasetSplit RecordData(string dataFolder, TrainOptions options, TextWriter output, Action<Imaging.DecodedImage>? decoded)
     {
         var (split, reports) = TrainingData.Read(dataFolder, options, decoded);
+        return RecordSplit(split, reports, dataFolder, options, output);
+    }
+
+    /// <summary><see cref="RecordData(string, TrainOptions, TextWriter)"/> for data already split (a feature store's manifest).</summary>
+    internal DatasetSplit RecordSplit(DatasetSplit split, IReadOnlyList<(string FileName, DataReport Report)> reports, string dataFolder, TrainOptions options, TextWriter output)
+    {
         foreach (var (name, report) in reports)
         {
             AtomicFile.WriteAllText(System.IO.Path.Combine(Path, name), report.ToJson());

@@ -27,9 +27,7 @@ public sealed class TrainingBatches : IDisposable
     /// <param name="scratchFolder">Where extraction keeps its per-run working files (the run's <c>cache/</c>).</param>
     public static TrainingBatches Create(ClassifierModel model, DatasetSplit split, TrainOptions options, CachePlan cache, string scratchFolder, IProgress<ExtractionProgress>? extraction = null, TextWriter? output = null)
     {
-        var preprocessing = model.Source.Preprocessing;
-        var trainLoader = new DataLoader(split.Train, preprocessing, new DataLoaderOptions { BatchSize = options.BatchSize, Shuffle = true, Seed = options.Seed, Augmentation = options.Augmentation, Sampler = options.Sampler });
-        var valLoader = new DataLoader(split.Validation, preprocessing, new DataLoaderOptions { BatchSize = options.BatchSize, Shuffle = false });
+        var (trainLoader, valLoader) = Loaders(model, split, options);
         int multiLabel = options.MultiLabel ? split.Classes.Count : 0;
         if (!cache.Enabled)
         {
@@ -60,6 +58,31 @@ public sealed class TrainingBatches : IDisposable
             train.Dispose();
             throw;
         }
+    }
+
+    /// <summary>
+    /// Batches of a sharded feature store's rows (<c>train --features</c>), visited in the order the
+    /// images would be, as the training cache's rows are.
+    /// </summary>
+    internal static TrainingBatches FromStore(ClassifierModel model, DatasetSplit split, TrainOptions options, MergedStore store)
+    {
+        var (trainLoader, valLoader) = Loaders(model, split, options);
+        var train = store.Rows(split.Train);
+        var validation = store.Rows(split.Validation);
+        string tensor = store.Metadata.Tensor;
+        return new(
+            new CachedBatchSource(train, split.Train, trainLoader, tensor, options.BatchSize),
+            new CachedBatchSource(validation, split.Validation, valLoader, tensor, options.BatchSize),
+            [train, validation]);
+    }
+
+    // The loaders decide the order of every epoch, cached or not.
+    private static (DataLoader Train, DataLoader Validation) Loaders(ClassifierModel model, DatasetSplit split, TrainOptions options)
+    {
+        var preprocessing = model.Source.Preprocessing;
+        return (
+            new DataLoader(split.Train, preprocessing, new DataLoaderOptions { BatchSize = options.BatchSize, Shuffle = true, Seed = options.Seed, Augmentation = options.Augmentation, Sampler = options.Sampler }),
+            new DataLoader(split.Validation, preprocessing, new DataLoaderOptions { BatchSize = options.BatchSize, Shuffle = false }));
     }
 
     public void Dispose()

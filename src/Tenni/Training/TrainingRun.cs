@@ -28,13 +28,75 @@ public static class TrainingRun
     {
         options.Validate();
         RequireDataFolder(dataFolder); // before the run folder exists: one inside a missing data folder would create it
+        return Run(runFolder, dataFolder, options, output, resume, (run, source) => ScanAndExtract(run, dataFolder, options, source(), output, extraction), null,
+            (model, split, cache, run) => TrainingBatches.Create(model, split, options, cache, run.ScratchFolder, extraction, output), finished, training, options.Report);
+    }
+
+    /// <summary>
+    /// <see cref="Train"/> from a merged sharded feature store (<c>tenni extract --shard</c>, <c>tenni
+    /// features merge</c>) instead of images: the classes, content hashes and sizes come from the store's
+    /// manifest, the split is the one <see cref="Train"/> makes of the extracted folder, and the rows are
+    /// read from the store as the training cache's would be, so the log is the same. No image is read;
+    /// no report is written (it would evaluate the validation photos).
+    /// </summary>
+    /// <param name="store">A merged feature store folder.</param>
+    public static TrainingResult TrainFromFeatures(string store, string runFolder, TrainOptions options, TextWriter output, bool resume = false, Action<ClassifierModel>? finished = null, IProgress<TrainingProgress>? training = null)
+    {
+        options.Validate();
+        var features = MergedStore.Open(store); // before the run folder exists, as for a data folder
+        options = options with { Layer = options.Layer ?? features.Metadata.Layer };
+        var trained = Run(runFolder, store, options, output, resume,
+            (run, _) =>
+            {
+                var (split, reports) = features.Split(options);
+                var recorded = run.RecordSplit(split, reports, store, options, output);
+                // Reading a million-line manifest, splitting and saving it leave hundreds of megabytes of
+                // garbage the collector would keep committed through training: return it now, before the
+                // model loads, so the run's memory is what training needs (docs/scale-out.md).
+                GC.Collect(2, GCCollectionMode.Aggressive, blocking: true, compacting: true);
+                return recorded;
+            },
+            features.Check, (model, split, _, _) => TrainingBatches.FromStore(model, split, options, features), finished, training, report: false);
+        output.WriteLine($"report: none for a run trained from a feature store (it would read the validation photos); 'tenni report --run {runFolder}' writes it where they are reachable");
+        return trained;
+    }
+
+    // The run both entry points share: record the data, build and freeze the model, decide cache and
+    // head solver, fit, save, report. `check` vets the model and cache plan before anything is written.
+    // `record` gets the frozen source on demand: a folder scan feeds the activation cache from its
+    // decode (so it loads the model first); a store's manifest is read before the model loads.
+    private static TrainingResult Run(string runFolder, string dataFolder, TrainOptions options, TextWriter output, bool resume, Func<RunFolder, Func<SourceModel>, DatasetSplit> record,
+        Action<ClassifierModel, CachePlan>? check, Func<ClassifierModel, DatasetSplit, CachePlan, RunFolder, TrainingBatches> batches,
+        Action<ClassifierModel>? finished, IProgress<TrainingProgress>? training, bool report)
+    {
         var clock = Stopwatch.StartNew();
         var run = RunFolder.Prepare(runFolder, resume);
-        var trained = run.RemoveIfFailedEarly(() =>
+        return run.RemoveIfFailedEarly(() =>
         {
-            using var source = SourceModel.Load(options.Model, options.SourceOptions);
-            source.Freeze(options.TrainLayers, options.FrozenBatchNorm);
-            var split = ScanAndExtract(run, dataFolder, options, source, output, extraction);
+            SourceModel? loaded = null;
+            SourceModel Load()
+            {
+                if (loaded is null)
+                {
+                    loaded = SourceModel.Load(options.Model, options.SourceOptions);
+                    loaded.Freeze(options.TrainLayers, options.FrozenBatchNorm);
+                }
+
+                return loaded;
+            }
+
+            DatasetSplit split;
+            try
+            {
+                split = record(run, Load);
+            }
+            catch
+            {
+                loaded?.Dispose();
+                throw;
+            }
+
+            using var source = Load();
             using var model = new ClassifierModel(source, options.Layer ?? source.Descriptor.DefaultLayer, split.Classes.Count, options.Seed);
             if (options.InitialModel is { } parent)
             {
@@ -43,13 +105,15 @@ public static class TrainingRun
             }
 
             var cache = CachePlan.Decide(model, options);
+            check?.Invoke(model, cache);
             var head = HeadSolverChoice.Decide(options, model, cache, split);
             output.WriteLine($"model: {source.Descriptor.Name} cut at {model.CutLayer}, head {model.Head.weight!.shape[1]} → {split.Classes.Count}; training {(options.TrainLayers.Count == 0 ? "the head only" : string.Join(", ", options.TrainLayers) + " and the head")}");
             output.WriteLine($"cache: {(cache.Enabled ? "on" : "off")}: {cache.Reason}");
             output.WriteLine($"precision: {source.PrecisionReason}");
             output.WriteLine($"head: {(head.Solver == HeadSolver.Lbfgs ? "L-BFGS" : options.Optimizer.ToString())}: {head.Reason}");
             run.WriteConfig(dataFolder, options, model, split, cache, head);
-            var fitted = Fit(model, split, cache, head, run, options, output, extraction, training);
+            using var made = batches(model, split, cache, run);
+            var fitted = FitWith(made, model, split, cache, head, run, options, output, training);
             finished?.Invoke(model);
             if (fitted.MultiLabel is { } scores)
             {
@@ -63,14 +127,13 @@ public static class TrainingRun
             run.SaveModel(model, split.Classes, fitted.Head, fitted.MultiLabel?.Threshold);
             var result = fitted with { Seconds = clock.Elapsed.TotalSeconds }; // the whole run, not only the loop
             output.WriteLine($"done: best validation {(options.MultiLabel ? "per-label " : "")}accuracy {result.BestAccuracy:0.####} at epoch {result.BestEpoch} of {result.EpochsDone}, {result.Seconds:F1} s; run folder {run.Path} (log {options.LogName}, accuracy.png, loss.png, best/, model.safetensors)");
-            if (options.Report)
+            if (report)
             {
                 WriteReport(run.Path, options, output, () => ReportFromCache(model, split, options, cache, run, output));
             }
 
             return result;
         });
-        return trained;
     }
 
     // The data scan decodes every image to check it; when the frozen layers' output will be cached, the
@@ -143,8 +206,14 @@ public static class TrainingRun
     public static TrainingResult Fit(ClassifierModel model, DatasetSplit split, CachePlan cache, HeadSolverChoice head, RunFolder run, TrainOptions options, TextWriter output, IProgress<ExtractionProgress>? extraction = null, IProgress<TrainingProgress>? progress = null)
     {
         var clock = Stopwatch.StartNew();
-        var loss = options.Loss(split);
         using var batches = TrainingBatches.Create(model, split, options, cache, run.ScratchFolder, extraction, output);
+        return FitWith(batches, model, split, cache, head, run, options, output, progress, clock);
+    }
+
+    private static TrainingResult FitWith(TrainingBatches batches, ClassifierModel model, DatasetSplit split, CachePlan cache, HeadSolverChoice head, RunFolder run, TrainOptions options, TextWriter output, IProgress<TrainingProgress>? progress, Stopwatch? clock = null)
+    {
+        clock ??= Stopwatch.StartNew();
+        var loss = options.Loss(split);
         bool lbfgs = head.Solver == HeadSolver.Lbfgs;
         using var solverUpdater = lbfgs ? LbfgsFor(model, batches, head.Folds, options, loss.ClassWeights) : null;
         var fewPhotos = !head.WarmStart ? null

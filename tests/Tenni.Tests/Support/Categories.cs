@@ -20,6 +20,12 @@ internal static class Categories
 
     /// <summary>ONNX's 932 backend node tests (Debian's libonnx-testdata; .ci/run installs it) through Tenni's executor: about a minute.</summary>
     public const string OnnxBackend = "OnnxBackend";
+
+    /// <summary>
+    /// Sharded extraction simulated with real <c>tenni</c> processes (issue 18): about a minute. Such tests
+    /// also carry <see cref="RealModel"/>, so every quick filter that skips real-model tests skips them.
+    /// </summary>
+    public const string ScaleOut = "ScaleOut";
 }
 
 /// <summary>Tests that touch global torch state (thread count, seeds) or the shared ResNet18 run one at a time.</summary>
