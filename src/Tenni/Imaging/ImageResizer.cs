@@ -30,56 +30,89 @@ internal static class ImageResizer
         return new RgbImage(width, height, both);
     }
 
+    // The three channels of a pixel share one pass over the taps (each channel's sum in the same order
+    // as one channel at a time: the same bits, a third of the loop overhead).
     private static byte[] ResizeRows(byte[] src, int inWidth, int rows, int outWidth, ResizeFilter filter)
     {
         var (starts, weights) = Coefficients(inWidth, outWidth, filter);
         byte[] dst = new byte[outWidth * rows * 3];
         for (int y = 0; y < rows; y++)
         {
-            int rowIn = y * inWidth * 3;
-            int rowOut = y * outWidth * 3;
+            ReadOnlySpan<byte> row = src.AsSpan(y * inWidth * 3, inWidth * 3);
+            Span<byte> output = dst.AsSpan(y * outWidth * 3, outWidth * 3);
             for (int x = 0; x < outWidth; x++)
             {
                 float[] w = weights[x];
-                for (int c = 0; c < 3; c++)
+                ReadOnlySpan<byte> taps = row.Slice(starts[x] * 3, w.Length * 3);
+                float r = 0, g = 0, b = 0;
+                for (int k = 0; k < w.Length; k++)
                 {
-                    float sum = 0;
-                    int at = rowIn + (starts[x] * 3) + c;
-                    for (int k = 0; k < w.Length; k++, at += 3)
-                    {
-                        sum += w[k] * src[at];
-                    }
-
-                    dst[rowOut + (x * 3) + c] = ToByte(sum);
+                    r += w[k] * taps[k * 3];
+                    g += w[k] * taps[(k * 3) + 1];
+                    b += w[k] * taps[(k * 3) + 2];
                 }
+
+                output[x * 3] = ToByte(r);
+                output[(x * 3) + 1] = ToByte(g);
+                output[(x * 3) + 2] = ToByte(b);
             }
         }
 
         return dst;
     }
 
+    // Row by row: each output row is a weighted sum of whole input rows, added tap after tap in the same
+    // order as one value at a time (the same bits), so it runs as vector arithmetic over the row.
     private static byte[] ResizeColumns(byte[] src, int width, int inHeight, int outHeight, ResizeFilter filter)
     {
         var (starts, weights) = Coefficients(inHeight, outHeight, filter);
         int stride = width * 3;
+        float[] values = new float[src.Length];
+        for (int i = 0; i < src.Length; i++)
+        {
+            values[i] = src[i];
+        }
+
         byte[] dst = new byte[stride * outHeight];
+        float[] sums = new float[stride];
         for (int y = 0; y < outHeight; y++)
         {
             float[] w = weights[y];
+            Array.Clear(sums);
+            for (int k = 0; k < w.Length; k++)
+            {
+                AddScaled(sums, values.AsSpan((starts[y] + k) * stride, stride), w[k]);
+            }
+
+            Span<byte> output = dst.AsSpan(y * stride, stride);
             for (int i = 0; i < stride; i++)
             {
-                float sum = 0;
-                int at = (starts[y] * stride) + i;
-                for (int k = 0; k < w.Length; k++, at += stride)
-                {
-                    sum += w[k] * src[at];
-                }
-
-                dst[(y * stride) + i] = ToByte(sum);
+                output[i] = ToByte(sums[i]);
             }
         }
 
         return dst;
+    }
+
+    // sums[i] += weight * row[i], a multiply then an add (never fused), as the scalar loop rounds.
+    private static void AddScaled(Span<float> sums, ReadOnlySpan<float> row, float weight)
+    {
+        int i = 0;
+        if (System.Numerics.Vector.IsHardwareAccelerated)
+        {
+            var w = new System.Numerics.Vector<float>(weight);
+            int width = System.Numerics.Vector<float>.Count;
+            for (; i <= row.Length - width; i += width)
+            {
+                var product = w * new System.Numerics.Vector<float>(row[i..]);
+                (new System.Numerics.Vector<float>(sums[i..]) + product).CopyTo(sums[i..]);
+            }
+        }
+
+        for (; i < row.Length; i++)
+        {
+            sums[i] += weight * row[i];
+        }
     }
 
     // Pillow's precompute_coeffs: window centred on (i + 0.5) * scale, support scaled by max(scale, 1).
