@@ -30,7 +30,7 @@ for round in $(seq 1 "$rounds"); do
     rm -rf "$work/cache" "$work/run"
     /usr/bin/time -f "%e %M" -o "$work/time" dotnet "${cli[$v]}" train --data "$data" --cache-dir "$work/cache" --out "$work/run" ${extra[$v]} > "$work/out" 2>&1
     read -r wall rss < "$work/time"
-    acc=$(grep -o 'best validation accuracy [0-9.]*' "$work/out" | awk '{print $4}')
+    acc=$(grep -o "best validation accuracy [0-9.]*" "$work/out" | head -1 | awk "{print \$4}")
     echo "$v $wall $rss $acc" >> "$work/results"
     printf '| %s | %s | %.1f s | %.0f MB | %s |\n' "$round" "$v" "$wall" "$(echo "$rss / 1024" | bc -l)" "$acc"
   done

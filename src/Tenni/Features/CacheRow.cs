@@ -20,7 +20,7 @@ internal static class CacheRow
         byte[] bytes = new byte[FileBytes(values.Length)];
         MemoryMarshal.AsBytes(values).CopyTo(bytes);
         BinaryPrimitives.WriteUInt64LittleEndian(bytes.AsSpan(bytes.Length - ChecksumBytes), XxHash64.HashToUInt64(bytes.AsSpan(0, bytes.Length - ChecksumBytes)));
-        IO.AtomicFile.Write(path, s => s.Write(bytes));
+        IO.AtomicFile.Write(path, s => s.Write(bytes), durable: false); // the checksum finds a row a crash damaged
     }
 
     /// <summary>

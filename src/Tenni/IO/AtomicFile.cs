@@ -3,7 +3,10 @@ namespace Tenni.IO;
 /// <summary>Writes a file through a temporary sibling and a rename, so readers never see half a file.</summary>
 internal static class AtomicFile
 {
-    public static void Write(string path, Action<Stream> write)
+    /// <param name="durable">Flush to the disk before the rename (a model, a log: survives a power cut). A
+    /// file that proves itself on reading (a cache row with its checksum, recomputed when damaged) skips
+    /// it: one fsync per cached image cost more than the image's forward pass.</param>
+    public static void Write(string path, Action<Stream> write, bool durable = true)
     {
         string full = CheckTarget(path);
         string temp = $"{full}.{Environment.ProcessId}.{Guid.NewGuid():N}.tmp";
@@ -12,7 +15,7 @@ internal static class AtomicFile
             using (var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.Write))
             {
                 write(stream);
-                stream.Flush(flushToDisk: true);
+                stream.Flush(flushToDisk: durable);
             }
 
             File.Move(temp, full, overwrite: true);

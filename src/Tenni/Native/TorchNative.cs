@@ -38,6 +38,7 @@ internal static class TorchNative
         {
             if (!_initialized)
             {
+                NativeMemory.KeepFreedMemory(); // before libtorch allocates anything
                 torch.InitializeDeviceType(DeviceType.CPU);
                 _initialized = true;
             }

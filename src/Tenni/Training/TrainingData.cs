@@ -22,6 +22,8 @@ internal static class TrainingData
             throw new TenniException($"--multi-label needs label sets from a labels file (--labels FILE.csv); '{data}' is not one");
         }
 
-        return DatasetSplit.FromFolderWithReports(data, decoded is null ? folderOptions : folderOptions with { Decoded = decoded }, splitOptions);
+        // With the forward pass running beside the scan, half the cores decode: on 2 cores one decoder and
+        // libtorch's 2 threads beat two decoders by 1.2× (scan-split benchmark, docs/benchmarks.md).
+        return DatasetSplit.FromFolderWithReports(data, decoded is null ? folderOptions : folderOptions with { Decoded = decoded, Workers = Math.Max(1, Environment.ProcessorCount / 2) }, splitOptions);
     }
 }
