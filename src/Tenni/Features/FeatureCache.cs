@@ -29,9 +29,6 @@ internal sealed class FeatureCache(SourceModel source, string? loadedSourceState
 
     public string Folder { get; } = Path.Combine(root, KeyOf(source, loadedSourceStateHash, tensorName));
 
-    /// <summary>The layer's tensor whose rows this cache holds.</summary>
-    public string TensorName => tensorName;
-
     /// <summary>The default cache root: <c>$XDG_CACHE_HOME/tenni/features</c> or <c>~/.cache/tenni/features</c>.</summary>
     public static string DefaultRoot() => Path.Combine(IO.UserFiles.CacheRoot(), "features");
 

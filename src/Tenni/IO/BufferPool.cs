@@ -12,8 +12,6 @@ internal sealed class BufferPool(int length, int capacity)
 {
     private readonly ConcurrentBag<float[]> _free = [];
 
-    public int Length => length;
-
     public float[] Rent() => _free.TryTake(out var buffer) ? buffer : new float[length];
 
     public void Return(float[] buffer)
