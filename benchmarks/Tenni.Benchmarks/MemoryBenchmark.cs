@@ -5,14 +5,14 @@ namespace Tenni.Benchmarks;
 /// <summary>
 /// Where the memory of the recipe goes (issue 14, item 4): resident and peak memory after each stage
 /// of extracting activations — the runtime and libtorch loaded, the model loaded, its frozen copy built,
-/// batches run — with the managed heap beside it.
+/// batches run — with the managed heap and the time since the process started beside it.
 /// </summary>
 internal static class MemoryBenchmark
 {
     public static void Run(string data, int batch)
     {
-        Console.WriteLine("| stage | RSS | peak RSS | managed heap (live / committed) |");
-        Console.WriteLine("|---|---:|---:|---:|");
+        Console.WriteLine("| stage | since the process started | RSS | peak RSS | managed heap (live / committed) |");
+        Console.WriteLine("|---|---:|---:|---:|---:|");
         Report("process started, libtorch loaded");
         var folder = ImageFolder.Scan(data);
         Report($"data scanned ({folder.Samples.Count} images)");
@@ -60,6 +60,7 @@ internal static class MemoryBenchmark
     {
         var status = File.ReadAllLines("/proc/self/status").ToDictionary(l => l.Split(':')[0], l => l.Split(':')[1].Trim());
         static string Mb(string kb) => $"{long.Parse(kb.Split(' ')[0]) / 1024} MB";
-        Console.WriteLine($"| {stage} | {Mb(status["VmRSS"])} | {Mb(status["VmHWM"])} | {GC.GetTotalMemory(false) / (1 << 20)} / {GC.GetGCMemoryInfo().TotalCommittedBytes / (1 << 20)} MB |");
+        double elapsed = (DateTime.Now - System.Diagnostics.Process.GetCurrentProcess().StartTime).TotalSeconds;
+        Console.WriteLine($"| {stage} | {elapsed:F2} s | {Mb(status["VmRSS"])} | {Mb(status["VmHWM"])} | {GC.GetTotalMemory(false) / (1 << 20)} / {GC.GetGCMemoryInfo().TotalCommittedBytes / (1 << 20)} MB |");
     }
 }

@@ -6,7 +6,9 @@ using Tenni.Native;
 // dotnet run -c Release --project benchmarks/Tenni.Benchmarks -- scale [folder] [count] [batch]
 // dotnet run -c Release --project benchmarks/Tenni.Benchmarks -- predict [data folder] [repeats]
 // dotnet run -c Release --project benchmarks/Tenni.Benchmarks -- serve [data folder] [requests]
-// dotnet run -c Release --project benchmarks/Tenni.Benchmarks -- scan-split [data folder] [rounds]
+// dotnet run -c Release --project benchmarks/Tenni.Benchmarks -- scan-split [data folder] [rounds] [auto|fp32|bf16]
+// dotnet run -c Release --project benchmarks/Tenni.Benchmarks -- startup
+// dotnet run -c Release --project benchmarks/Tenni.Benchmarks -- resize-digest [folder]
 // dotnet run -c Release --project benchmarks/Tenni.Benchmarks -- memory [data folder] [batch]
 // dotnet run -c Release --project benchmarks/Tenni.Benchmarks -- vgg16 [data folder] [batch] [rounds] [threads] [uncached epochs]
 // dotnet run -c Release --project benchmarks/Tenni.Benchmarks -- scale-out [store folder] [rows] [epochs] [batch] [float16]
@@ -34,7 +36,13 @@ switch (which)
         ServeBenchmark.Run(args.Length > 1 ? args[1] : Path.Combine("..", "shared", "data", "PetImages-mini"), Arg(2, 100));
         break;
     case "scan-split":
-        ScanSplitBenchmark.Run(args.Length > 1 ? args[1] : Path.Combine("..", "shared", "data", "PetImages-mini"), Arg(2, 3));
+        ScanSplitBenchmark.Run(args.Length > 1 ? args[1] : Path.Combine("..", "shared", "data", "PetImages-mini"), Arg(2, 3), args.Length > 3 ? Enum.Parse<Tenni.Precision>(args[3], ignoreCase: true) : Tenni.Precision.Auto);
+        break;
+    case "resize-digest":
+        ResizeDigest.Run(args.Length > 1 ? args[1] : Path.Combine("..", "shared", "data", "PetImages-mini"));
+        break;
+    case "startup":
+        StartupBenchmark.Run();
         break;
     case "memory":
         MemoryBenchmark.Run(args.Length > 1 ? args[1] : Path.Combine("..", "shared", "data", "PetImages-mini"), Arg(2, 32));
@@ -48,7 +56,7 @@ switch (which)
         ScaleOutBenchmark.Run(args.Length > 1 ? args[1] : Path.Combine(Path.GetTempPath(), "tenni-scale-out", "store"), Arg(2, 1_000_000), Arg(3, 2), Arg(4, 256), args.Length > 5 && args[5] == "float16");
         break;
     default:
-        Console.Error.WriteLine($"unknown benchmark '{which}'; known: forward, decode, scale, scale-out, predict, serve, scan-split, memory, vgg16");
+        Console.Error.WriteLine($"unknown benchmark '{which}'; known: forward, decode, startup, resize-digest, scale, scale-out, predict, serve, scan-split, memory, vgg16");
         return 2;
 }
 

@@ -79,7 +79,7 @@ public sealed class ImageFolder
             // Never more than the cap still needs: each file read is decoded (and, with a scan sink, run through the model).
             int take = Math.Min(Math.Min(chunk, files.Count - start), cap - kept.Count);
             var results = new (ImageSample? Sample, SkippedImage? Skip)[take];
-            Parallel.For(0, results.Length, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, options.Workers) }, i =>
+            Parallel.For(0, results.Length, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, options.Workers), CancellationToken = options.Cancel }, i =>
             {
                 string path = files[start + i];
                 var (facts, problem) = ImageReader.Inspect(path, options.MaxPixels, options.MaxFileBytes, options.Decoded);

@@ -29,4 +29,7 @@ public sealed record ImageFolderOptions
 
     /// <summary>How many files the scan decodes at once (default: one per core).</summary>
     internal int Workers { get; init; } = Environment.ProcessorCount;
+
+    /// <summary>Stops the scan (it throws <see cref="OperationCanceledException"/>): the run it fed has failed.</summary>
+    internal CancellationToken Cancel { get; init; }
 }

@@ -140,6 +140,9 @@ internal sealed class FeatureCache(SourceModel source, string? loadedSourceState
         }
     }
 
+    /// <summary>What the rows are computed from: the source's preprocessing.</summary>
+    public Imaging.Preprocessing Preprocessing => source.Preprocessing;
+
     /// <summary>Whether a row file exists for the image (its checksum is checked when it is loaded).</summary>
     public bool Has(string contentHash) => File.Exists(RowFile(contentHash));
 

@@ -33,6 +33,7 @@ internal static class KnownModels
             ? new LoadedWeights(OnnxModelFile.Load(path), null, "ONNX")
             : throw new TenniException($"resnet18 reads ONNX files only (the bundled CNTK export is one); '{path}' is another format: for torchvision or Chainer weights use resnet50, resnet101 or resnet152"),
         PreprocessingFor = family => family is { } asked ? ModelFamily.ResNet.PreprocessingFor(asked) : ResNet18Preprocessing(),
+        WeightsDecidePreprocessing = false, // ONNX files carry no weight family: only --preprocessing changes it
         ResolveAliases = ModelFamily.ResNet.ResolveAliases,
         DefaultLayer = ModelFamily.ResNet.DefaultLayer,
         Bf16Measured = "docs/benchmarks.md: the same validation accuracy as float32 on 5 seeds of two datasets",
@@ -65,8 +66,8 @@ internal static class KnownModels
         var model = OnnxModelFile.Load(BundledFile("ResNetPrepOnnx", "ResNetPreprocess.onnx"));
         var mean = model.Graph.Initializer.FirstOrDefault(t => t.Name == "MeanImage")
             ?? throw new TenniException("ResNetPreprocess.onnx holds no MeanImage; the ResNet18 package is not the expected version " + ResNetPackageVersion);
-        using var values = OnnxTensors.ToTorch(mean);
-        return Preprocessing.MeanImageBgr(values.data<float>().ToArray(), (int)mean.Dims[^1]);
+        // Read without libtorch: a training run knows its preprocessing, and starts decoding photos, before libtorch loads.
+        return Preprocessing.MeanImageBgr(OnnxTensors.Floats(mean), (int)mean.Dims[^1]);
     }
 
     private static ModelDescriptor ResNet(int depth, string parameters) => FromFiles(

@@ -25,6 +25,13 @@ public sealed record ModelDescriptor
     /// <summary>The preprocessing of a weight family (null: the family of weights without one, the bundled file's).</summary>
     internal Func<WeightFamily?, Preprocessing> PreprocessingFor { get; init; } = null!;
 
+    /// <summary>
+    /// Whether the weight file decides the preprocessing (a torchvision checkpoint and a Chainer file of one
+    /// architecture want different inputs); when not, it is known before the weights are read, and a
+    /// training run decodes photos while the model loads (<see cref="SourceModel.PreprocessingBeforeLoad"/>).
+    /// </summary>
+    internal bool WeightsDecidePreprocessing { get; init; } = true;
+
     /// <summary>Friendly layer names resolved from the graph's structure, in forward order.</summary>
     internal Func<OnnxGraph, IReadOnlyList<LayerAlias>> ResolveAliases { get; init; } = null!;
 

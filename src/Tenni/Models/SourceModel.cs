@@ -75,12 +75,27 @@ public sealed class SourceModel : IDisposable
     {
         var model = LoadGraph(name, options);
 
-        // The file's bytes and its parsed form (twice the weights, 90 MB for ResNet18) are garbage now, on
-        // the large-object heap: give the memory back before the images need it (docs/benchmarks.md, memory).
-        System.Runtime.GCSettings.LargeObjectHeapCompactionMode = System.Runtime.GCLargeObjectHeapCompactionMode.CompactOnce;
+        // The parsed file is garbage now, and its weights were views of the mapped file (IO.MappedFile):
+        // collecting it unmaps the file's 63 MB (ResNet18) before the images need the memory. The native
+        // heap is not trimmed: what the load freed, the first batch reuses (docs/benchmarks.md, startup).
         GC.Collect();
-        Native.NativeMemory.Trim();
+        GC.WaitForPendingFinalizers();
         return model;
+    }
+
+    /// <summary>
+    /// The preprocessing <see cref="Load"/> will give the model, when it is known without reading the
+    /// weights (the bundled ResNet18); null otherwise. An unknown name fails here as it would there.
+    /// </summary>
+    internal static Preprocessing? PreprocessingBeforeLoad(string name, SourceModelOptions? options)
+    {
+        options ??= new SourceModelOptions();
+        if (OnnxFileModel.IsPath(name) || ModelRegistry.Get(name) is not { WeightsDecidePreprocessing: false } descriptor)
+        {
+            return null;
+        }
+
+        return descriptor.PreprocessingFor(options.Preprocessing);
     }
 
     private static SourceModel LoadGraph(string name, SourceModelOptions? options)
@@ -235,6 +250,15 @@ public sealed class SourceModel : IDisposable
         return copy.Dtype == ScalarType.Float32
             ? outputs
             : outputs.ToDictionary(kv => kv.Key, kv => ToFloat32(kv.Value), StringComparer.Ordinal);
+    }
+
+    /// <summary>Builds the inference copy that <see cref="ComputeFrozen"/> will use for these tensors now, rather than at its first batch.</summary>
+    internal void PrepareFrozen(IReadOnlyCollection<string> tensors)
+    {
+        if (tensors.All(IsFrozenUpTo))
+        {
+            _ = FrozenCopy(tensors);
+        }
     }
 
     /// <summary>

@@ -3,12 +3,13 @@ using System.Runtime.InteropServices;
 namespace Tenni.Native;
 
 /// <summary>
-/// Gives freed native memory back to the operating system. libtorch allocates tensors with the C
-/// library's malloc; once glibc has raised its mmap threshold (it does after the first large free), freed
-/// weight-sized blocks stay in the process's heap and keep counting as resident memory. After the few
-/// steps that free hundreds of megabytes at once (loading a model, building its frozen copy), a trim
-/// returns them. Elsewhere than glibc this does nothing.
+/// glibc's malloc settings for libtorch's tensors. Elsewhere than glibc this does nothing.
 /// </summary>
+/// <remarks>
+/// Memory given back to the system is slow to get again on the project's machine (first touches cost
+/// ≈ 5 ms per MB; the startup benchmark in docs/benchmarks.md), so freed memory is kept for the next
+/// tensors rather than trimmed: after loading a model, its freed temporaries hold the first batch's activations.
+/// </remarks>
 internal static class NativeMemory
 {
     private static bool _unavailable = !OperatingSystem.IsLinux();
@@ -38,23 +39,6 @@ internal static class NativeMemory
         }
     }
 
-    public static void Trim()
-    {
-        if (_unavailable)
-        {
-            return;
-        }
-
-        try
-        {
-            _ = MallocTrim(0);
-        }
-        catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException)
-        {
-            _unavailable = true; // musl and others have no malloc_trim
-        }
-    }
-
     // mallopt parameters (malloc.h).
     private const int TrimThreshold = -1;
     private const int TopPad = -2;
@@ -62,7 +46,4 @@ internal static class NativeMemory
 
     [DllImport("libc", EntryPoint = "mallopt")]
     private static extern int MallOpt(int parameter, int value);
-
-    [DllImport("libc", EntryPoint = "malloc_trim")]
-    private static extern int MallocTrim(nuint pad);
 }

@@ -55,7 +55,7 @@ public sealed class OnnxGraph : nn.Module<Tensor, Tensor>
             }
 
             // Given tensors belong to another graph: copied (by the cast to the graph's type, when there is one).
-            BindInitializers(node, name => initializerProtos.TryGetValue(name, out var proto) ? OnnxTensors.ToTorch(proto)
+            BindInitializers(node, name => initializerProtos.TryGetValue(name, out var proto) ? OnnxTensors.ToTorch(proto, channelsLast)
                 : given.TryGetValue(name, out var value) ? (dtype != ScalarType.Float32 ? value.detach() : value.detach().clone()) : null);
             _nodes[i] = new CompiledNode(node, OnnxOperatorTable.Compile(node));
             foreach (string output in proto.Output.Where(o => o.Length > 0))
@@ -364,7 +364,7 @@ public sealed class OnnxGraph : nn.Module<Tensor, Tensor>
                 value = Replace(value, value.to_type(Dtype)); // a new tensor: a detached view of another graph's weight stays theirs
             }
 
-            if (ChannelsLast && value.dim() == 4)
+            if (ChannelsLast && value.dim() == 4 && !(value.stride(1) == 1 && value.stride(3) == value.shape[1]))
             {
                 value = Replace(value, value.permute(0, 2, 3, 1).contiguous().permute(0, 3, 1, 2));
             }

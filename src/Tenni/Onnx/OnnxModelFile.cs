@@ -11,11 +11,21 @@ internal static class OnnxModelFile
     {
         IO.RegularFile.Require(path, "model file", "expected an .onnx file");
 
-        ModelProto model;
+        ModelProto? model;
         try
         {
-            using var stream = File.OpenRead(path);
-            model = ModelProto.Parser.ParseFrom(stream);
+            // Mapped, not read: weights stored as packed floats become views of the file (PackedFloatWeights).
+            var mapped = IO.MappedFile.Open(path);
+            model = mapped is null ? null : PackedFloatWeights.TryParse(mapped.Memory);
+            if (model is null)
+            {
+                ((IDisposable?)mapped)?.Dispose(); // nothing views it
+                model = ParseStream(path);
+            }
+        }
+        catch (IOException e) when (e is not FileNotFoundException and not DirectoryNotFoundException)
+        {
+            throw new TenniException($"'{path}' could not be read as an ONNX model ({e.Message})", e);
         }
         catch (InvalidProtocolBufferException e)
         {
@@ -24,6 +34,12 @@ internal static class OnnxModelFile
 
         Validate(model, path);
         return model;
+    }
+
+    private static ModelProto ParseStream(string path)
+    {
+        using var stream = File.OpenRead(path);
+        return ModelProto.Parser.ParseFrom(stream);
     }
 
     /// <summary>Parses an in-memory model (tests and tools build graphs this way).</summary>

@@ -17,7 +17,8 @@ internal static class OnnxTensors
     public const int Bool = 9;
     public const int Double = 11;
 
-    public static Tensor ToTorch(TensorProto proto)
+    /// <param name="channelsLast">4-D float weights come back in the channels-last layout (NCHW sizes, NHWC memory), written there straight from the file's bytes: one copy into fresh memory instead of two.</param>
+    public static Tensor ToTorch(TensorProto proto, bool channelsLast = false)
     {
         long[] dims = proto.Dims.ToArray();
         bool raw = !proto.RawData.IsEmpty;
@@ -31,7 +32,11 @@ internal static class OnnxTensors
                 throw new TenniException($"tensor '{proto.Name}' has dims [{string.Join(", ", dims)}] but holds {proto.RawData.Length / 4} values");
             }
 
-            return IO.AlignedTensor.FromBytes(proto.RawData.Span, ScalarType.Float32, dims);
+            var weights = channelsLast && dims.Length == 4
+                ? ChannelsLastFromBytes(proto.RawData.Span, dims)
+                : IO.AlignedTensor.FromBytes(proto.RawData.Span, ScalarType.Float32, dims);
+            GC.KeepAlive(proto); // its bytes may be a mapped file's, released once nothing holds them (IO.MappedFile)
+            return weights;
         }
 
         Array values = Values(proto, raw);
@@ -57,6 +62,36 @@ internal static class OnnxTensors
             _ => throw new InvalidOperationException("unreachable"),
         };
     }
+
+    // [O, I, H, W] floats as stored, written into a contiguous [O, H, W, I] tensor and returned as its
+    // [O, I, H, W] view: what permute(0, 2, 3, 1).contiguous().permute(0, 3, 1, 2) gives, without the first copy.
+    private static Tensor ChannelsLastFromBytes(ReadOnlySpan<byte> bytes, long[] dims)
+    {
+        int outputs = checked((int)dims[0]), inputs = checked((int)dims[1]), taps = checked((int)(dims[2] * dims[3]));
+        var source = System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(bytes);
+        using var stored = empty([dims[0], dims[2], dims[3], dims[1]], ScalarType.Float32);
+        var target = System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(stored.bytes);
+        for (int o = 0; o < outputs; o++)
+        {
+            var from = source.Slice(o * inputs * taps, inputs * taps);
+            var to = target.Slice(o * inputs * taps, inputs * taps);
+            for (int i = 0; i < inputs; i++)
+            {
+                for (int t = 0; t < taps; t++)
+                {
+                    to[(t * inputs) + i] = from[(i * taps) + t];
+                }
+            }
+        }
+
+        return stored.permute(0, 3, 1, 2);
+    }
+
+    /// <summary>A float tensor's values, without libtorch (which may not be loaded yet).</summary>
+    public static float[] Floats(TensorProto proto) =>
+        proto.DataType == Float
+            ? (float[])Values(proto, !proto.RawData.IsEmpty)
+            : throw new TenniException($"tensor '{proto.Name}' has ONNX data type {proto.DataType}, not float");
 
     private static Array Values(TensorProto proto, bool raw) =>
         proto.DataType switch

@@ -95,9 +95,10 @@ public sealed class RunFolder
     public DatasetSplit RecordData(string dataFolder, TrainOptions options, TextWriter output) => RecordData(dataFolder, options, output, null);
 
     /// <param name="decoded">Given each image as the scan decodes it (the activation cache fills from that decode).</param>
-    internal DatasetSplit RecordData(string dataFolder, TrainOptions options, TextWriter output, Action<Imaging.DecodedImage>? decoded)
+    /// <param name="cancel">Stops the scan (the run it feeds has failed).</param>
+    internal DatasetSplit RecordData(string dataFolder, TrainOptions options, TextWriter output, Action<Imaging.DecodedImage>? decoded, CancellationToken cancel = default)
     {
-        var (split, reports) = TrainingData.Read(dataFolder, options, decoded);
+        var (split, reports) = TrainingData.Read(dataFolder, options, decoded, cancel);
         return RecordSplit(split, reports, dataFolder, options, output);
     }
 

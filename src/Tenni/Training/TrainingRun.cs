@@ -28,7 +28,7 @@ public static class TrainingRun
     {
         options.Validate();
         RequireDataFolder(dataFolder); // before the run folder exists: one inside a missing data folder would create it
-        return Run(runFolder, dataFolder, options, output, resume, (run, source) => ScanAndExtract(run, dataFolder, options, source(), output, extraction), null,
+        return Run(runFolder, dataFolder, options, output, resume, (run, source) => ScanAndExtract(run, dataFolder, options, source, output, extraction), null,
             (model, split, cache, run) => TrainingBatches.Create(model, split, options, cache, run.ScratchFolder, extraction, output), finished, training, options.Report);
     }
 
@@ -137,21 +137,36 @@ public static class TrainingRun
     }
 
     // The data scan decodes every image to check it; when the frozen layers' output will be cached, the
-    // scan's decode also feeds the cache (ScanExtraction), so no image is decoded twice. Runs continuing
-    // a parent model (whose source state is part of the cache key) and labels files scan as before.
-    private static DatasetSplit ScanAndExtract(RunFolder run, string dataFolder, TrainOptions options, SourceModel source, TextWriter output, IProgress<ExtractionProgress>? extraction)
+    // scan's decode also feeds the cache (ScanExtraction), so no image is decoded twice, and where the
+    // preprocessing is known before the weights are read, the scan starts while the model loads. Runs
+    // continuing a parent model (whose source state is part of the cache key) and labels files load the
+    // model, then scan as before.
+    private static DatasetSplit ScanAndExtract(RunFolder run, string dataFolder, TrainOptions options, Func<SourceModel> source, TextWriter output, IProgress<ExtractionProgress>? extraction)
     {
-        var plan = CachePlan.Decide(source, source.Resolve(options.Layer ?? source.Descriptor.DefaultLayer), options);
-        if (!plan.Enabled || options.InitialModel is not null || Data.LabelsCsv.IsLabelsFile(dataFolder))
+        if (options.InitialModel is not null || Data.LabelsCsv.IsLabelsFile(dataFolder))
         {
+            source();
             return run.RecordData(dataFolder, options, output);
         }
 
-        var cache = new FeatureCache(source, null, plan.Tensor!, TrainingBatches.WritableFolder(options.CacheFolder ?? FeatureCache.DefaultRoot()));
-        using var scan = new ScanExtraction(cache, source.Preprocessing, output, extraction);
-        var split = run.RecordData(dataFolder, options, output, scan.Accept);
-        scan.Complete();
-        return split;
+        var fit = SourceModel.PreprocessingBeforeLoad(options.Model, options.SourceOptions) ?? source().Preprocessing;
+        return new ScanExtraction(fit, output, extraction).Run(
+            (decoded, cancel) => run.RecordData(dataFolder, options, output, decoded, cancel),
+            () => OpenCache(source(), options));
+    }
+
+    // The activation cache the run will read, or null when nothing is cached (the plan says why, later).
+    // Its frozen copy is built here, while the scan's workers still decode.
+    private static FeatureCache? OpenCache(SourceModel source, TrainOptions options)
+    {
+        var plan = CachePlan.Decide(source, source.Resolve(options.Layer ?? source.Descriptor.DefaultLayer), options);
+        if (!plan.Enabled)
+        {
+            return null;
+        }
+
+        source.PrepareFrozen([plan.Tensor!]);
+        return new FeatureCache(source, null, plan.Tensor!, TrainingBatches.WritableFolder(options.CacheFolder ?? FeatureCache.DefaultRoot()));
     }
 
     // The report's model (best/ when the run has one) scored from the cached validation rows by the model

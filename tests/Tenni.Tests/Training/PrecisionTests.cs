@@ -61,13 +61,9 @@ public sealed class PrecisionTests : IDisposable
         string scratch = Path.Combine(_run.CacheFolder, "scratch");
         var scanned = new FeatureCache(source, null, pool5, Path.Combine(_run.CacheFolder, "scanned"));
         var extracted = new FeatureCache(source, null, pool5, Path.Combine(_run.CacheFolder, "extracted"));
-        ImageFolder folder;
-        using (var scan = new ScanExtraction(scanned, source.Preprocessing, null, batchSize: 5))
-        {
-            folder = ImageFolder.Scan(_run.Data, new ImageFolderOptions { Decoded = scan.Accept });
-            scan.Complete();
-            Assert.Equal(folder.Samples.DistinctBy(s => s.ContentHash).Count(), scan.Computed);
-        }
+        var scan = new ScanExtraction(source.Preprocessing, null, batchSize: 5, batchesPerTurn: 2, turnsAhead: 2);
+        var folder = scan.Run((decoded, cancel) => ImageFolder.Scan(_run.Data, new ImageFolderOptions { Decoded = decoded, Cancel = cancel }), () => scanned);
+        Assert.Equal(folder.Samples.DistinctBy(s => s.ContentHash).Count(), scan.Computed);
 
         // Then the scan's rows are all there (nothing left to compute) and equal the extraction's
         Assert.Equal(folder.Samples.Count, scanned.CachedCount(folder.Samples));
