@@ -48,7 +48,7 @@ internal static class OnnxModelFile
         ModelProto model;
         try
         {
-            model = ModelProto.Parser.ParseFrom(bytes);
+            model = PackedFloatWeights.TryParse(bytes) ?? ModelProto.Parser.ParseFrom(bytes);
         }
         catch (InvalidProtocolBufferException e)
         {

@@ -22,6 +22,7 @@ internal static class PackedFloatWeights
     // Field numbers and wire types (onnx.proto3; protobuf encoding).
     private const int ModelGraph = 7;
     private const int GraphInitializer = 5;
+    private const int TensorDims = 1;
     private const int TensorFloatData = 4;
     private const int TensorRawData = 9;
     private const int LengthDelimited = 2;
@@ -131,14 +132,35 @@ internal static class PackedFloatWeights
         }
     }
 
-    // The bytes of a TensorProto's packed float_data, when that is its only copy of the values.
+    // The bytes of a TensorProto's packed float_data, when that is its only copy of the values and holds
+    // as many as its dims say (anything else is left to the plain parse, whose checks name float_data).
     private static (int Offset, int Length)? FloatDataOf(ReadOnlySpan<byte> file, int offset, int length)
     {
         var reader = new WireReader(file, offset, length);
         (int Offset, int Length)? floats = null;
+        long elements = 1;
         while (reader.More)
         {
             var (field, wireType, _) = reader.ReadTag();
+            if (field == TensorDims)
+            {
+                if (wireType == LengthDelimited)
+                {
+                    var (start, size) = reader.ReadLengthDelimited();
+                    var dims = new WireReader(file, start, size);
+                    while (dims.More)
+                    {
+                        elements = Times(elements, dims.ReadVarint());
+                    }
+                }
+                else
+                {
+                    elements = Times(elements, wireType == 0 ? reader.ReadVarint() : ulong.MaxValue);
+                }
+
+                continue;
+            }
+
             if (field == TensorFloatData)
             {
                 if (wireType != LengthDelimited || floats is not null)
@@ -158,8 +180,12 @@ internal static class PackedFloatWeights
             reader.Skip(wireType);
         }
 
-        return floats is { Length: > 0 } f && f.Length % sizeof(float) == 0 ? f : null;
+        return floats is { Length: > 0 } f && f.Length == elements * sizeof(float) ? f : null;
     }
+
+    // A product of dims, or -1 once it is negative or past what a file can hold.
+    private static long Times(long elements, ulong dim) =>
+        elements < 0 || dim > int.MaxValue || elements * (long)dim > int.MaxValue ? -1 : elements * (long)dim;
 
     private static void CopyTensorWithout(ReadOnlySpan<byte> file, int offset, int length, (int Offset, int Length) floats, MemoryStream output)
     {
@@ -262,7 +288,7 @@ internal static class PackedFloatWeights
             Position += count;
         }
 
-        private ulong ReadVarint()
+        public ulong ReadVarint()
         {
             ulong value = 0;
             for (int shift = 0; shift < 64; shift += 7)

@@ -50,6 +50,59 @@ public sealed class PrecisionTests : IDisposable
         Assert.Equal(Precision.Bf16, PrecisionChoice.Resolve(Precision.Bf16, KnownModels.ResNet50).Precision);
     }
 
+    [Fact]
+    public void ScanExtraction_ModelFailsToLoad_StopsTheScanAndThrowsTheLoadError()
+    {
+        // Given a scan that would go on for ever, and a model load that fails
+        using var source = SourceModel.Load("resnet50", new SourceModelOptions { WeightsPath = _run.Weights, WidthDivisor = 16 });
+        var scan = new ScanExtraction(source.Preprocessing, null);
+        int scans = 0;
+
+        // When the load fails, the scan is stopped through its token, and the load's error is the one thrown
+        var e = Assert.Throws<TenniException>(() => scan.Run<ImageFolder>(
+            (decoded, cancel) =>
+            {
+                while (true)
+                {
+                    scans++;
+                    ImageFolder.Scan(_run.Data, new ImageFolderOptions { Decoded = decoded, Cancel = cancel });
+                }
+            },
+            () => throw new TenniException("unknown layer 'fc9'")));
+
+        Assert.Equal("unknown layer 'fc9'", e.Message);
+        Assert.True(scans >= 1);
+        Assert.Equal(0, scan.Computed);
+    }
+
+    [Fact]
+    public void ScanExtraction_NothingToCache_ReturnsTheScanAndComputesNothing()
+    {
+        using var source = SourceModel.Load("resnet50", new SourceModelOptions { WeightsPath = _run.Weights, WidthDivisor = 16 });
+        var scan = new ScanExtraction(source.Preprocessing, null, batchSize: 5, batchesPerTurn: 1, turnsAhead: 1);
+
+        var folder = scan.Run((decoded, cancel) => ImageFolder.Scan(_run.Data, new ImageFolderOptions { Decoded = decoded, Cancel = cancel }), () => null);
+
+        Assert.Equal(ImageFolder.Scan(_run.Data).Samples.Count, folder.Samples.Count);
+        Assert.Equal(0, scan.Computed);
+    }
+
+    [Fact]
+    public void ScanExtraction_WarmCache_ComputesNothingAgain()
+    {
+        using var source = SourceModel.Load("resnet50", new SourceModelOptions { WeightsPath = _run.Weights, WidthDivisor = 16 });
+        var cache = new FeatureCache(source, null, source.Resolve("pool5").Tensor, Path.Combine(_run.CacheFolder, "warm"));
+        ImageFolder Scan(ScanExtraction scan) => scan.Run((decoded, cancel) => ImageFolder.Scan(_run.Data, new ImageFolderOptions { Decoded = decoded, Cancel = cancel }), () => cache);
+
+        var first = new ScanExtraction(source.Preprocessing, null, batchSize: 5, batchesPerTurn: 1, turnsAhead: 2);
+        var folder = Scan(first);
+        var second = new ScanExtraction(source.Preprocessing, null, batchSize: 5, batchesPerTurn: 1, turnsAhead: 2);
+        Scan(second);
+
+        Assert.Equal(folder.Samples.DistinctBy(s => s.ContentHash).Count(), first.Computed);
+        Assert.Equal(0, second.Computed); // the images put aside before the cache opened were found cached, as were the rest
+    }
+
     [Theory]
     [InlineData(Precision.Fp32, 1e-6)]
     [InlineData(Precision.Bf16, 1e-2)]
