@@ -10,6 +10,23 @@ namespace Tenni.Tests.Training.Heads;
 public sealed class CalibrationTests(ITestOutputHelper output)
 {
     [Theory]
+    [InlineData(0.01)]
+    [InlineData(1.0)]
+    [InlineData(37.5)]
+    public void SmoothedCrossEntropy_EqualsTorchsCrossEntropyWithLabelSmoothing(double scale)
+    {
+        // The search's managed loss against libtorch's, the reference it replaced (1e-12 relative).
+        var random = new Random(11);
+        const int n = 121, k = 3;
+        double[] z = Enumerable.Range(0, n * k).Select(_ => (random.NextDouble() * 20) - 10).ToArray();
+        long[] y = Enumerable.Range(0, n).Select(_ => (long)random.Next(k)).ToArray();
+
+        double expected = nn.functional.cross_entropy(tensor(z).reshape(n, k) * scale, tensor(y), label_smoothing: Calibration.Smoothing).item<double>();
+
+        Assert.Equal(expected, Calibration.SmoothedCrossEntropy(z, y, k, scale), expected * 1e-12);
+    }
+
+    [Theory]
     [InlineData(2.0)]
     [InlineData(0.5)]
     public void Scale_LabelsDrawnFromSoftmaxOfScaledLogits_RecoversTheScale(double trueScale)
