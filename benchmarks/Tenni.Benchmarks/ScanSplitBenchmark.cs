@@ -28,9 +28,9 @@ internal static class ScanSplitBenchmark
             ("forward only, as many random batches (std 50, as the photos)", () => ForwardOnly(source, tensor, noise)),
             ("forward only, on a new thread", () => { var t = new Thread(() => ForwardOnly(source, tensor, real)); t.Start(); t.Join(); return []; }),
             ("forward only, on a long-running task", () => { Task.Factory.StartNew(() => ForwardOnly(source, tensor, real), CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default).Wait(); return []; }),
-            ("one pass taking turns, 2 batches a turn, scan on 2 workers", () => OnePass(source, tensor, data, root, 2, 2)),
-            ("one pass taking turns, 4 batches a turn, scan on 2 workers", () => OnePass(source, tensor, data, root, 2, 4)),
-            ("one pass taking turns, 2 batches a turn, scan on 1 worker", () => OnePass(source, tensor, data, root, 1, 2)),
+            ("one pass taking turns, 2 batches of 16 a turn, scan on 2 workers", () => OnePass(source, tensor, data, root, 2, 2)),
+            ("one pass taking turns, 4 batches of 16 a turn (the default), scan on 2 workers", () => OnePass(source, tensor, data, root, 2, 4)),
+            ("one pass taking turns, 4 batches of 16 a turn, scan on 1 worker", () => OnePass(source, tensor, data, root, 1, 4)),
             ("scan only (decode + check + preprocess, no forward)", () => ScanOnly(source, data, 2)),
             ("two passes (scan, then extraction)", () => TwoPasses(source, tensor, data, root)),
         };
