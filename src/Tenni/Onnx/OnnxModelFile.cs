@@ -23,13 +23,13 @@ internal static class OnnxModelFile
                 model = ParseStream(path);
             }
         }
+        catch (InvalidProtocolBufferException e) // an IOException too: caught first
+        {
+            throw new TenniException($"'{path}' is not a readable ONNX model (truncated or another format: {e.Message})", e);
+        }
         catch (IOException e) when (e is not FileNotFoundException and not DirectoryNotFoundException)
         {
             throw new TenniException($"'{path}' could not be read as an ONNX model ({e.Message})", e);
-        }
-        catch (InvalidProtocolBufferException e)
-        {
-            throw new TenniException($"'{path}' is not a readable ONNX model (truncated or another format: {e.Message})", e);
         }
 
         Validate(model, path);

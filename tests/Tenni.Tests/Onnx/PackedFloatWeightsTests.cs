@@ -56,6 +56,20 @@ public sealed class PackedFloatWeightsTests
     }
 
     [Fact]
+    public void Load_TruncatedFile_OneLineSaysItIsNotAReadableModel()
+    {
+        string folder = Directory.CreateTempSubdirectory("tenni-packed").FullName;
+        string file = Path.Combine(folder, "cut.onnx");
+        byte[] bytes = Model().ToByteArray();
+        File.WriteAllBytes(file, bytes[..(bytes.Length / 2)]);
+
+        var e = Assert.Throws<TenniException>(() => OnnxModelFile.Load(file));
+
+        Assert.StartsWith($"'{file}' is not a readable ONNX model (truncated or another format", e.Message);
+        Directory.Delete(folder, recursive: true);
+    }
+
+    [Fact]
     public void TryParse_EveryTruncationAndByteFlip_ReturnsNullOrAModelNeverThrows()
     {
         byte[] bytes = Model().ToByteArray();
