@@ -161,7 +161,7 @@ internal sealed class ScanExtraction
             }
 
             _pending.Add((image.ContentHash, fitted));
-            _queued++;
+            Interlocked.Increment(ref _queued);
             if (_cache is not null && _pending.Count >= _turn)
             {
                 _forwardTurn = true;
@@ -198,7 +198,8 @@ internal sealed class ScanExtraction
             while (TakeTurn() is { } images)
             {
                 // Images put aside before the cache was open may be cached already (a warm cache).
-                images.RemoveAll(i => cache.Has(i.Hash));
+                int cached = images.RemoveAll(i => cache.Has(i.Hash));
+                Interlocked.Add(ref _queued, -cached); // the progress counts what is computed
                 for (int start = 0; start < images.Count; start += _batchSize)
                 {
                     Flush(cache, images.GetRange(start, Math.Min(_batchSize, images.Count - start)));

@@ -55,7 +55,7 @@ public sealed class OnnxGraph : nn.Module<Tensor, Tensor>
             }
 
             // Given tensors belong to another graph: copied (by the cast to the graph's type, when there is one).
-            BindInitializers(node, name => initializerProtos.TryGetValue(name, out var proto) ? OnnxTensors.ToTorch(proto, channelsLast)
+            BindInitializers(node, (name, weight) => initializerProtos.TryGetValue(name, out var proto) ? OnnxTensors.ToTorch(proto, channelsLast && weight)
                 : given.TryGetValue(name, out var value) ? (dtype != ScalarType.Float32 ? value.detach() : value.detach().clone()) : null);
             _nodes[i] = new CompiledNode(node, OnnxOperatorTable.Compile(node));
             foreach (string output in proto.Output.Where(o => o.Length > 0))
@@ -336,17 +336,19 @@ public sealed class OnnxGraph : nn.Module<Tensor, Tensor>
         return new ExecutionPlan(needed.ToArray(), lastUse, release);
     }
 
-    private void BindInitializers(OnnxNode node, Func<string, Tensor?> initializer)
+    // `initializer` reads a tensor by name; its flag says whether the slot holds a weight (a parameter or
+    // buffer), which a file's bytes may give in the channels-last layout directly. Constants keep theirs.
+    private void BindInitializers(OnnxNode node, Func<string, bool, Tensor?> initializer)
     {
         for (int slot = 0; slot < node.Proto.Input.Count; slot++)
         {
             string name = node.Proto.Input[slot];
-            if (_initializers.ContainsKey(name) || initializer(name) is not { } read)
+            var (role, roleName) = OnnxOperatorTable.SlotOf(node.OpType, slot);
+            if (_initializers.ContainsKey(name) || initializer(name, role != InitializerRole.Constant) is not { } read)
             {
                 continue;
             }
 
-            var (role, roleName) = OnnxOperatorTable.SlotOf(node.OpType, slot);
             Tensor value = read.DetachFromDisposeScope();
             if (role != InitializerRole.Constant && value.dtype != ScalarType.Float32)
             {

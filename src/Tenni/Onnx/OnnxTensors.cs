@@ -17,7 +17,11 @@ internal static class OnnxTensors
     public const int Bool = 9;
     public const int Double = 11;
 
-    /// <param name="channelsLast">4-D float weights come back in the channels-last layout (NCHW sizes, NHWC memory), written there straight from the file's bytes: one copy into fresh memory instead of two.</param>
+    /// <param name="channelsLast">4-D float weights with more than one input channel and more than one
+    /// tap come back in the channels-last layout (NCHW sizes, NHWC memory), written there straight from
+    /// the file's bytes: one copy into fresh memory instead of two, and the strides the graph's own
+    /// conversion gives (weights with a dimension of 1, depthwise and 1×1, given other, equally valid
+    /// strides sent libtorch to a kernel that computed ShuffleNet v2 wrong: OnnxClassifierTests).</param>
     public static Tensor ToTorch(TensorProto proto, bool channelsLast = false)
     {
         long[] dims = proto.Dims.ToArray();
@@ -32,7 +36,9 @@ internal static class OnnxTensors
                 throw new TenniException($"tensor '{proto.Name}' has dims [{string.Join(", ", dims)}] but holds {proto.RawData.Length / 4} values");
             }
 
-            var weights = channelsLast && dims.Length == 4
+            // Where a dimension of 1 makes the two layouts one (1×1 kernels, one input channel), the bytes
+            // as stored are already in order: the graph then gives the strides it always gave.
+            var weights = channelsLast && dims.Length == 4 && dims[1] > 1 && dims[2] * dims[3] > 1
                 ? ChannelsLastFromBytes(proto.RawData.Span, dims)
                 : IO.AlignedTensor.FromBytes(proto.RawData.Span, ScalarType.Float32, dims);
             GC.KeepAlive(proto); // its bytes may be a mapped file's, released once nothing holds them (IO.MappedFile)

@@ -116,6 +116,23 @@ public sealed class PackedFloatWeightsTests
         Assert.Equal([30L, 1, 15, 3], channelsLast.stride()); // NHWC memory: channels innermost
     }
 
+    [Theory]
+    [InlineData(4L, 1L, 3L, 3L)]
+    [InlineData(4L, 3L, 1L, 1L)]
+    public void ToTorch_ChannelsLastWithADimensionOf1_KeepsTheStoredStrides(long outputs, long inputs, long height, long width)
+    {
+        // Depthwise and 1×1 weights: both layouts are the same bytes, and libtorch computed ShuffleNet v2
+        // wrong with the channels-last strides; the graph's own conversion keeps these as stored.
+        float[] values = Enumerable.Range(0, (int)(outputs * inputs * height * width)).Select(i => (float)i).ToArray();
+        var proto = new TensorProto { Name = "w", DataType = OnnxTensors.Float, RawData = ByteString.CopyFrom(System.Runtime.InteropServices.MemoryMarshal.AsBytes(values.AsSpan())) };
+        proto.Dims.AddRange([outputs, inputs, height, width]);
+
+        using var weight = OnnxTensors.ToTorch(proto, channelsLast: true);
+
+        Assert.True(weight.is_contiguous());
+        Assert.Equal(values.Select(v => (double)v), Values(weight));
+    }
+
     private static double[] Values(Tensor value)
     {
         using var exact = value.to_type(ScalarType.Float64).contiguous();
