@@ -39,12 +39,16 @@ internal static class PackedFloatWeights
         byte[] stripped;
         try
         {
-            using var output = new MemoryStream();
-            if (!CopyModel(file.Span, output, spans))
+            // A first walk writes nothing: most files (raw_data weights) have nothing to cut out, and
+            // copying them whole only to throw the copy away doubled their load's memory traffic.
+            if (!CopyModel(file.Span, null, spans))
             {
                 return null;
             }
 
+            spans.Clear();
+            using var output = new MemoryStream();
+            CopyModel(file.Span, output, spans);
             stripped = output.ToArray();
         }
         catch (FormatException)
@@ -78,8 +82,9 @@ internal static class PackedFloatWeights
         return model;
     }
 
-    // ModelProto: every field copied, the graph rewritten. False when nothing is worth cutting out.
-    private static bool CopyModel(ReadOnlySpan<byte> file, MemoryStream output, List<(int Offset, int Length)?> spans)
+    // ModelProto: every field copied, the graph rewritten (into `output`, unless null: then only the spans
+    // are found). False when nothing is worth cutting out.
+    private static bool CopyModel(ReadOnlySpan<byte> file, MemoryStream? output, List<(int Offset, int Length)?> spans)
     {
         var reader = new WireReader(file, 0, file.Length);
         while (reader.More)
@@ -88,14 +93,14 @@ internal static class PackedFloatWeights
             if (field == ModelGraph && wireType == LengthDelimited)
             {
                 var (offset, length) = reader.ReadLengthDelimited();
-                using var graph = new MemoryStream();
+                using var graph = output is null ? null : new MemoryStream();
                 CopyGraph(file, offset, length, graph, spans);
                 WriteLengthDelimited(output, file, start, reader.TagEnd, graph);
             }
             else
             {
                 reader.Skip(wireType);
-                output.Write(file[start..reader.Position]);
+                output?.Write(file[start..reader.Position]);
             }
         }
 
@@ -103,7 +108,7 @@ internal static class PackedFloatWeights
     }
 
     // GraphProto: initializers rewritten (each remembered, in order), everything else copied.
-    private static void CopyGraph(ReadOnlySpan<byte> file, int offset, int length, MemoryStream output, List<(int Offset, int Length)?> spans)
+    private static void CopyGraph(ReadOnlySpan<byte> file, int offset, int length, MemoryStream? output, List<(int Offset, int Length)?> spans)
     {
         var reader = new WireReader(file, offset, length);
         while (reader.More)
@@ -114,6 +119,11 @@ internal static class PackedFloatWeights
                 var (tensorOffset, tensorLength) = reader.ReadLengthDelimited();
                 var floats = FloatDataOf(file, tensorOffset, tensorLength);
                 spans.Add(floats);
+                if (output is null)
+                {
+                    continue;
+                }
+
                 if (floats is null)
                 {
                     output.Write(file[start..reader.Position]);
@@ -127,7 +137,7 @@ internal static class PackedFloatWeights
             else
             {
                 reader.Skip(wireType);
-                output.Write(file[start..reader.Position]);
+                output?.Write(file[start..reader.Position]);
             }
         }
     }
@@ -201,8 +211,14 @@ internal static class PackedFloatWeights
         }
     }
 
-    private static void WriteLengthDelimited(MemoryStream output, ReadOnlySpan<byte> file, int tagStart, int tagEnd, MemoryStream content)
+    // The field's tag, then `content` with its new length; nothing when only finding the spans.
+    private static void WriteLengthDelimited(MemoryStream? output, ReadOnlySpan<byte> file, int tagStart, int tagEnd, MemoryStream? content)
     {
+        if (output is null || content is null)
+        {
+            return;
+        }
+
         output.Write(file[tagStart..tagEnd]);
         for (ulong value = (ulong)content.Length; ; value >>= 7)
         {
