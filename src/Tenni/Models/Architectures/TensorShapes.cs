@@ -4,7 +4,10 @@ using static TorchSharp.torch;
 
 namespace Tenni.Models.Architectures;
 
-/// <summary>Shapes of graph tensors for one image, found by running the graph once on zeros.</summary>
+/// <summary>
+/// Shapes of graph tensors for one image: followed through the operators' attributes where
+/// <see cref="StaticShapes"/> knows them all, else found by running the graph once on zeros.
+/// </summary>
 internal static class TensorShapes
 {
     public static Dictionary<string, long[]> Infer(OnnxGraph graph, IReadOnlyCollection<string> tensors)
@@ -18,6 +21,12 @@ internal static class TensorShapes
             throw new TenniException(
                 $"the ONNX graph's input '{graph.InputName}' is declared [{string.Join(", ", graph.InputShape)}], more than {OnnxLimits.MaxTensorElements} elements per image; expected an image input such as [1, 3, 224, 224]");
         }
+
+        if (StaticShapes.Infer(graph, shape, tensors) is { } known)
+        {
+            return known;
+        }
+
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
         bool wasTraining = graph.training;
