@@ -52,6 +52,7 @@ internal static class TorchNative
 #pragma warning restore CA2255
     internal static void RegisterResolver()
     {
+        OpenMpWaiting.Configure(); // libgomp reads it once, when libtorch loads it
         if (OperatingSystem.IsLinux())
         {
             // DllImports consult the assembly's resolver; TorchSharp's own NativeLibrary.TryLoad calls
