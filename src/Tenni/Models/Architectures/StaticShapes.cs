@@ -45,12 +45,17 @@ internal static class StaticShapes
     private static long[]? OutputShape(OnnxNode node, long[]?[] inputs)
     {
         long[] x = inputs[0]!;
+        if (x.Length < 3)
+        {
+            return null; // not an image batch: the run says what is wrong
+        }
+
         return node.OpType switch
         {
             "Relu" or "LeakyRelu" or "Clip" or "Identity" or "BatchNormalization" => x,
             "Add" or "Sum" or "Mul" => inputs.Any(i => i is null) ? null : inputs.Aggregate(Broadcast)!,
             "GlobalAveragePool" or "GlobalMaxPool" => [x[0], x[1], .. x.Skip(2).Select(_ => 1L)],
-            "Conv" when inputs.Length > 1 && inputs[1] is { } w => Windowed(node, x, w[0], w[2..]),
+            "Conv" when inputs.Length > 1 && inputs[1] is { Length: >= 3 } w => Windowed(node, x, w[0], w[2..]),
             "MaxPool" or "AveragePool" when node.Ints("kernel_shape") is { } kernel && node.Int("ceil_mode", 0) == 0 => Windowed(node, x, x[1], kernel),
             _ => null,
         };
