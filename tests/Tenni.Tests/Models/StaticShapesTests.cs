@@ -48,7 +48,7 @@ public sealed class StaticShapesTests(ResNet18Fixture fixture) : IClassFixture<R
             .Node("GlobalAveragePool", ["s1"], ["g1"], "g1")
             .Output("p2", "d1", "g1")
             .Build();
-        using var graph = OnnxGraph.FromModel(OnnxModelFile.Parse(model.ToByteArray()));
+        using var graph = Load(model);
         string[] tensors = ["c1", "r1", "c2", "p1", "c3", "s1", "p2", "d1", "g1"];
 
         var known = StaticShapes.Infer(graph, [1, 4, 23, 17], tensors);
@@ -66,7 +66,7 @@ public sealed class StaticShapesTests(ResNet18Fixture fixture) : IClassFixture<R
             .Node("MaxPool", ["x"], ["p"], "p", Ints("kernel_shape", 2, 2), Ints("strides", 2, 2), Int("ceil_mode", 1))
             .Output("t", "p")
             .Build();
-        using var graph = OnnxGraph.FromModel(OnnxModelFile.Parse(model.ToByteArray()));
+        using var graph = Load(model);
 
         Assert.Null(StaticShapes.Infer(graph, [1, 2, 7, 5], ["t"]));
         Assert.Null(StaticShapes.Infer(graph, [1, 2, 7, 5], ["p"]));
@@ -76,6 +76,27 @@ public sealed class StaticShapesTests(ResNet18Fixture fixture) : IClassFixture<R
         Assert.Equal([1L, 2, 5, 7], shapes["t"]);
         Assert.Equal([1L, 2, 4, 3], shapes["p"]);
     }
+
+    [Fact]
+    public void Infer_ConvolutionWeightOfRankOne_NullAndTheRunNamesTheNode()
+    {
+        // Given a hostile file whose convolution weight is a vector (a shape no convolution takes)
+        var model = new OnnxGraphBuilder(13, "x", 1, 4, 8, 8)
+            .Initializer("w", new float[4], 4)
+            .Node("Conv", ["x", "w"], ["c"], "conv")
+            .Output("c")
+            .Build();
+        using var graph = Load(model);
+
+        // Then the static walk gives up instead of indexing past the weight's shape
+        Assert.Null(StaticShapes.Infer(graph, [1, 4, 8, 8], ["c"]));
+
+        // And the run's one-line error names the node
+        var e = Assert.Throws<TenniException>(() => TensorShapes.Infer(graph, ["c"]));
+        Assert.StartsWith("ONNX node 'conv' (Conv)", e.Message);
+    }
+
+    private static OnnxGraph Load(global::Onnx.ModelProto model) => OnnxGraph.FromModel(OnnxModelFile.Parse(model.ToByteArray()));
 
     private static void AssertSameAsRun(OnnxGraph graph, long[] input, string[] tensors, Dictionary<string, long[]> known)
     {
