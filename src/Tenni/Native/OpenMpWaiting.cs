@@ -34,7 +34,8 @@ internal static class OpenMpWaiting
         try
         {
             // .NET's Environment.SetEnvironmentVariable changes a managed copy only; libgomp calls getenv.
-            _ = SetEnv(Variable, rounds, overwrite: 0);
+            // Overwrite: an empty value (set but blank) counts as unset, as Choose decided.
+            _ = SetEnv(Variable, rounds, overwrite: 1);
         }
         catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException)
         {
