@@ -22,6 +22,8 @@ internal static class ForwardBenchmark
         torch.set_num_threads(threads);
         using var fp32 = SourceModel.Load("resnet18", new SourceModelOptions { Precision = Precision.Fp32 });
         using var bf16 = SourceModel.Load("resnet18", new SourceModelOptions { Precision = Precision.Bf16 });
+        using var fp32Libtorch = SourceModel.Load("resnet18", new SourceModelOptions { Precision = Precision.Fp32 });
+        fp32Libtorch.UseBlockedKernels = false;
         using var graphNchw = SourceModel.Load("resnet18", new SourceModelOptions { ChannelsLast = false, Precision = Precision.Fp32 });
         using var plain = CopyWeights(new PlainResNet(), graphNchw.Graph);
         plain.eval();
@@ -35,6 +37,7 @@ internal static class ForwardBenchmark
         var variants = new List<(string Name, Func<float[]> Run)>
         {
             ("Tenni fp32 (BatchNorm folded, channels_last)", () => RoundRobin.Torch(() => fp32.Features(input, "pool5"))),
+            ("Tenni fp32 in libtorch (oneDNN; BatchNorm folded, channels_last)", () => RoundRobin.Torch(() => fp32Libtorch.Features(input, "pool5"))),
             ("Tenni bf16 (BatchNorm folded, channels_last)", () => RoundRobin.Torch(() => bf16.Features(input, "pool5"))),
             ("Tenni fp32, graph as loaded (BatchNorm unfolded)", () => RoundRobin.Torch(() => fp32.Graph.Run(input, [pool5])[pool5].flatten(1))),
             ("Tenni fp32, NCHW, unfolded", () => RoundRobin.Torch(() => graphNchw.Graph.Run(input, [pool5])[pool5].flatten(1))),

@@ -1,6 +1,7 @@
 using Tenni.Imaging;
 using Tenni.Native;
 using Tenni.Onnx;
+using Tenni.Onnx.Blocked;
 using Tenni.Models;
 using static TorchSharp.torch;
 
@@ -17,6 +18,7 @@ public sealed class SourceModel : IDisposable
     private readonly Dictionary<string, long[]> _tensorShapes = new(StringComparer.Ordinal);
     private readonly Lock _shapeGate = new();
     private readonly Dictionary<string, OnnxGraph> _frozenCopies = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, BlockedPlan?> _blockedPlans = new(StringComparer.Ordinal);
     private readonly Lock _frozenGate = new();
     private string? _weightsHash;
     private IReadOnlyList<LayerSummary>? _summaries;
@@ -245,6 +247,11 @@ public sealed class SourceModel : IDisposable
         }
 
         OnnxGraph copy = FrozenCopy(tensors);
+        if (BlockedPlanFor(tensors)?.Run(batch, tensors) is { } blocked)
+        {
+            return blocked;
+        }
+
         using var noGrad = no_grad();
         var outputs = copy.Run(batch, tensors);
         return copy.Dtype == ScalarType.Float32
@@ -311,7 +318,13 @@ public sealed class SourceModel : IDisposable
                 copy.Dispose();
             }
 
+            foreach (BlockedPlan? plan in _blockedPlans.Values)
+            {
+                plan?.Dispose();
+            }
+
             _frozenCopies.Clear();
+            _blockedPlans.Clear();
         }
     }
 
@@ -335,6 +348,33 @@ public sealed class SourceModel : IDisposable
             }
 
             return copy;
+        }
+    }
+
+    // Float32 frozen layers on an AVX-512 CPU run in Tenni's own kernels where they cover the graph
+    // (Onnx/Blocked: faster than libtorch's there); null where they do not, and libtorch runs the copy.
+    /// <summary>Whether float32 frozen layers may run in Tenni's own kernels (<see cref="BlockedPlan.Supported"/>); benchmarks turn it off to compare with libtorch.</summary>
+    internal bool UseBlockedKernels { get; set; } = BlockedPlan.Supported;
+
+    /// <summary>Whether <see cref="ComputeFrozen"/> runs these tensors in Tenni's own kernels (for batches that fit them).</summary>
+    internal bool RunsOwnKernels(IReadOnlyCollection<string> tensors) => tensors.All(IsFrozenUpTo) && BlockedPlanFor(tensors) is not null;
+
+    private BlockedPlan? BlockedPlanFor(IReadOnlyCollection<string> tensors)
+    {
+        if (Precision != Precision.Fp32 || Graph.Device.type != TorchSharp.DeviceType.CPU || !UseBlockedKernels)
+        {
+            return null;
+        }
+
+        string key = string.Join('\n', tensors.Order(StringComparer.Ordinal));
+        lock (_frozenGate)
+        {
+            if (!_blockedPlans.TryGetValue(key, out var plan))
+            {
+                plan = _blockedPlans[key] = BlockedPlan.TryCompile(FrozenCopy(tensors), tensors, out _);
+            }
+
+            return plan;
         }
     }
 

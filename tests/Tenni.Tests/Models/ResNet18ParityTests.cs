@@ -15,6 +15,8 @@ public sealed class ResNet18ParityTests(ResNet18Fixture fixture, ITestOutputHelp
     // different convolution algorithms, so bit equality is not expected.
     private const double Tolerance = 1e-3;
 
+    // channelsLast: the fixture, whose float32 frozen layers run in Tenni's own kernels where the CPU has
+    // AVX-512 (Onnx/Blocked); NCHW: libtorch's kernels, asked for explicitly.
     [Theory]
     [InlineData(true)]
     [InlineData(false)]
@@ -24,7 +26,13 @@ public sealed class ResNet18ParityTests(ResNet18Fixture fixture, ITestOutputHelp
         string[] photos = [.. TestData.Photos("Cat", 8), .. TestData.Photos("Dog", 8)];
         Assert.Equal(16, photos.Length);
         using var owned = channelsLast ? null : SourceModel.Load("resnet18", new SourceModelOptions { ChannelsLast = false, Precision = Precision.Fp32 });
+        if (owned is not null)
+        {
+            owned.UseBlockedKernels = false;
+        }
+
         var model = owned ?? fixture.Model;
+        Assert.Equal(channelsLast && Tenni.Onnx.Blocked.BlockedPlan.Supported, model.RunsOwnKernels([model.Resolve("pool5").Tensor]));
         byte[] onnx = File.ReadAllBytes(model.Descriptor.LocateWeights());
         using var session = new InferenceSession(onnx);
         using var scope = NewDisposeScope();

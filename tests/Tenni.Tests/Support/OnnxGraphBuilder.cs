@@ -87,9 +87,10 @@ internal sealed class OnnxGraphBuilder
     private static ValueInfoProto ValueInfo(string name, long[] shape)
     {
         var tensorType = new TypeProto.Types.Tensor { ElemType = 1, Shape = new TensorShapeProto() };
-        foreach (long d in shape)
+        for (int i = 0; i < shape.Length; i++)
         {
-            tensorType.Shape.Dim.Add(new TensorShapeProto.Types.Dimension { DimValue = d });
+            // A negative size is a symbolic dimension: any size at run time.
+            tensorType.Shape.Dim.Add(shape[i] < 0 ? new TensorShapeProto.Types.Dimension { DimParam = $"d{i}" } : new TensorShapeProto.Types.Dimension { DimValue = shape[i] });
         }
 
         return new ValueInfoProto { Name = name, Type = new TypeProto { TensorType = tensorType } };

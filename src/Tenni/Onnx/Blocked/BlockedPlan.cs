@@ -1,0 +1,493 @@
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+using static TorchSharp.torch;
+
+namespace Tenni.Onnx.Blocked;
+
+/// <summary>
+/// A frozen float32 graph run by Tenni's own AVX-512 kernels in the channel-blocked layout, where every
+/// node it needs is one they cover (Conv, Relu, Add, MaxPool, global average pooling, Flatten): ResNet to
+/// its pooled features. libtorch's float32 convolutions (oneDNN) are 1.2× slower than ONNX Runtime's on the
+/// project's machine; these match or beat both (docs/benchmarks.md). Convolutions take the ReLU and the
+/// residual addition that follow them into their epilogue. Compiled once per frozen copy; anything
+/// else, or a batch the compiled graph does not fit, returns null and runs in libtorch as before.
+/// </summary>
+internal sealed unsafe class BlockedPlan : IDisposable
+{
+    private readonly List<Step> _steps;
+    private readonly string _input;
+    private readonly Dictionary<string, (string Source, bool Flatten)> _aliases;
+    private readonly Dictionary<string, int> _pads;
+    private readonly List<BlockedBuffer> _free = [];
+    private readonly Lock _gate = new();
+
+    private BlockedPlan(string input, List<Step> steps, Dictionary<string, (string, bool)> aliases, Dictionary<string, int> pads)
+    {
+        (_input, _steps, _aliases, _pads) = (input, steps, aliases, pads);
+    }
+
+    /// <summary>Whether this machine runs the kernels: AVX-512 with 512-bit vectors the JIT accelerates.</summary>
+    public static bool Supported => Avx512F.IsSupported && Vector512.IsHardwareAccelerated
+        && Environment.GetEnvironmentVariable("TENNI_FP32_KERNELS") is not "libtorch";
+
+    /// <summary>The plan computing <paramref name="outputs"/> of a float32 frozen copy, or null (with the reason) where a node is not covered.</summary>
+    public static BlockedPlan? TryCompile(OnnxGraph graph, IReadOnlyCollection<string> outputs, out string reason)
+    {
+        var order = graph.Nodes.Select((n, i) => (n, i)).ToDictionary(p => p.n, p => p.i);
+        var nodes = outputs.SelectMany(graph.NodesUpTo).Distinct().OrderBy(n => order[n]).ToList();
+        var compiler = new Compiler(graph, nodes, outputs.ToHashSet(StringComparer.Ordinal));
+        try
+        {
+            var steps = compiler.Compile();
+            reason = "";
+            return new BlockedPlan(graph.InputName, steps, compiler.Aliases, compiler.Pads());
+        }
+        catch (NotCoveredException e)
+        {
+            compiler.DisposeConvolutions();
+            reason = e.Message;
+            return null;
+        }
+    }
+
+    /// <summary>The requested tensors (float32, NCHW) for a float32 NCHW batch on the CPU, or null when the batch does not fit the plan.</summary>
+    public IReadOnlyDictionary<string, Tensor>? Run(Tensor batch, IReadOnlyCollection<string> outputs)
+    {
+        if (batch.dtype != ScalarType.Float32 || batch.device_type != TorchSharp.DeviceType.CPU || batch.dim() != 4)
+        {
+            return null;
+        }
+
+        lock (_gate)
+        {
+            var shapes = Shapes(batch);
+            if (shapes is null)
+            {
+                return null;
+            }
+
+            return Execute(batch, outputs, shapes);
+        }
+    }
+
+    public void Dispose()
+    {
+        foreach (var step in _steps)
+        {
+            step.Convolution?.Dispose();
+        }
+
+        foreach (var buffer in _free)
+        {
+            buffer.Dispose();
+        }
+
+        _free.Clear();
+    }
+
+    private Dictionary<string, BlockedShape>? Shapes(Tensor batch)
+    {
+        int n = (int)batch.shape[0], c = (int)batch.shape[1], h = (int)batch.shape[2], w = (int)batch.shape[3];
+        if (c % 16 != 0 && c >= 16)
+        {
+            return null;
+        }
+
+        var shapes = new Dictionary<string, BlockedShape>(StringComparer.Ordinal) { [_input] = new(n, c, h, w, PadOf(_input), c % 16 == 0 ? 16 : 1) };
+        foreach (var step in _steps)
+        {
+            if (!step.Inputs.All(shapes.ContainsKey))
+            {
+                return null;
+            }
+
+            BlockedShape first = shapes[step.Inputs[0]];
+            BlockedShape? shape = step.Kind switch
+            {
+                StepKind.Convolution when first.Channels == step.Convolution!.InChannels && first.Block == step.Convolution.InBlock =>
+                    step.Convolution.OutputSize(first.Height, first.Width) is var (oh, ow) && oh > 0 && ow > 0
+                        ? Pooled(step, new BlockedShape(n, step.Convolution.OutChannels, oh, ow, PadOf(step.Output), 16)) : null,
+                StepKind.Pool when first.Block == 16 => Pooled(step, first with { Pad = PadOf(step.Output) }),
+                StepKind.GlobalAverage when first.Block == 16 => first with { Height = 1, Width = 1, Pad = PadOf(step.Output) },
+                StepKind.AddRelu when first.Block == 16 && step.Inputs.Skip(1).All(i => SameSize(shapes[i], first)) => first with { Pad = PadOf(step.Output) },
+                _ => null,
+            };
+            if (shape is null || (step.Residual is { } r && (!shapes.TryGetValue(r, out var rs) || !SameSize(rs, shape.Value))))
+            {
+                return null;
+            }
+
+            shapes[step.Output] = shape.Value;
+        }
+
+        return shapes;
+    }
+
+    // The shape after the step's pooling (none: the shape itself); null where the window does not fit.
+    private static BlockedShape? Pooled(Step step, BlockedShape shape)
+    {
+        if (step.Pool is not { } pool)
+        {
+            return shape;
+        }
+
+        int height = ((shape.Height + pool.Top + step.PoolEnd.Bottom - pool.Kernel.Y) / pool.Stride.Y) + 1;
+        int width = ((shape.Width + pool.Left + step.PoolEnd.Right - pool.Kernel.X) / pool.Stride.X) + 1;
+        return height > 0 && width > 0 ? shape with { Height = height, Width = width } : null;
+    }
+
+    private static bool SameSize(BlockedShape a, BlockedShape b) =>
+        a.Channels == b.Channels && a.Height == b.Height && a.Width == b.Width && a.Block == b.Block;
+
+    private int PadOf(string tensor) => _pads.GetValueOrDefault(tensor);
+
+    private Dictionary<string, Tensor> Execute(Tensor batch, IReadOnlyCollection<string> outputs, Dictionary<string, BlockedShape> shapes)
+    {
+        int threads = Math.Max(1, TorchSharp.torch.get_num_threads());
+        var wanted = outputs.Select(o => _aliases.TryGetValue(o, out var a) ? a.Source : o).ToHashSet(StringComparer.Ordinal);
+        var lastUse = new Dictionary<string, int>(StringComparer.Ordinal);
+        for (int i = 0; i < _steps.Count; i++)
+        {
+            foreach (string input in _steps[i].Reads)
+            {
+                lastUse[input] = i;
+            }
+        }
+
+        var held = new Dictionary<string, BlockedBuffer>(StringComparer.Ordinal);
+        try
+        {
+            using (Tensor contiguous = batch.contiguous())
+            {
+                BlockedShape shape = shapes[_input];
+                BlockedBuffer buffer = held[_input] = Rent(shape);
+                fixed (byte* source = contiguous.bytes)
+                {
+                    BlockedOperations.FromNchw((float*)source, shape, buffer.Data, threads);
+                }
+            }
+
+            for (int i = 0; i < _steps.Count; i++)
+            {
+                Step step = _steps[i];
+                BlockedBuffer target = held[step.Output] = Rent(shapes[step.Output]);
+                step.Run(shapes, held, target, threads);
+                foreach (string input in step.Reads.Distinct().Where(r => lastUse[r] == i && !wanted.Contains(r)))
+                {
+                    _free.Add(held[input]);
+                    held.Remove(input);
+                }
+            }
+
+            var results = new Dictionary<string, Tensor>(StringComparer.Ordinal);
+            foreach (string name in outputs)
+            {
+                var (source, flatten) = _aliases.TryGetValue(name, out var alias) ? alias : (name, false);
+                BlockedShape shape = shapes[source];
+                Tensor result = empty(shape.Batch, shape.Channels, shape.Height, shape.Width);
+                fixed (byte* target = result.bytes)
+                {
+                    BlockedOperations.ToNchw(shape, held[source].Data, (float*)target);
+                }
+
+                results[name] = flatten ? Flattened(result) : result;
+            }
+
+            return results;
+        }
+        finally
+        {
+            _free.AddRange(held.Values.Distinct());
+        }
+    }
+
+    private static Tensor Flattened(Tensor result)
+    {
+        Tensor flat = result.flatten(1);
+        result.Dispose();
+        return flat;
+    }
+
+    // The smallest free buffer that holds the shape, else a new one; its border ring zeroed for the shape.
+    private BlockedBuffer Rent(BlockedShape shape)
+    {
+        BlockedBuffer? best = null;
+        foreach (var buffer in _free.Where(b => b.Capacity >= shape.Floats))
+        {
+            best = best is null || buffer.Capacity < best.Capacity ? buffer : best;
+        }
+
+        if (best is null)
+        {
+            return new BlockedBuffer(shape.Floats);
+        }
+
+        _free.Remove(best);
+        best.ClearBorders(shape);
+        return best;
+    }
+
+    private enum StepKind
+    {
+        Convolution,
+        Pool,
+        GlobalAverage,
+        AddRelu,
+    }
+
+    /// <summary>One kernel call: a node, or a convolution with the addition and ReLU it took in.</summary>
+    private sealed class Step
+    {
+        public required StepKind Kind { get; init; }
+
+        public required string[] Inputs { get; init; }
+
+        public required string Output { get; set; }
+
+        public DirectConvolution? Convolution { get; init; }
+
+        public string? Residual { get; set; }
+
+        public bool Relu { get; set; }
+
+        /// <summary>The pooling the step ends with: a pooling node, or one a convolution took in.</summary>
+        public PoolWindow? Pool { get; set; }
+
+        /// <summary>The pooling's padding after each axis (it decides the output size only).</summary>
+        public (int Bottom, int Right) PoolEnd { get; set; }
+
+        public IEnumerable<string> Reads => Residual is null ? Inputs : Inputs.Append(Residual);
+
+        public void Run(Dictionary<string, BlockedShape> shapes, Dictionary<string, BlockedBuffer> held, BlockedBuffer target, int threads)
+        {
+            BlockedShape inShape = shapes[Inputs[0]], outShape = shapes[Output];
+            float* input = held[Inputs[0]].Data;
+            switch (Kind)
+            {
+                case StepKind.Convolution when Pool is { } pool:
+                    Convolution!.RunPooled(inShape, input, outShape, target.Data, pool, Relu, threads);
+                    break;
+                case StepKind.Convolution:
+                    var residualShape = Residual is null ? default : shapes[Residual];
+                    Convolution!.Run(inShape, input, outShape, target.Data, residualShape, Residual is null ? null : held[Residual].Data, Relu, threads);
+                    break;
+                case StepKind.Pool:
+                    BlockedOperations.Pool(inShape, input, outShape, target.Data, Pool!.Value, threads);
+                    break;
+                case StepKind.GlobalAverage:
+                    BlockedOperations.GlobalAverage(inShape, input, outShape, target.Data);
+                    break;
+                default:
+                    BlockedOperations.AddRelu(inShape, input, Inputs.Length > 1 ? shapes[Inputs[1]] : default, Inputs.Length > 1 ? held[Inputs[1]].Data : null, outShape, target.Data, Relu);
+                    break;
+            }
+        }
+    }
+
+    private sealed class NotCoveredException(string message) : Exception(message);
+
+    /// <summary>Turns nodes into steps, fusing each convolution with the Add and Relu that only it feeds.</summary>
+    private sealed class Compiler(OnnxGraph graph, List<OnnxNode> nodes, HashSet<string> outputs)
+    {
+        private readonly List<Step> _steps = [];
+        private readonly Dictionary<string, int> _consumers = nodes.SelectMany(n => n.Proto.Input).Where(i => i.Length > 0)
+            .GroupBy(i => i, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Count(), StringComparer.Ordinal);
+
+        private readonly HashSet<string> _computed = new(StringComparer.Ordinal) { graph.InputName };
+
+        public Dictionary<string, (string Source, bool Flatten)> Aliases { get; } = new(StringComparer.Ordinal);
+
+        public List<Step> Compile()
+        {
+            for (int i = 0; i < nodes.Count; i++)
+            {
+                OnnxNode node = nodes[i];
+                string[] inputs = node.Proto.Input.Where(n => n.Length > 0).Select(Source).ToArray();
+                string output = node.Proto.Output[0];
+                if (node.Proto.Output.Skip(1).Any(o => o.Length > 0))
+                {
+                    throw NotCovered(node, "a second output");
+                }
+
+                switch (node.OpType)
+                {
+                    case "Conv":
+                        i = AddConvolution(i, node);
+                        continue;
+                    case "Relu":
+                        Require(node, inputs, 1);
+                        _steps.Add(new Step { Kind = StepKind.AddRelu, Inputs = inputs, Output = output, Relu = true });
+                        break;
+                    case "Add" or "Sum":
+                        Require(node, inputs, 2);
+                        _steps.Add(new Step { Kind = StepKind.AddRelu, Inputs = inputs, Output = output });
+                        break;
+                    case "MaxPool" or "AveragePool":
+                        Require(node, inputs, 1);
+                        _steps.Add(Pooling(node, inputs, output));
+                        break;
+                    case "GlobalAveragePool":
+                        Require(node, inputs, 1);
+                        _steps.Add(new Step { Kind = StepKind.GlobalAverage, Inputs = inputs, Output = output });
+                        break;
+                    case "Flatten" when node.Int("axis", 1) == 1 && inputs.Length == 1 && _computed.Contains(inputs[0]):
+                        Aliases[output] = (inputs[0], true);
+                        continue;
+                    case "Identity" or "Dropout" when inputs.Length == 1 && !Aliases.ContainsKey(inputs[0]):
+                        Aliases[output] = (inputs[0], false);
+                        continue;
+                    default:
+                        throw NotCovered(node, "an operator the blocked kernels do not cover");
+                }
+
+                _computed.Add(output);
+            }
+
+            if (outputs.Any(o => !_computed.Contains(o) && !Aliases.ContainsKey(o)) || outputs.Contains(graph.InputName))
+            {
+                throw new NotCoveredException("an output the plan does not compute");
+            }
+
+            return _steps;
+        }
+
+        /// <summary>The border each tensor needs: the largest padding of the convolutions that read it.</summary>
+        public Dictionary<string, int> Pads()
+        {
+            var pads = new Dictionary<string, int>(StringComparer.Ordinal);
+            foreach (var step in _steps.Where(s => s.Kind == StepKind.Convolution))
+            {
+                pads[step.Inputs[0]] = Math.Max(pads.GetValueOrDefault(step.Inputs[0]), step.Convolution!.InputPad);
+            }
+
+            return pads;
+        }
+
+        public void DisposeConvolutions()
+        {
+            foreach (var step in _steps)
+            {
+                step.Convolution?.Dispose();
+            }
+        }
+
+        private string Source(string tensor) => Aliases.TryGetValue(tensor, out var alias) && !alias.Flatten ? alias.Source : tensor;
+
+        private Step? Producer(string tensor) => _steps.LastOrDefault(s => s.Output == tensor);
+
+        private void Require(OnnxNode node, string[] inputs, int count)
+        {
+            if (inputs.Length != count || inputs.Any(i => !_computed.Contains(i)))
+            {
+                throw NotCovered(node, $"inputs other than {count} activation(s)");
+            }
+        }
+
+        private int AddConvolution(int index, OnnxNode node)
+        {
+            string[] inputs = node.Proto.Input.ToArray();
+            if (inputs.Length < 2 || !_computed.Contains(Source(inputs[0])) || !graph.Initializers.TryGetValue(inputs[1], out Tensor? weight)
+                || weight.dim() != 4 || node.Int("group", 1) != 1 || (node.Ints("dilations")?.Any(d => d != 1) ?? false)
+                || node.String("auto_pad", "NOTSET") is not ("NOTSET" or "VALID"))
+            {
+                throw NotCovered(node, "a convolution shape the blocked kernels do not cover");
+            }
+
+            Tensor? bias = inputs.Length > 2 && inputs[2].Length > 0 ? graph.Initializers.GetValueOrDefault(inputs[2]) : null;
+            if ((inputs.Length > 2 && inputs[2].Length > 0 && bias is null) || weight.dtype != ScalarType.Float32)
+            {
+                throw NotCovered(node, "a bias computed at run time, or weights that are not float32");
+            }
+
+            int outChannels = (int)weight.shape[0], inChannels = (int)weight.shape[1];
+            if (!DirectConvolution.Covers(inChannels, outChannels))
+            {
+                throw NotCovered(node, $"{inChannels}→{outChannels} channels (the kernels take multiples of 16 in and 32 out)");
+            }
+
+            long[] strides = node.Ints("strides") ?? [1, 1];
+            long[] pads = node.String("auto_pad", "NOTSET") == "VALID" ? [0, 0, 0, 0] : node.Ints("pads") ?? [0, 0, 0, 0];
+            if (strides.Length != 2 || pads.Length != 4 || strides.Any(s => s < 1) || pads.Any(p => p < 0 || p > 16))
+            {
+                throw NotCovered(node, "strides or pads the kernels do not take");
+            }
+
+            float[] weights = Values(weight);
+            float[] biases = bias is null ? [] : Values(bias);
+            var convolution = DirectConvolution.Create(weights, biases, outChannels, inChannels, (int)weight.shape[2], (int)weight.shape[3],
+                ((int)strides[0], (int)strides[1]), ((int)pads[0], (int)pads[1], (int)pads[2], (int)pads[3]));
+            var step = new Step { Kind = StepKind.Convolution, Inputs = [Source(inputs[0])], Output = node.Proto.Output[0], Convolution = convolution };
+            _steps.Add(step);
+            index = Fuse(step, index);
+            _computed.Add(step.Output);
+            return index;
+        }
+
+        // Conv → Add (the other operand already computed) → Relu, as far as each output goes to the next
+        // node alone and is not asked for: the step then writes the last one's output.
+        private int Fuse(Step step, int index)
+        {
+            if (index + 1 < nodes.Count && FeedsOnly(step.Output, nodes[index + 1]) && nodes[index + 1].OpType is "Add" or "Sum" && nodes[index + 1].Proto.Input.Count == 2)
+            {
+                string other = Source(nodes[index + 1].Proto.Input.First(i => i != step.Output));
+                if (nodes[index + 1].Proto.Input.Count(i => i == step.Output) == 1 && _computed.Contains(other))
+                {
+                    step.Residual = other;
+                    index++;
+                    step.Output = nodes[index].Proto.Output[0];
+                }
+            }
+
+            if (index + 1 < nodes.Count && FeedsOnly(step.Output, nodes[index + 1]) && nodes[index + 1].OpType == "Relu")
+            {
+                step.Relu = true;
+                index++;
+                step.Output = nodes[index].Proto.Output[0];
+            }
+
+            if (step.Residual is null && index + 1 < nodes.Count && FeedsOnly(step.Output, nodes[index + 1]) && nodes[index + 1].OpType is "MaxPool" or "AveragePool"
+                && nodes[index + 1].Proto.Output.Count == 1)
+            {
+                (step.Pool, step.PoolEnd) = Window(nodes[index + 1]);
+                index++;
+                step.Output = nodes[index].Proto.Output[0];
+            }
+
+            return index;
+        }
+
+        private bool FeedsOnly(string tensor, OnnxNode next) =>
+            _consumers.GetValueOrDefault(tensor) == 1 && next.Proto.Input.Contains(tensor) && !outputs.Contains(tensor);
+
+        private static float[] Values(Tensor tensor)
+        {
+            using var contiguous = tensor.detach().cpu().contiguous();
+            return contiguous.data<float>().ToArray();
+        }
+
+        private Step Pooling(OnnxNode node, string[] inputs, string output)
+        {
+            var (window, end) = Window(node);
+            return new Step { Kind = StepKind.Pool, Inputs = inputs, Output = output, Pool = window, PoolEnd = end };
+        }
+
+        private static (PoolWindow Window, (int Bottom, int Right) End) Window(OnnxNode node)
+        {
+            long[] kernel = node.Ints("kernel_shape") ?? [];
+            long[] strides = node.Ints("strides") ?? [1, 1];
+            long[] pads = node.Ints("pads") ?? [0, 0, 0, 0];
+            if (kernel.Length != 2 || strides.Length != 2 || pads.Length != 4 || node.Int("ceil_mode", 0) != 0 || node.Int("storage_order", 0) != 0
+                || pads.Any(p => p < 0) || pads[0] >= kernel[0] || pads[1] >= kernel[1]
+                || (node.Ints("dilations")?.Any(d => d != 1) ?? false) || node.String("auto_pad", "NOTSET") != "NOTSET" || kernel.Any(k => k < 1) || strides.Any(s => s < 1))
+            {
+                throw NotCovered(node, "a pooling the kernels do not take");
+            }
+
+            var window = new PoolWindow(((int)kernel[0], (int)kernel[1]), ((int)strides[0], (int)strides[1]), (int)pads[0], (int)pads[1], node.OpType == "AveragePool", node.Int("count_include_pad", 0) != 0);
+            return (window, ((int)pads[2], (int)pads[3]));
+        }
+
+        private static NotCoveredException NotCovered(OnnxNode node, string what) => new($"node '{node.LayerName}' ({node.OpType}) has {what}");
+    }
+}
