@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The chapter's recipe end to end with `tenni train` defaults (cold activation cache), side by side:
-# --precision auto (the default), --precision fp32, and optionally another commit of Tenni (the
+# --precision auto (the default), --precision fp32 (Tenni's own float32 kernels where the CPU has AVX-512),
+# --precision fp32 in libtorch (TENNI_FP32_KERNELS=libtorch), and optionally another commit of Tenni (the
 # baseline, built in a temporary worktree), round-robin over ROUNDS rounds; wall time, peak RSS
 # (VmHWM via /usr/bin/time) and best validation accuracy of each run; medians at the end.
 # Usage: benchmarks/speed-recipe.sh [data folder] [rounds] [baseline commit]
@@ -12,13 +13,15 @@ baseline="${3:-}"
 work="$(mktemp -d)"
 trap 'rm -rf "$work"; [ -n "$baseline" ] && git worktree remove --force "$work-baseline" 2>/dev/null || true' EXIT
 dotnet build -c Release src/Tenni.Cli -v q -nologo >/dev/null
-declare -A cli=([auto]="src/Tenni.Cli/bin/Release/net10.0/Tenni.Cli.dll" [fp32]="src/Tenni.Cli/bin/Release/net10.0/Tenni.Cli.dll")
-declare -A extra=([auto]="" [fp32]="--precision fp32")
-variants=(auto fp32)
+here="src/Tenni.Cli/bin/Release/net10.0/Tenni.Cli.dll"
+declare -A cli=([auto]="$here" [fp32]="$here" [fp32-libtorch]="$here")
+declare -A extra=([auto]="" [fp32]="--precision fp32" [fp32-libtorch]="--precision fp32")
+declare -A envs=([auto]="" [fp32]="" [fp32-libtorch]="TENNI_FP32_KERNELS=libtorch")
+variants=(auto fp32 fp32-libtorch)
 if [ -n "$baseline" ]; then
   git worktree add --detach "$work-baseline" "$baseline" >/dev/null 2>&1
   dotnet build -c Release "$work-baseline/src/Tenni.Cli" -v q -nologo -p:CreateHardLinksForCopyLocalIfPossible=true >/dev/null
-  cli[baseline]="$work-baseline/src/Tenni.Cli/bin/Release/net10.0/Tenni.Cli.dll"; extra[baseline]=""; variants+=(baseline)
+  cli[baseline]="$work-baseline/src/Tenni.Cli/bin/Release/net10.0/Tenni.Cli.dll"; extra[baseline]=""; envs[baseline]=""; variants+=(baseline)
 fi
 echo "# $(date -u '+%Y-%m-%d %H:%M') UTC, $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), data $data, $rounds rounds"
 echo "| round | variant | wall | peak RSS | best validation accuracy |"
@@ -28,7 +31,7 @@ for round in $(seq 1 "$rounds"); do
   for k in $(seq 0 $((n - 1))); do
     v=${variants[$(( (k + round) % n ))]}
     rm -rf "$work/cache" "$work/run"
-    /usr/bin/time -f "%e %M" -o "$work/time" dotnet "${cli[$v]}" train --data "$data" --cache-dir "$work/cache" --out "$work/run" ${extra[$v]} > "$work/out" 2>&1
+    env ${envs[$v]} /usr/bin/time -f "%e %M" -o "$work/time" dotnet "${cli[$v]}" train --data "$data" --cache-dir "$work/cache" --out "$work/run" ${extra[$v]} > "$work/out" 2>&1
     read -r wall rss < "$work/time"
     acc=$(grep -o "best validation accuracy [0-9.]*" "$work/out" | head -1 | awk "{print \$4}")
     echo "$v $wall $rss $acc" >> "$work/results"
