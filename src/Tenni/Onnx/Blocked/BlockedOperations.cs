@@ -17,7 +17,7 @@ internal static unsafe class BlockedOperations
     public static void Pool(BlockedShape inShape, float* input, BlockedShape outShape, float* output, PoolWindow window, int threads)
     {
         nint source = (nint)input, target = (nint)output;
-        Parallel.For(0, outShape.Batch * outShape.Blocks * outShape.Height, new ParallelOptions { MaxDegreeOfParallelism = threads }, row =>
+        For(outShape.Batch * outShape.Blocks * outShape.Height, threads, row =>
         {
             int y = row % outShape.Height, plane = row / outShape.Height;
             int image = plane / outShape.Blocks, block = plane % outShape.Blocks;
@@ -48,6 +48,22 @@ internal static unsafe class BlockedOperations
                 }
             }
         }
+    }
+
+    /// <summary>body(0 … count − 1) on up to <paramref name="threads"/> threads; on one, a plain loop on the calling thread.</summary>
+    public static void For(int count, int threads, Action<int> body)
+    {
+        if (threads <= 1)
+        {
+            for (int i = 0; i < count; i++)
+            {
+                body(i);
+            }
+
+            return;
+        }
+
+        Parallel.For(0, count, new ParallelOptions { MaxDegreeOfParallelism = threads }, body);
     }
 
     private static Vector512<float> Max(float* corner, int rows, int columns, long rowStride)
@@ -138,7 +154,7 @@ internal static unsafe class BlockedOperations
     {
         nint source = (nint)nchw, target = (nint)output;
         int plane = shape.Height * shape.Width;
-        Parallel.For(0, shape.Batch * shape.Channels, new ParallelOptions { MaxDegreeOfParallelism = threads }, index =>
+        For(shape.Batch * shape.Channels, threads, index =>
         {
             int image = index / shape.Channels, channel = index % shape.Channels;
             float* from = (float*)source + ((long)index * plane);

@@ -19,12 +19,20 @@ internal sealed unsafe class BlockedPlan : IDisposable
     private readonly string _input;
     private readonly Dictionary<string, (string Source, bool Flatten)> _aliases;
     private readonly Dictionary<string, int> _pads;
-    private readonly List<BlockedBuffer> _free = [];
+    private readonly Dictionary<string, int> _lastUse = new(StringComparer.Ordinal);
+    private readonly System.Collections.Concurrent.ConcurrentStack<Workspace> _workspaces = new();
     private readonly Lock _gate = new();
 
     private BlockedPlan(string input, List<Step> steps, Dictionary<string, (string, bool)> aliases, Dictionary<string, int> pads)
     {
         (_input, _steps, _aliases, _pads) = (input, steps, aliases, pads);
+        for (int i = 0; i < steps.Count; i++)
+        {
+            foreach (string read in steps[i].Reads)
+            {
+                _lastUse[read] = i;
+            }
+        }
     }
 
     /// <summary>Whether this machine runs the kernels: AVX-512 with 512-bit vectors the JIT accelerates.</summary>
@@ -78,12 +86,10 @@ internal sealed unsafe class BlockedPlan : IDisposable
             step.Convolution?.Dispose();
         }
 
-        foreach (var buffer in _free)
+        while (_workspaces.TryPop(out var workspace))
         {
-            buffer.Dispose();
+            workspace.Dispose();
         }
-
-        _free.Clear();
     }
 
     private Dictionary<string, BlockedShape>? Shapes(Tensor batch)
@@ -142,55 +148,47 @@ internal sealed unsafe class BlockedPlan : IDisposable
 
     private int PadOf(string tensor) => _pads.GetValueOrDefault(tensor);
 
-    private Dictionary<string, Tensor> Execute(Tensor batch, IReadOnlyCollection<string> outputs, Dictionary<string, BlockedShape> shapes)
+    // Two phases. The first layers (small weights, large activations) go image by image when the batch has
+    // at least two images per thread: each thread runs one image through them in its own small buffers,
+    // with no wait between layers and activations in the core's cache. The rest (large weights, small
+    // activations: 9.4 MB of weights for 7×7 pixels) go layer by layer over the whole batch, both threads
+    // on each layer, so that each weight read from the shared cache serves every image. A batch too small
+    // to share out (prediction) goes layer by layer throughout.
+    private Dictionary<string, Tensor> Execute(Tensor batch, IReadOnlyCollection<string> outputs, Dictionary<string, BlockedShape> batchShapes)
     {
         int threads = Math.Max(1, TorchSharp.torch.get_num_threads());
-        var wanted = outputs.Select(o => _aliases.TryGetValue(o, out var a) ? a.Source : o).ToHashSet(StringComparer.Ordinal);
-        var lastUse = new Dictionary<string, int>(StringComparer.Ordinal);
-        for (int i = 0; i < _steps.Count; i++)
-        {
-            foreach (string input in _steps[i].Reads)
-            {
-                lastUse[input] = i;
-            }
-        }
-
+        int images = batchShapes[_input].Batch;
+        var imageShapes = batchShapes.ToDictionary(kv => kv.Key, kv => kv.Value with { Batch = 1 }, StringComparer.Ordinal);
+        int split = threads > 1 && images >= 2 * threads ? SplitStep(imageShapes) : 0;
+        var sources = outputs.ToDictionary(o => o, o => _aliases.TryGetValue(o, out var a) ? a : (Source: o, Flatten: false), StringComparer.Ordinal);
+        var kept = sources.Values.Select(s => s.Source).ToHashSet(StringComparer.Ordinal);
+        Workspace batchSpace = TakeWorkspace();
         var held = new Dictionary<string, BlockedBuffer>(StringComparer.Ordinal);
         try
         {
             using (Tensor contiguous = batch.contiguous())
             {
-                BlockedShape shape = shapes[_input];
-                BlockedBuffer buffer = held[_input] = Rent(shape);
-                fixed (byte* source = contiguous.bytes)
+                fixed (byte* input = contiguous.bytes)
                 {
-                    BlockedOperations.FromNchw((float*)source, shape, buffer.Data, threads);
+                    if (split == 0)
+                    {
+                        held[_input] = batchSpace.Rent(batchShapes[_input]);
+                        BlockedOperations.FromNchw((float*)input, batchShapes[_input], held[_input].Data, threads);
+                    }
+                    else
+                    {
+                        ByImage((float*)input, split, imageShapes, batchShapes, kept, batchSpace, held, threads);
+                    }
                 }
             }
 
-            for (int i = 0; i < _steps.Count; i++)
-            {
-                Step step = _steps[i];
-                BlockedBuffer target = held[step.Output] = Rent(shapes[step.Output]);
-                step.Run(shapes, held, target, threads);
-                foreach (string input in step.Reads.Distinct().Where(r => lastUse[r] == i && !wanted.Contains(r)))
-                {
-                    _free.Add(held[input]);
-                    held.Remove(input);
-                }
-            }
-
+            batchSpace.Run(this, split, batchShapes, held, kept, threads);
             var results = new Dictionary<string, Tensor>(StringComparer.Ordinal);
-            foreach (string name in outputs)
+            foreach (var (name, (source, flatten)) in sources)
             {
-                var (source, flatten) = _aliases.TryGetValue(name, out var alias) ? alias : (name, false);
-                BlockedShape shape = shapes[source];
+                BlockedShape shape = batchShapes[source];
                 Tensor result = empty(shape.Batch, shape.Channels, shape.Height, shape.Width);
-                fixed (byte* target = result.bytes)
-                {
-                    BlockedOperations.ToNchw(shape, held[source].Data, (float*)target);
-                }
-
+                BlockedOperations.ToNchw(shape, held[source].Data, (float*)Address(result));
                 results[name] = flatten ? Flattened(result) : result;
             }
 
@@ -198,9 +196,72 @@ internal sealed unsafe class BlockedPlan : IDisposable
         }
         finally
         {
-            _free.AddRange(held.Values.Distinct());
+            batchSpace.Release(held.Values);
+            _workspaces.Push(batchSpace);
         }
     }
+
+    // Steps [0, split) image by image, each image's tensors that later steps (or the caller) read copied
+    // into batch buffers of the same layout.
+    private void ByImage(float* input, int split, Dictionary<string, BlockedShape> imageShapes, Dictionary<string, BlockedShape> batchShapes, HashSet<string> kept, Workspace batchSpace, Dictionary<string, BlockedBuffer> held, int threads)
+    {
+        var crossing = _steps.Take(split).Select(s => s.Output).Append(_input)
+            .Where(t => kept.Contains(t) || _steps.Skip(split).Any(s => s.Reads.Contains(t))).ToHashSet(StringComparer.Ordinal);
+        foreach (string tensor in crossing)
+        {
+            held[tensor] = batchSpace.Rent(batchShapes[tensor]);
+        }
+
+        var targets = crossing.ToDictionary(t => t, t => (nint)held[t].Data, StringComparer.Ordinal);
+        nint source = (nint)input;
+        BlockedShape inShape = imageShapes[_input];
+        long imageFloats = (long)inShape.Channels * inShape.Height * inShape.Width;
+        Parallel.For(0, batchShapes[_input].Batch, new ParallelOptions { MaxDegreeOfParallelism = threads }, image =>
+        {
+            Workspace workspace = TakeWorkspace();
+            var own = new Dictionary<string, BlockedBuffer>(StringComparer.Ordinal) { [_input] = workspace.Rent(inShape) };
+            try
+            {
+                BlockedOperations.FromNchw((float*)source + (image * imageFloats), inShape, own[_input].Data, 1);
+                workspace.Run(this, 0, split, imageShapes, own, crossing, 1);
+                foreach (string tensor in crossing)
+                {
+                    long floats = imageShapes[tensor].ImageStride;
+                    new ReadOnlySpan<float>(own[tensor].Data, (int)floats).CopyTo(new Span<float>((float*)targets[tensor] + (image * floats), (int)floats));
+                }
+            }
+            finally
+            {
+                workspace.Release(own.Values);
+                _workspaces.Push(workspace);
+            }
+        });
+    }
+
+    // The first convolution whose weights outnumber the values of one image's input: from there on, layer by layer.
+    private int SplitStep(Dictionary<string, BlockedShape> imageShapes)
+    {
+        for (int i = 0; i < _steps.Count; i++)
+        {
+            if (_steps[i].Convolution is { } conv && (long)conv.OutChannels * conv.InChannels * conv.KernelHeight * conv.KernelWidth > imageShapes[_steps[i].Inputs[0]].ImageStride)
+            {
+                return i;
+            }
+        }
+
+        return _steps.Count;
+    }
+
+    // libtorch's memory: it does not move.
+    private static nint Address(Tensor tensor)
+    {
+        fixed (byte* data = tensor.bytes)
+        {
+            return (nint)data;
+        }
+    }
+
+    private Workspace TakeWorkspace() => _workspaces.TryPop(out var workspace) ? workspace : new Workspace();
 
     private static Tensor Flattened(Tensor result)
     {
@@ -209,23 +270,64 @@ internal sealed unsafe class BlockedPlan : IDisposable
         return flat;
     }
 
-    // The smallest free buffer that holds the shape, else a new one; its border ring zeroed for the shape.
-    private BlockedBuffer Rent(BlockedShape shape)
+    /// <summary>
+    /// One thread's activation buffers, reused from batch to batch (fresh memory costs page faults:
+    /// docs/benchmarks.md): each tensor gets a buffer when a step writes it, and gives it back after the
+    /// last step that reads it.
+    /// </summary>
+    private sealed class Workspace : IDisposable
     {
-        BlockedBuffer? best = null;
-        foreach (var buffer in _free.Where(b => b.Capacity >= shape.Floats))
+        private readonly List<BlockedBuffer> _free = [];
+
+        /// <summary>Steps [<paramref name="first"/>, <paramref name="last"/>) over the tensors in <paramref name="held"/>, which ends holding their outputs and <paramref name="kept"/>.</summary>
+        public void Run(BlockedPlan plan, int first, int last, Dictionary<string, BlockedShape> shapes, Dictionary<string, BlockedBuffer> held, HashSet<string> kept, int threads)
         {
-            best = best is null || buffer.Capacity < best.Capacity ? buffer : best;
+            for (int i = first; i < last; i++)
+            {
+                Step step = plan._steps[i];
+                BlockedBuffer target = held[step.Output] = Rent(shapes[step.Output]);
+                step.Run(shapes, held, target, threads);
+                foreach (string input in step.Reads.Distinct().Where(r => plan._lastUse[r] == i && !kept.Contains(r)))
+                {
+                    _free.Add(held[input]);
+                    held.Remove(input);
+                }
+            }
         }
 
-        if (best is null)
+        public void Run(BlockedPlan plan, int first, Dictionary<string, BlockedShape> shapes, Dictionary<string, BlockedBuffer> held, HashSet<string> kept, int threads) =>
+            Run(plan, first, plan._steps.Count, shapes, held, kept, threads);
+
+        public void Release(IEnumerable<BlockedBuffer> buffers) => _free.AddRange(buffers.Distinct());
+
+        public void Dispose()
         {
-            return new BlockedBuffer(shape.Floats);
+            foreach (var buffer in _free)
+            {
+                buffer.Dispose();
+            }
+
+            _free.Clear();
         }
 
-        _free.Remove(best);
-        best.ClearBorders(shape);
-        return best;
+        // The smallest free buffer that holds the shape, else a new one; its border ring zeroed for the shape.
+        public BlockedBuffer Rent(BlockedShape shape)
+        {
+            BlockedBuffer? best = null;
+            foreach (var buffer in _free.Where(b => b.Capacity >= shape.Floats))
+            {
+                best = best is null || buffer.Capacity < best.Capacity ? buffer : best;
+            }
+
+            if (best is null)
+            {
+                return new BlockedBuffer(shape.Floats);
+            }
+
+            _free.Remove(best);
+            best.ClearBorders(shape);
+            return best;
+        }
     }
 
     private enum StepKind

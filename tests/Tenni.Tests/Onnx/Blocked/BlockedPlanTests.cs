@@ -22,8 +22,8 @@ public sealed class BlockedPlanTests
     public BlockedPlanTests() => TorchNative.EnsureLoaded();
 
     [Theory]
-    [InlineData(2, 224, "MaxPool", 0)] // ResNet's own sizes: every width a multiple of the tile
-    [InlineData(3, 37, "MaxPool", 0)] // 19, 10, 5 and 3 pixels wide: tiles cut short everywhere
+    [InlineData(4, 224, "MaxPool", 0)] // ResNet's own sizes: every width a multiple of the tile; every layer image by image
+    [InlineData(5, 37, "MaxPool", 0)] // 19, 10, 5 and 3 pixels wide: tiles cut short everywhere; the first block image by image, then layer by layer
     [InlineData(1, 30, "AveragePool", 0)]
     [InlineData(2, 23, "AveragePool", 1)]
     public void Run_SmallResNet_MatchesOnnxRuntime(int batch, int size, string stemPool, int countPadding)
