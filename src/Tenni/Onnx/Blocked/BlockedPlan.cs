@@ -1,4 +1,3 @@
-using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
 using static TorchSharp.torch;
@@ -388,6 +387,9 @@ internal sealed unsafe class BlockedPlan : IDisposable
         }
     }
 
+    /// <summary>The largest kernel, stride or pooling window the plan takes.</summary>
+    private const int MaxWindow = 4096;
+
     private sealed class NotCoveredException(string message) : Exception(message);
 
     /// <summary>Turns nodes into steps, fusing each convolution with the Add and Relu that only it feeds.</summary>
@@ -511,9 +513,11 @@ internal sealed unsafe class BlockedPlan : IDisposable
 
             long[] strides = node.Ints("strides") ?? [1, 1];
             long[] pads = node.String("auto_pad", "NOTSET") == "VALID" ? [0, 0, 0, 0] : node.Ints("pads") ?? [0, 0, 0, 0];
-            if (strides.Length != 2 || pads.Length != 4 || strides.Any(s => s < 1) || pads.Any(p => p < 0 || p > 16))
+            long[] kernel = [weight.shape[2], weight.shape[3]];
+            if (strides.Length != 2 || pads.Length != 4 || !InRange(strides, 1) || pads.Any(p => p < 0 || p > 16) || !InRange(kernel, 1)
+                || (node.Ints("kernel_shape") is { } declared && !declared.SequenceEqual(kernel)))
             {
-                throw NotCovered(node, "strides or pads the kernels do not take");
+                throw NotCovered(node, "strides, pads or a kernel size the kernels do not take, or a kernel_shape its weights do not have");
             }
 
             float[] weights = Values(weight);
@@ -582,7 +586,7 @@ internal sealed unsafe class BlockedPlan : IDisposable
             long[] pads = node.Ints("pads") ?? [0, 0, 0, 0];
             if (kernel.Length != 2 || strides.Length != 2 || pads.Length != 4 || node.Int("ceil_mode", 0) != 0 || node.Int("storage_order", 0) != 0
                 || pads.Any(p => p < 0) || pads[0] >= kernel[0] || pads[1] >= kernel[1]
-                || (node.Ints("dilations")?.Any(d => d != 1) ?? false) || node.String("auto_pad", "NOTSET") != "NOTSET" || kernel.Any(k => k < 1) || strides.Any(s => s < 1))
+                || (node.Ints("dilations")?.Any(d => d != 1) ?? false) || node.String("auto_pad", "NOTSET") != "NOTSET" || !InRange(kernel, 1) || !InRange(strides, 1))
             {
                 throw NotCovered(node, "a pooling the kernels do not take");
             }
@@ -590,6 +594,10 @@ internal sealed unsafe class BlockedPlan : IDisposable
             var window = new PoolWindow(((int)kernel[0], (int)kernel[1]), ((int)strides[0], (int)strides[1]), (int)pads[0], (int)pads[1], node.OpType == "AveragePool", node.Int("count_include_pad", 0) != 0);
             return (window, ((int)pads[2], (int)pads[3]));
         }
+
+        // Sizes a file declares are cast to int for the kernels: anything past MaxWindow (a hostile or broken
+        // file) goes to libtorch, which reports it, rather than wrapping around into a plausible small size.
+        private static bool InRange(long[] values, long least) => values.All(v => v >= least && v <= MaxWindow);
 
         private static NotCoveredException NotCovered(OnnxNode node, string what) => new($"node '{node.LayerName}' ({node.OpType}) has {what}");
     }

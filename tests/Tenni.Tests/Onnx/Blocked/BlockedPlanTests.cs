@@ -99,6 +99,40 @@ public sealed class BlockedPlanTests
         }
     }
 
+    // A size past int's range would wrap around into a plausible small one (2^32 + 1 → 1) if cast blindly:
+    // such nodes go to libtorch, which reports them. So does a kernel_shape the weights do not have.
+    [Theory]
+    [InlineData("stride")]
+    [InlineData("kernel_shape")]
+    [InlineData("pool_window")]
+    [InlineData("pool_stride")]
+    public void TryCompile_SizeTheFileDeclaresButCannotHold_ReturnsNullAndNamesTheNode(string what)
+    {
+        const long Wraps = (1L << 32) + 1;
+        var random = new Random(9);
+        var conv = what switch
+        {
+            "stride" => new[] { Ints("strides", Wraps, 1) },
+            "kernel_shape" => [Ints("kernel_shape", 5, 5)],
+            _ => [],
+        };
+        var pool = what == "pool_window"
+            ? new[] { Ints("kernel_shape", Wraps + 2, 3), Ints("strides", 2, 2) }
+            : [Ints("kernel_shape", 3, 3), Ints("strides", 2, what == "pool_stride" ? Wraps : 2)];
+        var model = new OnnxGraphBuilder(13, "x", 1, 16, 16, 16)
+            .Initializer("w", Values(random, 32 * 16 * 9, 0.1), 32, 16, 3, 3)
+            .Node("Conv", ["x", "w"], ["c"], "hostile_conv", conv)
+            .Node("MaxPool", ["c"], ["y"], "hostile_pool", pool)
+            .Output("y").Build();
+
+        using var plan = Compile(model, ["y"], out var graph, out string reason);
+        using (graph)
+        {
+            Assert.Null(plan);
+            Assert.Contains(what.StartsWith("pool", StringComparison.Ordinal) ? "'hostile_pool' (MaxPool)" : "'hostile_conv' (Conv)", reason);
+        }
+    }
+
     [Fact]
     public void Run_BatchTheGraphDoesNotFit_ReturnsNullForLibtorchToReport()
     {
