@@ -336,7 +336,7 @@ public sealed class SourceModel : IDisposable
 
     private OnnxGraph FrozenCopy(IReadOnlyCollection<string> tensors)
     {
-        string key = string.Join('\n', tensors.Order(StringComparer.Ordinal));
+        string key = FrozenKey(tensors);
         lock (_frozenGate)
         {
             if (!_frozenCopies.TryGetValue(key, out var copy))
@@ -351,14 +351,14 @@ public sealed class SourceModel : IDisposable
         }
     }
 
-    // Float32 frozen layers on an AVX-512 CPU run in Tenni's own kernels where they cover the graph
-    // (Onnx/Blocked: faster than libtorch's there); null where they do not, and libtorch runs the copy.
     /// <summary>Whether float32 frozen layers may run in Tenni's own kernels (<see cref="BlockedPlan.Supported"/>); benchmarks turn it off to compare with libtorch.</summary>
     internal bool UseBlockedKernels { get; set; } = BlockedPlan.Supported;
 
     /// <summary>Whether <see cref="ComputeFrozen"/> runs these tensors in Tenni's own kernels (for batches that fit them).</summary>
     internal bool RunsOwnKernels(IReadOnlyCollection<string> tensors) => tensors.All(IsFrozenUpTo) && BlockedPlanFor(tensors) is not null;
 
+    // Float32 frozen layers on an AVX-512 CPU run in Tenni's own kernels where they cover the graph
+    // (Onnx/Blocked: faster than libtorch's there); null where they do not, and libtorch runs the copy.
     private BlockedPlan? BlockedPlanFor(IReadOnlyCollection<string> tensors)
     {
         if (Precision != Precision.Fp32 || Graph.Device.type != TorchSharp.DeviceType.CPU || !UseBlockedKernels)
@@ -366,7 +366,7 @@ public sealed class SourceModel : IDisposable
             return null;
         }
 
-        string key = string.Join('\n', tensors.Order(StringComparer.Ordinal));
+        string key = FrozenKey(tensors);
         lock (_frozenGate)
         {
             if (!_blockedPlans.TryGetValue(key, out var plan))
@@ -377,6 +377,9 @@ public sealed class SourceModel : IDisposable
             return plan;
         }
     }
+
+    // One frozen copy (and one plan) per set of requested tensors.
+    private static string FrozenKey(IReadOnlyCollection<string> tensors) => string.Join('\n', tensors.Order(StringComparer.Ordinal));
 
     private static Tensor ToFloat32(Tensor value)
     {
