@@ -25,6 +25,12 @@ internal static class TorchNative
     private const string MissingVersion = "GLIBCXX_3.4.32";
     private static readonly HashSet<string> AnchorSymbols = ["_ZSt21ios_base_library_initv"];
     private static readonly Lock Gate = new();
+
+    // Its own lock, never Gate: EnsureLoaded holds Gate while it waits for TorchSharp's static constructor,
+    // and that constructor, started first on another thread, calls back here for the glue. With one lock
+    // for both, two threads touching torch for the first time at once waited on each other for ever
+    // (seen in CI: a test's torch.empty against another test's EnsureLoaded).
+    private static readonly Lock GlueGate = new();
     private static bool _initialized;
     private static IntPtr? _glue;
 
@@ -71,7 +77,7 @@ internal static class TorchNative
             return IntPtr.Zero;
         }
 
-        lock (Gate)
+        lock (GlueGate)
         {
             if (_glue is null)
             {
