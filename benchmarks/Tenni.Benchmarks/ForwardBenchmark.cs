@@ -17,7 +17,8 @@ namespace Tenni.Benchmarks;
 /// </summary>
 internal static class ForwardBenchmark
 {
-    public static void Run(int batch, int rounds, int threads)
+    /// <param name="only">Comma-separated parts of variant names to run (ONNX Runtime always runs, as the reference); null runs them all.</param>
+    public static void Run(int batch, int rounds, int threads, string? only = null)
     {
         torch.set_num_threads(threads);
         using var fp32 = SourceModel.Load("resnet18", new SourceModelOptions { Precision = Precision.Fp32 });
@@ -44,7 +45,13 @@ internal static class ForwardBenchmark
             ("plain TorchSharp, channels_last", () => RoundRobin.Torch(() => plain.forward(inputNhwc).flatten(1))),
             ("ONNX Runtime", () => Ort(ort, inputName, inputValues, batch)),
         };
-        using var python = PyTorchForward.Start(plain, input, threads);
+        if (only is not null)
+        {
+            var parts = only.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+            variants.RemoveAll(v => v.Name != "ONNX Runtime" && !parts.Any(p => v.Name.Contains(p, StringComparison.OrdinalIgnoreCase)));
+        }
+
+        using var python = only is null || only.Contains("PyTorch", StringComparison.OrdinalIgnoreCase) ? PyTorchForward.Start(plain, input, threads) : null;
         if (python is not null)
         {
             variants.Add(("PyTorch fp32, channels_last", () => python.Time("fp32")));

@@ -359,7 +359,7 @@ public sealed class SourceModel : IDisposable
 
     // Float32 frozen layers on an AVX-512 CPU run in Tenni's own kernels where they cover the graph
     // (Onnx/Blocked: faster than libtorch's there); null where they do not, and libtorch runs the copy.
-    private BlockedPlan? BlockedPlanFor(IReadOnlyCollection<string> tensors)
+    internal BlockedPlan? BlockedPlanFor(IReadOnlyCollection<string> tensors)
     {
         if (Precision != Precision.Fp32 || Graph.Device.type != TorchSharp.DeviceType.CPU || !UseBlockedKernels)
         {

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 
 namespace Tenni.Onnx.Blocked;
@@ -6,6 +7,13 @@ namespace Tenni.Onnx.Blocked;
 internal readonly record struct PoolWindow((int Y, int X) Kernel, (int Y, int X) Stride, int Top, int Left, bool Average, bool CountPadding);
 
 /// <summary>The blocked layout's other operators (pooling, elementwise) and its conversions from and to NCHW.</summary>
+/// <remarks>
+/// Every method with a loop over vectors here and in <see cref="DirectConvolution"/> is compiled fully
+/// optimised at its first call (<see cref="MethodImplOptions.AggressiveOptimization"/>). Under tiered
+/// compilation they would start as tier-0 code, in which each <see cref="Vector512"/> operation is a call:
+/// ResNet18's stem with its pooling took 4.8 ms an image instead of 1.75, and a process that predicts a few
+/// photos ends before the tier-1 code arrives (docs/benchmarks.md, fifth round).
+/// </remarks>
 internal static unsafe class BlockedOperations
 {
     private const int Lanes = 16;
@@ -26,6 +34,7 @@ internal static unsafe class BlockedOperations
     }
 
     /// <summary>Output rows [<paramref name="first"/>, <paramref name="last"/>) of one plane: <paramref name="plane"/> and <paramref name="output"/> point at their planes' first padded pixel.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void PoolRows(BlockedShape inShape, float* plane, int first, int last, float* output, BlockedShape outShape, PoolWindow window)
     {
         for (int y = first; y < last; y++)
@@ -66,6 +75,7 @@ internal static unsafe class BlockedOperations
         Parallel.For(0, count, new ParallelOptions { MaxDegreeOfParallelism = threads }, body);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static Vector512<float> Max(float* corner, int rows, int columns, long rowStride)
     {
         var result = Vector512.Create(float.NegativeInfinity);
@@ -80,6 +90,7 @@ internal static unsafe class BlockedOperations
         return result;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static Vector512<float> Sum(float* corner, int rows, int columns, long rowStride)
     {
         var result = Vector512<float>.Zero;
@@ -95,6 +106,7 @@ internal static unsafe class BlockedOperations
     }
 
     /// <summary>The mean of every plane: [N, C, 1, 1].</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void GlobalAverage(BlockedShape inShape, float* input, BlockedShape outShape, float* output)
     {
         float scale = 1f / (inShape.Height * inShape.Width);
@@ -118,6 +130,7 @@ internal static unsafe class BlockedOperations
     }
 
     /// <summary>output = relu?(a + b?): an addition or a ReLU that no convolution could take into its epilogue.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void AddRelu(BlockedShape aShape, float* a, BlockedShape bShape, float* b, BlockedShape outShape, float* output, bool relu)
     {
         for (int image = 0; image < outShape.Batch; image++)
@@ -153,33 +166,37 @@ internal static unsafe class BlockedOperations
     public static void FromNchw(float* nchw, BlockedShape shape, float* output, int threads)
     {
         nint source = (nint)nchw, target = (nint)output;
+        For(shape.Batch * shape.Channels, threads, index => FromNchwChannel((float*)source, shape, (float*)target, index));
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void FromNchwChannel(float* nchw, BlockedShape shape, float* output, int index)
+    {
+        int image = index / shape.Channels, channel = index % shape.Channels;
         int plane = shape.Height * shape.Width;
-        For(shape.Batch * shape.Channels, threads, index =>
+        float* from = nchw + ((long)index * plane);
+        if (shape.Block == 1)
         {
-            int image = index / shape.Channels, channel = index % shape.Channels;
-            float* from = (float*)source + ((long)index * plane);
-            if (shape.Block == 1)
+            for (int y = 0; y < shape.Height; y++, from += shape.Width)
             {
-                for (int y = 0; y < shape.Height; y++, from += shape.Width)
-                {
-                    new ReadOnlySpan<float>(from, shape.Width).CopyTo(new Span<float>((float*)target + shape.Offset(image, channel, y, 0), shape.Width));
-                }
-
-                return;
+                new ReadOnlySpan<float>(from, shape.Width).CopyTo(new Span<float>(output + shape.Offset(image, channel, y, 0), shape.Width));
             }
 
-            for (int y = 0; y < shape.Height; y++)
+            return;
+        }
+
+        for (int y = 0; y < shape.Height; y++)
+        {
+            float* to = output + shape.Offset(image, channel / shape.Block, y, 0) + (channel % shape.Block);
+            for (int x = 0; x < shape.Width; x++, to += shape.Block)
             {
-                float* to = (float*)target + shape.Offset(image, channel / shape.Block, y, 0) + (channel % shape.Block);
-                for (int x = 0; x < shape.Width; x++, to += shape.Block)
-                {
-                    *to = *from++;
-                }
+                *to = *from++;
             }
-        });
+        }
     }
 
     /// <summary>Copies a blocked activation out as a contiguous NCHW batch.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void ToNchw(BlockedShape shape, float* input, float* nchw)
     {
         int plane = shape.Height * shape.Width;

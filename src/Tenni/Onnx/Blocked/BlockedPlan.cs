@@ -39,6 +39,9 @@ internal sealed unsafe class BlockedPlan : IDisposable
     public static bool Supported => Avx512F.IsSupported && Vector512.IsHardwareAccelerated
         && Environment.GetEnvironmentVariable("TENNI_FP32_KERNELS") is not "libtorch";
 
+    /// <summary>For benchmarks: told each batch-wide step's index, what it computes and its seconds; the image-by-image phase is index -1.</summary>
+    internal Action<int, string, double>? StepTimer { get; set; }
+
     /// <summary>The plan computing <paramref name="outputs"/> of a float32 frozen copy, or null (with the reason) where a node is not covered.</summary>
     public static BlockedPlan? TryCompile(OnnxGraph graph, IReadOnlyCollection<string> outputs, out string reason)
     {
@@ -177,7 +180,9 @@ internal sealed unsafe class BlockedPlan : IDisposable
                     }
                     else
                     {
+                        long started = System.Diagnostics.Stopwatch.GetTimestamp();
                         ByImage((float*)input, split, imageShapes, batchShapes, kept, batchSpace, held, threads);
+                        StepTimer?.Invoke(-1, $"steps 0–{split - 1} image by image", System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalSeconds);
                     }
                 }
             }
@@ -280,13 +285,19 @@ internal sealed unsafe class BlockedPlan : IDisposable
         private readonly List<BlockedBuffer> _free = [];
 
         /// <summary>Steps [<paramref name="first"/>, <paramref name="last"/>) over the tensors in <paramref name="held"/>, which ends holding their outputs and <paramref name="kept"/>.</summary>
-        public void Run(BlockedPlan plan, int first, int last, Dictionary<string, BlockedShape> shapes, Dictionary<string, BlockedBuffer> held, HashSet<string> kept, int threads)
+        public void Run(BlockedPlan plan, int first, int last, Dictionary<string, BlockedShape> shapes, Dictionary<string, BlockedBuffer> held, HashSet<string> kept, int threads, bool timed = false)
         {
             for (int i = first; i < last; i++)
             {
                 Step step = plan._steps[i];
                 BlockedBuffer target = held[step.Output] = Rent(shapes[step.Output]);
+                long started = System.Diagnostics.Stopwatch.GetTimestamp();
                 step.Run(shapes, held, target, threads);
+                if (timed && plan.StepTimer is { } timer)
+                {
+                    timer(i, step.Describe(shapes), System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalSeconds);
+                }
+
                 foreach (string input in step.Reads.Distinct().Where(r => plan._lastUse[r] == i && !kept.Contains(r)))
                 {
                     _free.Add(held[input]);
@@ -296,7 +307,7 @@ internal sealed unsafe class BlockedPlan : IDisposable
         }
 
         public void Run(BlockedPlan plan, int first, Dictionary<string, BlockedShape> shapes, Dictionary<string, BlockedBuffer> held, HashSet<string> kept, int threads) =>
-            Run(plan, first, plan._steps.Count, shapes, held, kept, threads);
+            Run(plan, first, plan._steps.Count, shapes, held, kept, threads, timed: true);
 
         public void Release(IEnumerable<BlockedBuffer> buffers) => _free.AddRange(buffers.Distinct());
 
@@ -360,6 +371,15 @@ internal sealed unsafe class BlockedPlan : IDisposable
         public (int Bottom, int Right) PoolEnd { get; set; }
 
         public IEnumerable<string> Reads => Residual is null ? Inputs : Inputs.Append(Residual);
+
+        public string Describe(Dictionary<string, BlockedShape> shapes)
+        {
+            BlockedShape input = shapes[Inputs[0]], output = shapes[Output];
+            string fused = (Residual is null ? "" : " +residual") + (Relu ? " relu" : "") + (Pool is null ? "" : " pool");
+            return Convolution is { } c
+                ? $"conv {c.KernelHeight}×{c.KernelWidth}/{c.Stride.Y} {c.InChannels}→{c.OutChannels} {input.Height}²→{output.Height}²{fused}"
+                : $"{Kind} {input.Channels} {input.Height}²→{output.Height}²{fused}";
+        }
 
         public void Run(Dictionary<string, BlockedShape> shapes, Dictionary<string, BlockedBuffer> held, BlockedBuffer target, int threads)
         {

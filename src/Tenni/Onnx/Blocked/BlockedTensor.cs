@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 
 namespace Tenni.Onnx.Blocked;
@@ -52,6 +53,7 @@ internal sealed unsafe class BlockedBuffer : IDisposable
     public float* Data { get; private set; }
 
     /// <summary>Zeroes the border ring of every plane of <paramref name="shape"/>: the padding a convolution reads as zeros.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void ClearBorders(BlockedShape shape)
     {
         if (shape.Pad == 0)
