@@ -34,10 +34,12 @@ internal static class ForwardBenchmark
         float[] inputValues = input.data<float>().ToArray();
         string inputName = fp32.Graph.InputName;
         string pool5 = fp32.Resolve("pool5").Tensor;
+        using var direct = Tenni.Onnx.Blocked.BlockedPlan.TryCompile(fp32.FrozenCopy([pool5]), [pool5], out _, winograd: false);
 
         var variants = new List<(string Name, Func<float[]> Run)>
         {
             ("Tenni fp32 (BatchNorm folded, channels_last)", () => RoundRobin.Torch(() => fp32.Features(input, "pool5"))),
+            ("Tenni fp32, direct convolutions only (no Winograd)", () => RoundRobin.Torch(() => direct!.Run(input, [pool5])![pool5].flatten(1))),
             ("Tenni fp32 in libtorch (oneDNN; BatchNorm folded, channels_last)", () => RoundRobin.Torch(() => fp32Libtorch.Features(input, "pool5"))),
             ("Tenni bf16 (BatchNorm folded, channels_last)", () => RoundRobin.Torch(() => bf16.Features(input, "pool5"))),
             ("Tenni fp32, graph as loaded (BatchNorm unfolded)", () => RoundRobin.Torch(() => fp32.Graph.Run(input, [pool5])[pool5].flatten(1))),

@@ -334,7 +334,7 @@ public sealed class SourceModel : IDisposable
         Graph.Dispose();
     }
 
-    private OnnxGraph FrozenCopy(IReadOnlyCollection<string> tensors)
+    internal OnnxGraph FrozenCopy(IReadOnlyCollection<string> tensors)
     {
         string key = FrozenKey(tensors);
         lock (_frozenGate)

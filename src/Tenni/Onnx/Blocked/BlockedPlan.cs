@@ -39,15 +39,19 @@ internal sealed unsafe class BlockedPlan : IDisposable
     public static bool Supported => Avx512F.IsSupported && Vector512.IsHardwareAccelerated
         && Environment.GetEnvironmentVariable("TENNI_FP32_KERNELS") is not "libtorch";
 
+    /// <summary>How many convolutions run by Winograd's transforms (tests check which kernel they exercise).</summary>
+    internal int WinogradConvolutions => _steps.Count(s => s.Convolution is WinogradConvolution);
+
     /// <summary>For benchmarks: told each batch-wide step's index, what it computes and its seconds; the image-by-image phase is index -1.</summary>
     internal Action<int, string, double>? StepTimer { get; set; }
 
     /// <summary>The plan computing <paramref name="outputs"/> of a float32 frozen copy, or null (with the reason) where a node is not covered.</summary>
-    public static BlockedPlan? TryCompile(OnnxGraph graph, IReadOnlyCollection<string> outputs, out string reason)
+    /// <param name="winograd">Whether 3×3 stride-1 convolutions may run by Winograd's F(2×2, 3×3); benchmarks and tests turn it off to compare with the direct kernel.</param>
+    public static BlockedPlan? TryCompile(OnnxGraph graph, IReadOnlyCollection<string> outputs, out string reason, bool winograd = true)
     {
         var order = graph.Nodes.Select((n, i) => (n, i)).ToDictionary(p => p.n, p => p.i);
         var nodes = outputs.SelectMany(graph.NodesUpTo).Distinct().OrderBy(n => order[n]).ToList();
-        var compiler = new Compiler(graph, nodes, outputs.ToHashSet(StringComparer.Ordinal));
+        var compiler = new Compiler(graph, nodes, outputs.ToHashSet(StringComparer.Ordinal), winograd);
         try
         {
             var steps = compiler.Compile();
@@ -358,7 +362,7 @@ internal sealed unsafe class BlockedPlan : IDisposable
 
         public required string Output { get; set; }
 
-        public DirectConvolution? Convolution { get; init; }
+        public IBlockedConvolution? Convolution { get; init; }
 
         public string? Residual { get; set; }
 
@@ -377,7 +381,7 @@ internal sealed unsafe class BlockedPlan : IDisposable
             BlockedShape input = shapes[Inputs[0]], output = shapes[Output];
             string fused = (Residual is null ? "" : " +residual") + (Relu ? " relu" : "") + (Pool is null ? "" : " pool");
             return Convolution is { } c
-                ? $"conv {c.KernelHeight}×{c.KernelWidth}/{c.Stride.Y} {c.InChannels}→{c.OutChannels} {input.Height}²→{output.Height}²{fused}"
+                ? $"conv {c.KernelHeight}×{c.KernelWidth}/{c.Stride.Y} {c.InChannels}→{c.OutChannels} {input.Height}²→{output.Height}²{fused}{(c is WinogradConvolution ? " (Winograd)" : "")}"
                 : $"{Kind} {input.Channels} {input.Height}²→{output.Height}²{fused}";
         }
 
@@ -388,7 +392,7 @@ internal sealed unsafe class BlockedPlan : IDisposable
             switch (Kind)
             {
                 case StepKind.Convolution when Pool is { } pool:
-                    Convolution!.RunPooled(inShape, input, outShape, target.Data, pool, Relu, threads);
+                    ((DirectConvolution)Convolution!).RunPooled(inShape, input, outShape, target.Data, pool, Relu, threads);
                     break;
                 case StepKind.Convolution:
                     var residualShape = Residual is null ? default : shapes[Residual];
@@ -413,7 +417,7 @@ internal sealed unsafe class BlockedPlan : IDisposable
     private sealed class NotCoveredException(string message) : Exception(message);
 
     /// <summary>Turns nodes into steps, fusing each convolution with the Add and Relu that only it feeds.</summary>
-    private sealed class Compiler(OnnxGraph graph, List<OnnxNode> nodes, HashSet<string> outputs)
+    private sealed class Compiler(OnnxGraph graph, List<OnnxNode> nodes, HashSet<string> outputs, bool winograd)
     {
         private readonly List<Step> _steps = [];
         private readonly Dictionary<string, int> _consumers = nodes.SelectMany(n => n.Proto.Input).Where(i => i.Length > 0)
@@ -542,8 +546,11 @@ internal sealed unsafe class BlockedPlan : IDisposable
 
             float[] weights = Values(weight);
             float[] biases = bias is null ? [] : Values(bias);
-            var convolution = DirectConvolution.Create(weights, biases, outChannels, inChannels, (int)weight.shape[2], (int)weight.shape[3],
-                ((int)strides[0], (int)strides[1]), ((int)pads[0], (int)pads[1], (int)pads[2], (int)pads[3]));
+            (int Y, int X) stride = ((int)strides[0], (int)strides[1]);
+            (int, int, int, int) padding = ((int)pads[0], (int)pads[1], (int)pads[2], (int)pads[3]);
+            IBlockedConvolution convolution = winograd && WinogradConvolution.Covers(inChannels, outChannels, (int)kernel[0], (int)kernel[1], stride, padding)
+                ? WinogradConvolution.Create(weights, biases, outChannels, inChannels)
+                : DirectConvolution.Create(weights, biases, outChannels, inChannels, (int)kernel[0], (int)kernel[1], stride, padding);
             var step = new Step { Kind = StepKind.Convolution, Inputs = [Source(inputs[0])], Output = node.Proto.Output[0], Convolution = convolution };
             _steps.Add(step);
             index = Fuse(step, index);
@@ -573,7 +580,7 @@ internal sealed unsafe class BlockedPlan : IDisposable
                 step.Output = nodes[index].Proto.Output[0];
             }
 
-            if (step.Residual is null && index + 1 < nodes.Count && FeedsOnly(step.Output, nodes[index + 1]) && nodes[index + 1].OpType is "MaxPool" or "AveragePool"
+            if (step.Residual is null && step.Convolution is DirectConvolution && index + 1 < nodes.Count && FeedsOnly(step.Output, nodes[index + 1]) && nodes[index + 1].OpType is "MaxPool" or "AveragePool"
                 && nodes[index + 1].Proto.Output.Count == 1)
             {
                 (step.Pool, step.PoolEnd) = Window(nodes[index + 1]);

@@ -12,7 +12,7 @@ namespace Tenni.Onnx.Blocked;
 /// after the convolution can be taken in too, so the fused layers cost no pass over memory. Weights are
 /// packed once, in the order the loop reads them.
 /// </summary>
-internal sealed unsafe class DirectConvolution : IDisposable
+internal sealed unsafe class DirectConvolution : IBlockedConvolution
 {
     /// <summary>Output pixels per tile: every spatial size of ResNet at 224² (112, 56, 28, 14, 7) is a multiple of it.</summary>
     public const int TileWidth = 7;
@@ -102,10 +102,6 @@ internal sealed unsafe class DirectConvolution : IDisposable
     public (int Height, int Width) OutputSize(int height, int width) =>
         (((height + Pads.Top + Pads.Bottom - KernelHeight) / Stride.Y) + 1, ((width + Pads.Left + Pads.Right - KernelWidth) / Stride.X) + 1);
 
-    /// <summary>
-    /// output = relu?(conv(input) + bias + residual?) over every image; <paramref name="residual"/>
-    /// (null: none) has the output's shape, in a layout of its own.
-    /// </summary>
     public void Run(BlockedShape inShape, float* input, BlockedShape outShape, float* output, BlockedShape residualShape, float* residual, bool relu, int threads)
     {
         int pixelStep = InBlock * Stride.X;
@@ -127,6 +123,16 @@ internal sealed unsafe class DirectConvolution : IDisposable
                 break;
         }
     }
+
+    /// <summary>
+    /// A 1×1 convolution's product (32 output channels from <paramref name="pair"/>, no bias) over 14 pixels
+    /// laid out [input block][14][16 channels], added to <paramref name="sums"/>: 28 vectors, pixels 0–6 for
+    /// the pair's first 16 channels, then for its second 16, then pixels 7–13 likewise. Winograd's
+    /// products at one transformed position (<see cref="WinogradConvolution"/>).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void Multiply(float* pixels, int pair, Vector512<float>* sums) =>
+        TwoRowTile<Step16>(pixels, TileWidth * Lanes, new BlockedShape(1, InChannels, 1, 2 * TileWidth, 0, Lanes), this, _weights + (2 * pair * WeightsPerBlock), sums);
 
     /// <summary>
     /// output = pool(relu?(conv(input) + bias)): the convolution's rows go through a per-thread scratch band

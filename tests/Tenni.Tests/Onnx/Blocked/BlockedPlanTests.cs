@@ -26,6 +26,7 @@ public sealed class BlockedPlanTests
     [InlineData(5, 37, "MaxPool", 0)] // 19, 10, 5 and 3 pixels wide: tiles cut short everywhere; the first block image by image, then layer by layer
     [InlineData(1, 30, "AveragePool", 0)]
     [InlineData(2, 23, "AveragePool", 1)]
+    [InlineData(3, 25, "MaxPool", 0)] // 7×7 at the 3×3 stride-1 layers: Winograd's 2×2 tiles cut short, and its groups of 14 tiles spanning images
     public void Run_SmallResNet_MatchesOnnxRuntime(int batch, int size, string stemPool, int countPadding)
     {
         if (!BlockedPlan.Supported)
@@ -40,6 +41,7 @@ public sealed class BlockedPlanTests
         using (graph)
         {
             Assert.NotNull(plan);
+            Assert.Equal(2, plan.WinogradConvolutions); // the block's two 3×3 stride-1 convolutions
 
             using var scope = NewDisposeScope();
             var outputs = plan.Run(AlignedTensorOf(input, shape), ["y", "block1"]);
@@ -75,6 +77,47 @@ public sealed class BlockedPlanTests
                 var outputs = plan!.Run(AlignedTensorOf(input, shape), ["y"]);
                 float[] expected = OrtReference.Run(model.ToByteArray(), "x", input, shape, "y").Values;
                 TensorAssert.WithinScale(expected, outputs!["y"].contiguous().data<float>().ToArray(), 1e-5, $"batch [{string.Join(", ", shape)}]");
+            }
+        }
+    }
+
+    // Winograd's F(2×2, 3×3) alone, against ONNX Runtime: output sizes of every parity (tiles cut short on
+    // either axis, a plane smaller than one tile), residual and ReLU taken in, and groups of 14 tiles that
+    // end inside an image or span several; the same graph through the direct kernel agrees too.
+    [Theory]
+    [InlineData(1, 1, 1)]
+    [InlineData(2, 2, 3)]
+    [InlineData(3, 7, 7)]
+    [InlineData(2, 9, 6)]
+    [InlineData(1, 16, 13)]
+    public void Run_WinogradConvolution_MatchesOnnxRuntime(int batch, int height, int width)
+    {
+        if (!BlockedPlan.Supported)
+        {
+            return;
+        }
+
+        var random = new Random(height * 31 + width);
+        var model = new OnnxGraphBuilder(13, "x", -1, 32, -1, -1)
+            .Initializer("w1", Values(random, 32 * 32 * 9, 0.1), 32, 32, 3, 3).Initializer("b1", Values(random, 32, 0.2), 32)
+            .Initializer("w2", Values(random, 64 * 32 * 9, 0.1), 64, 32, 3, 3)
+            .Node("Conv", ["x", "w1", "b1"], ["c1"], "residual_conv", Ints("pads", 1, 1, 1, 1))
+            .Node("Add", ["c1", "x"], ["s1"])
+            .Node("Relu", ["s1"], ["r1"])
+            .Node("Conv", ["r1", "w2"], ["y"], "plain_conv", Ints("pads", 1, 1, 1, 1), Ints("kernel_shape", 3, 3))
+            .Output("y").Build();
+        long[] shape = [batch, 32, height, width];
+        float[] input = Input(shape, seed: batch + height);
+        float[] expected = OrtReference.Run(model.ToByteArray(), "x", input, shape, "y").Values;
+        foreach (bool winograd in new[] { true, false })
+        {
+            using var plan = Compile(model, ["y"], out var graph, out _, winograd);
+            using (graph)
+            {
+                Assert.Equal(winograd ? 2 : 0, plan!.WinogradConvolutions);
+                using var scope = NewDisposeScope();
+                var outputs = plan.Run(AlignedTensorOf(input, shape), ["y"]);
+                TensorAssert.WithinScale(expected, outputs!["y"].contiguous().data<float>().ToArray(), 1e-5, winograd ? "Winograd" : "direct");
             }
         }
     }
@@ -199,7 +242,7 @@ public sealed class BlockedPlanTests
     // As SourceModel does: every layer frozen, BatchNorm folded into the float32 copy, then compiled.
     private static BlockedPlan? Compile(ModelProto model, string[] outputs, out OnnxGraph copy) => Compile(model, outputs, out copy, out _);
 
-    private static BlockedPlan? Compile(ModelProto model, string[] outputs, out OnnxGraph copy, out string reason)
+    private static BlockedPlan? Compile(ModelProto model, string[] outputs, out OnnxGraph copy, out string reason, bool winograd = true)
     {
         using var graph = OnnxGraph.FromModel(model);
         foreach (var layer in graph.Layers)
@@ -209,7 +252,7 @@ public sealed class BlockedPlanTests
 
         graph.eval();
         copy = FrozenGraphBuilder.Build(graph, outputs, ScalarType.Float32).Graph;
-        return BlockedPlan.TryCompile(copy, outputs, out reason);
+        return BlockedPlan.TryCompile(copy, outputs, out reason, winograd);
     }
 
     private static float[] Input(long[] shape, int seed = 7)
