@@ -24,6 +24,9 @@ switch (which)
     case "blocked-steps":
         BlockedStepsBenchmark.Run(Arg(1, 32), Arg(2, 9), Arg(3, 2));
         break;
+    case "proxy-folder":
+        ProxyFolder.Run(args.Length > 1 ? args[1] : Path.Combine("..", "shared", "data", "PetImages-mini"), args.Length > 2 ? args[2] : Path.Combine(Path.GetTempPath(), "tenni-proxy-1802"), Arg(3, 1802));
+        break;
     case "decode":
         DecodeBenchmark.Run(args.Length > 1 ? args[1] : Path.Combine("..", "shared", "data", "PetImages-mini"), Arg(2, 3));
         break;
@@ -59,7 +62,7 @@ switch (which)
         ScaleOutBenchmark.Run(args.Length > 1 ? args[1] : Path.Combine(Path.GetTempPath(), "tenni-scale-out", "store"), Arg(2, 1_000_000), Arg(3, 2), Arg(4, 256), args.Length > 5 && args[5] == "float16");
         break;
     default:
-        Console.Error.WriteLine($"unknown benchmark '{which}'; known: forward, blocked-steps, decode, startup, resize-digest, scale, scale-out, predict, serve, scan-split, memory, vgg16");
+        Console.Error.WriteLine($"unknown benchmark '{which}'; known: forward, blocked-steps, proxy-folder, decode, startup, resize-digest, scale, scale-out, predict, serve, scan-split, memory, vgg16");
         return 2;
 }
 
