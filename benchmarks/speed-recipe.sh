@@ -46,11 +46,11 @@ for round in $(seq 1 "$rounds"); do
   done
 done
 echo
-echo "| variant | median wall | vs ML.NET | median peak RSS |"
+echo "| variant | median wall | speed vs ML.NET (its wall ÷ this) | median peak RSS |"
 echo "|---|---:|---:|---:|"
 mlnet=$(awk '$1 == "mlnet" {print $2}' "$work/results" | sort -n | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2}')
 for v in "${variants[@]}"; do
   w=$(awk -v v="$v" '$1 == v {print $2}' "$work/results" | sort -n | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2}')
   r=$(awk -v v="$v" '$1 == v {print $3}' "$work/results" | sort -n | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2}')
-  printf '| %s | %.1f s | %.2f× faster | %.0f MB |\n' "$v" "$w" "$(echo "$mlnet / $w" | bc -l)" "$(echo "$r / 1024" | bc -l)"
+  printf '| %s | %.1f s | %.2f× | %.0f MB |\n' "$v" "$w" "$(echo "$mlnet / $w" | bc -l)" "$(echo "$r / 1024" | bc -l)"
 done

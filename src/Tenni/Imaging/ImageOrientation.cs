@@ -1,3 +1,6 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 using SkiaSharp;
 
 namespace Tenni.Imaging;
@@ -12,6 +15,7 @@ internal static class ImageOrientation
     /// Drops alpha and applies the orientation in one pass over decoded RGBA (or RGB, <paramref name="stride"/> 3)
     /// pixels, so a decode makes one full-size managed copy, not two.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // once per image, a loop over every pixel: tier-0 code would run it
     internal static RgbImage FromPixels(ReadOnlySpan<byte> src, int stride, int w, int h, SKEncodedOrigin origin)
     {
         // Origins 5 to 8 swap width and height (the stored image is rotated a quarter turn).
@@ -21,7 +25,8 @@ internal static class ImageOrientation
         byte[] dst = new byte[outW * outH * 3];
         if (origin is SKEncodedOrigin.TopLeft or 0)
         {
-            for (int s = 0, d = 0; d < dst.Length; s += stride, d += 3)
+            int done = stride == 4 ? DropAlpha(src, dst) : 0;
+            for (int s = done * stride, d = done * 3; d < dst.Length; s += stride, d += 3)
             {
                 dst[d] = src[s];
                 dst[d + 1] = src[s + 1];
@@ -55,5 +60,28 @@ internal static class ImageOrientation
         }
 
         return new RgbImage(outW, outH, dst);
+    }
+
+    // RGBA → RGB, 4 pixels a step with one byte shuffle (the scalar loop took 10 % of a scan's CPU). Each
+    // step stores 16 bytes of which 12 count, so it stops while 16 still fit; the caller finishes the rest.
+    // Returns the pixels done.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static int DropAlpha(ReadOnlySpan<byte> rgba, Span<byte> rgb)
+    {
+        if (!Vector128.IsHardwareAccelerated)
+        {
+            return 0;
+        }
+
+        var pick = Vector128.Create((byte)0, 1, 2, 4, 5, 6, 8, 9, 10, 12, 13, 14, 0x80, 0x80, 0x80, 0x80);
+        ref byte from = ref MemoryMarshal.GetReference(rgba);
+        ref byte to = ref MemoryMarshal.GetReference(rgb);
+        int pixels = 0;
+        for (; ((pixels + 4) * 4 <= rgba.Length) && ((pixels * 3) + 16 <= rgb.Length); pixels += 4)
+        {
+            Vector128.Shuffle(Vector128.LoadUnsafe(ref from, (nuint)(pixels * 4)), pick).StoreUnsafe(ref to, (nuint)(pixels * 3));
+        }
+
+        return pixels;
     }
 }

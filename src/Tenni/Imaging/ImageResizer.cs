@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace Tenni.Imaging;
 
 /// <summary>The interpolation filter of <see cref="ImageResizer"/>.</summary>
@@ -35,6 +37,7 @@ internal static class ImageResizer
     // order as one value at a time (the same bits), so it runs as vector arithmetic over the band.
     private const int Band = 32;
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static byte[] ResizeRows(byte[] src, int inWidth, int rows, int outWidth, ResizeFilter filter)
     {
         var (starts, weights) = Coefficients(inWidth, outWidth, filter);
@@ -81,6 +84,7 @@ internal static class ImageResizer
 
     // Row by row: each output row is a weighted sum of whole input rows, added tap after tap in the same
     // order as one value at a time (the same bits), so it runs as vector arithmetic over the row.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static byte[] ResizeColumns(byte[] src, int width, int inHeight, int outHeight, ResizeFilter filter)
     {
         var (starts, weights) = Coefficients(inHeight, outHeight, filter);

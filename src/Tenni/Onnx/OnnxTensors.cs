@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Google.Protobuf;
 using Onnx;
 using TorchSharp;
@@ -71,6 +72,7 @@ internal static class OnnxTensors
 
     // [O, I, H, W] floats as stored, written into a contiguous [O, H, W, I] tensor and returned as its
     // [O, I, H, W] view: what permute(0, 2, 3, 1).contiguous().permute(0, 3, 1, 2) gives, without the first copy.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static Tensor ChannelsLastFromBytes(ReadOnlySpan<byte> bytes, long[] dims)
     {
         int outputs = checked((int)dims[0]), inputs = checked((int)dims[1]), taps = checked((int)(dims[2] * dims[3]));
