@@ -1,5 +1,3 @@
-using System.Runtime.CompilerServices;
-
 namespace Tenni.Imaging;
 
 /// <summary>The interpolation filter of <see cref="ImageResizer"/>.</summary>
@@ -18,6 +16,11 @@ public enum ResizeFilter
 /// Chainer's <c>vgg.prepare</c> and torchvision's PIL path call. Checked against ImageMagick's resize
 /// with the same filters (tests/Tenni.Tests/TestData/resize).
 /// </summary>
+/// <remarks>
+/// Its loops are left to tiered compilation: marked to be compiled fully optimised at first call (as the
+/// blocked kernels are), they lose the profile-guided code of tier 1, and the chapter's recipe took 2 more
+/// CPU-seconds and 1.1 s more (A/B, docs/benchmarks.md, fifth round).
+/// </remarks>
 internal static class ImageResizer
 {
     public static RgbImage Resize(RgbImage image, int width, int height, ResizeFilter filter = ResizeFilter.Bicubic)
@@ -37,7 +40,6 @@ internal static class ImageResizer
     // order as one value at a time (the same bits), so it runs as vector arithmetic over the band.
     private const int Band = 32;
 
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static byte[] ResizeRows(byte[] src, int inWidth, int rows, int outWidth, ResizeFilter filter)
     {
         var (starts, weights) = Coefficients(inWidth, outWidth, filter);
@@ -84,7 +86,6 @@ internal static class ImageResizer
 
     // Row by row: each output row is a weighted sum of whole input rows, added tap after tap in the same
     // order as one value at a time (the same bits), so it runs as vector arithmetic over the row.
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static byte[] ResizeColumns(byte[] src, int width, int inHeight, int outHeight, ResizeFilter filter)
     {
         var (starts, weights) = Coefficients(inHeight, outHeight, filter);

@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Security.Cryptography;
 using System.Text;
@@ -134,7 +133,6 @@ public sealed record Preprocessing
     }
 
     /// <summary>Writes the model's [3, Size, Size] input for an image already at Size×Size into <paramref name="destination"/>.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Normalize(RgbImage fitted, Span<float> destination)
     {
         if (fitted.Width != Size || fitted.Height != Size || destination.Length != Length)
