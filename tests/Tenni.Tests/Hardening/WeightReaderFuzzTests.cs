@@ -70,7 +70,8 @@ public sealed class WeightReaderFuzzTests
 
     private static void AssertBounded(Reader reader, byte[] bytes, string what)
     {
-        string path = Path.Combine(Directory.CreateTempSubdirectory("tenni-fuzz").FullName, "case.bin");
+        string folder = Directory.CreateTempSubdirectory("tenni-fuzz").FullName;
+        string path = Path.Combine(folder, "case.bin");
         File.WriteAllBytes(path, bytes);
         long before = GC.GetAllocatedBytesForCurrentThread();
         var clock = Stopwatch.StartNew();
@@ -85,6 +86,10 @@ public sealed class WeightReaderFuzzTests
         catch (Exception e)
         {
             Assert.Fail($"{reader}, {what}: {e.GetType().Name}: {e.Message} {e.StackTrace}");
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true); // 600 cases a run: none left behind
         }
 
         clock.Stop();
@@ -119,7 +124,8 @@ public sealed class WeightReaderFuzzTests
             ("conv.weight", [2, 1, 3, 3], Enumerable.Range(0, 18).Select(i => i * 0.1f).ToArray()),
             ("conv.bias", [2], [0.5f, -0.5f]),
         ];
-        string path = Path.Combine(Directory.CreateTempSubdirectory("tenni-fuzz").FullName, "valid.bin");
+        string folder = Directory.CreateTempSubdirectory("tenni-fuzz").FullName;
+        string path = Path.Combine(folder, "valid.bin");
         switch (reader)
         {
             case Reader.Onnx: File.WriteAllBytes(path, TinyOnnx(arrays)); break;
@@ -130,11 +136,16 @@ public sealed class WeightReaderFuzzTests
             case Reader.Npz: WriteNpz(path, arrays); break;
         }
 
-        byte[] bytes = File.ReadAllBytes(path);
-
-        // The fuzz cases start from a file that loads.
-        Load(reader, path);
-        return bytes;
+        try
+        {
+            // The fuzz cases start from a file that loads.
+            Load(reader, path);
+            return File.ReadAllBytes(path);
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
     }
 
     // Conv → Relu → Pad (pads from an initializer) → Reshape: attributes, initializers and shape inputs to damage.
