@@ -87,3 +87,34 @@ internal sealed unsafe class BlockedBuffer : IDisposable
         }
     }
 }
+
+/// <summary>
+/// One scratch buffer per thread that runs a kernel's jobs, grown when a job needs more and kept for the
+/// next call (fresh memory costs page faults); <see cref="Dispose"/> frees every thread's.
+/// </summary>
+internal sealed unsafe class ThreadScratch : IDisposable
+{
+    private readonly ThreadLocal<BlockedBuffer> _buffers = new(trackAllValues: true);
+
+    /// <summary>This thread's buffer, of at least <paramref name="floats"/> floats (contents left from its last use).</summary>
+    public float* Get(long floats)
+    {
+        if (_buffers.Value is not { } buffer || buffer.Capacity < floats)
+        {
+            _buffers.Value?.Dispose();
+            buffer = _buffers.Value = new BlockedBuffer(floats);
+        }
+
+        return buffer.Data;
+    }
+
+    public void Dispose()
+    {
+        foreach (var buffer in _buffers.Values)
+        {
+            buffer.Dispose();
+        }
+
+        _buffers.Dispose();
+    }
+}

@@ -18,7 +18,7 @@ internal sealed unsafe class DirectConvolution : IBlockedConvolution
     public const int TileWidth = 7;
 
     private const int Lanes = 16;
-    private readonly ThreadLocal<BlockedBuffer> _scratch = new(trackAllValues: true);
+    private readonly ThreadScratch _scratch = new();
     private float* _weights;
     private float* _bias;
 
@@ -159,11 +159,6 @@ internal sealed unsafe class DirectConvolution : IBlockedConvolution
 
     public void Dispose()
     {
-        foreach (var buffer in _scratch.Values)
-        {
-            buffer.Dispose();
-        }
-
         _scratch.Dispose();
         NativeMemory.AlignedFree(_weights);
         NativeMemory.AlignedFree(_bias);
@@ -227,7 +222,7 @@ internal sealed unsafe class DirectConvolution : IBlockedConvolution
             int top = Math.Max(0, (first * Pool.Stride.Y) - Pool.Top);
             int bottom = Math.Min(ConvolvedHeight, ((last - 1) * Pool.Stride.Y) - Pool.Top + Pool.Kernel.Y);
             var scratchShape = new BlockedShape(1, 2 * Lanes, bottom - top, ConvolvedWidth, 0, Lanes);
-            float* scratch = conv.Scratch(scratchShape.Floats);
+            float* scratch = conv._scratch.Get(scratchShape.Floats);
             Vector512<float>* sums = stackalloc Vector512<float>[2 * TileWidth];
             for (int y = top; y < bottom; y++)
             {
@@ -285,17 +280,6 @@ internal sealed unsafe class DirectConvolution : IBlockedConvolution
                 }
             }
         }
-    }
-
-    private float* Scratch(long floats)
-    {
-        if (_scratch.Value is not { } buffer || buffer.Capacity < floats)
-        {
-            _scratch.Value?.Dispose();
-            buffer = _scratch.Value = new BlockedBuffer(floats);
-        }
-
-        return buffer.Data;
     }
 
     // The distance in floats between the input values of neighbouring output pixels, as a constant where

@@ -25,7 +25,7 @@ internal sealed unsafe class WinogradConvolution : IBlockedConvolution
     private const int Lanes = 16;
     private const int Positions = 16;
     private readonly DirectConvolution[] _positions;
-    private readonly ThreadLocal<BlockedBuffer> _scratch = new(trackAllValues: true);
+    private readonly ThreadScratch _scratch = new();
     private float* _bias;
 
     private WinogradConvolution(DirectConvolution[] positions, int inChannels, int outChannels)
@@ -117,11 +117,6 @@ internal sealed unsafe class WinogradConvolution : IBlockedConvolution
             position.Dispose();
         }
 
-        foreach (var buffer in _scratch.Values)
-        {
-            buffer.Dispose();
-        }
-
         _scratch.Dispose();
         NativeMemory.AlignedFree(_bias);
         _bias = null;
@@ -150,22 +145,12 @@ internal sealed unsafe class WinogradConvolution : IBlockedConvolution
         }
     }
 
-    // Per thread: the group's transformed inputs [position][input block][14 tiles][16] and the products
-    // [position][28 vectors] of one pair of output-channel blocks.
-    private float* Scratch(long floats)
-    {
-        if (_scratch.Value is not { } buffer || buffer.Capacity < floats)
-        {
-            _scratch.Value?.Dispose();
-            buffer = _scratch.Value = new BlockedBuffer(floats);
-        }
-
-        return buffer.Data;
-    }
-
     /// <summary>One group of 14 tiles, numbered across the batch (a group may span images): transform, multiply, transform back.</summary>
     private sealed class GroupJob(WinogradConvolution conv, BlockedShape inShape, nint input, BlockedShape outShape, nint output, BlockedShape residualShape, nint residual, bool relu)
     {
+        /// <summary>Multiply's 28 sums at each of the 16 positions, for one pair of output-channel blocks.</summary>
+        private const int ProductFloats = Positions * 4 * DirectConvolution.TileWidth * Lanes;
+
         private readonly int _tilesY = (outShape.Height + 1) / 2;
         private readonly int _tilesX = (outShape.Width + 1) / 2;
 
@@ -176,7 +161,8 @@ internal sealed unsafe class WinogradConvolution : IBlockedConvolution
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public void Run(int group)
         {
-            float* transformed = conv.Scratch((Positions * PositionFloats) + (Positions * 4 * DirectConvolution.TileWidth * Lanes));
+            // This thread's scratch: the group's transformed inputs [position][input block][14 tiles][16], then the products.
+            float* transformed = conv._scratch.Get((Positions * PositionFloats) + ProductFloats);
             var products = (Vector512<float>*)(transformed + (Positions * PositionFloats));
             int first = group * GroupTiles;
             int count = Math.Min(GroupTiles, (outShape.Batch * _tilesY * _tilesX) - first);
@@ -187,7 +173,7 @@ internal sealed unsafe class WinogradConvolution : IBlockedConvolution
 
             for (int pair = 0; pair < conv.OutChannels / (2 * Lanes); pair++)
             {
-                new Span<float>(products, Positions * 4 * DirectConvolution.TileWidth * Lanes).Clear();
+                new Span<float>(products, ProductFloats).Clear();
                 for (int position = 0; position < Positions; position++)
                 {
                     conv._positions[position].Multiply(transformed + (position * PositionFloats), pair, products + (position * 4 * DirectConvolution.TileWidth));
