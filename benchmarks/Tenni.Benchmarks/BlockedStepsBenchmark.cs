@@ -4,16 +4,16 @@ using static TorchSharp.torch;
 namespace Tenni.Benchmarks;
 
 /// <summary>
-/// Where a float32 batch goes in Tenni's own kernels (issue 14): each batch-wide step of ResNet18's plan
+/// Where a batch (float32, or bf16 with Tenni's bfloat16 kernel) goes in Tenni's own kernels (issue 14): each batch-wide step of ResNet18's plan
 /// to pool5, median seconds over the rounds and the convolutions' GFLOP/s, beside ONNX Runtime's whole batch
 /// measured alternately (the machine's noise hits both alike).
 /// </summary>
 internal static class BlockedStepsBenchmark
 {
-    public static void Run(int batch, int rounds, int threads)
+    public static void Run(int batch, int rounds, int threads, Precision precision)
     {
         set_num_threads(threads);
-        using var model = SourceModel.Load("resnet18", new SourceModelOptions { Precision = Precision.Fp32 });
+        using var model = SourceModel.Load("resnet18", new SourceModelOptions { Precision = precision });
         string[] pool5 = [model.Resolve("pool5").Tensor];
         var plan = model.BlockedPlanFor(pool5) ?? throw new InvalidOperationException("this machine does not run Tenni's kernels");
         var times = new SortedDictionary<int, (string What, List<double> Seconds)>();
@@ -49,7 +49,7 @@ internal static class BlockedStepsBenchmark
             }
         }
 
-        Console.WriteLine($"ResNet18 to pool5 in Tenni's kernels, batch {batch}, {threads} threads, median of {rounds}: whole batch {RoundRobin.Median(whole) * 1e3:F1} ms ({batch / RoundRobin.Median(whole):F1} images/s)\n");
+        Console.WriteLine($"ResNet18 to pool5 in Tenni's kernels ({precision}), batch {batch}, {threads} threads, median of {rounds}: whole batch {RoundRobin.Median(whole) * 1e3:F1} ms ({batch / RoundRobin.Median(whole):F1} images/s)\n");
         Console.WriteLine("| step | what | ms | share |");
         Console.WriteLine("|---:|---|---:|---:|");
         double total = times.Values.Sum(t => RoundRobin.Median(t.Seconds));

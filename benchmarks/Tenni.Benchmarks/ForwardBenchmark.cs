@@ -25,6 +25,8 @@ internal static class ForwardBenchmark
         using var bf16 = SourceModel.Load("resnet18", new SourceModelOptions { Precision = Precision.Bf16 });
         using var fp32Libtorch = SourceModel.Load("resnet18", new SourceModelOptions { Precision = Precision.Fp32 });
         fp32Libtorch.UseBlockedKernels = false;
+        using var bf16Libtorch = SourceModel.Load("resnet18", new SourceModelOptions { Precision = Precision.Bf16 });
+        bf16Libtorch.UseBlockedKernels = false;
         using var graphNchw = SourceModel.Load("resnet18", new SourceModelOptions { ChannelsLast = false, Precision = Precision.Fp32 });
         using var plain = CopyWeights(new PlainResNet(), graphNchw.Graph);
         plain.eval();
@@ -41,7 +43,8 @@ internal static class ForwardBenchmark
             ("Tenni fp32 (BatchNorm folded, channels_last)", () => RoundRobin.Torch(() => fp32.Features(input, "pool5"))),
             ("Tenni fp32, direct convolutions only (no Winograd)", () => RoundRobin.Torch(() => direct!.Run(input, [pool5])![pool5].flatten(1))),
             ("Tenni fp32 in libtorch (oneDNN; BatchNorm folded, channels_last)", () => RoundRobin.Torch(() => fp32Libtorch.Features(input, "pool5"))),
-            ("Tenni bf16 (BatchNorm folded, channels_last)", () => RoundRobin.Torch(() => bf16.Features(input, "pool5"))),
+            ($"Tenni bf16 ({(bf16.RunsOwnKernels([pool5]) ? "Tenni's kernels" : "libtorch")}; BatchNorm folded)", () => RoundRobin.Torch(() => bf16.Features(input, "pool5"))),
+            ("Tenni bf16 in libtorch (oneDNN; BatchNorm folded, channels_last)", () => RoundRobin.Torch(() => bf16Libtorch.Features(input, "pool5"))),
             ("Tenni fp32, graph as loaded (BatchNorm unfolded)", () => RoundRobin.Torch(() => fp32.Graph.Run(input, [pool5])[pool5].flatten(1))),
             ("Tenni fp32, NCHW, unfolded", () => RoundRobin.Torch(() => graphNchw.Graph.Run(input, [pool5])[pool5].flatten(1))),
             ("plain TorchSharp, channels_last", () => RoundRobin.Torch(() => plain.forward(inputNhwc).flatten(1))),

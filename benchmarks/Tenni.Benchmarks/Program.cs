@@ -22,7 +22,7 @@ switch (which)
         ForwardBenchmark.Run(Arg(1, 32), Arg(2, 7), Arg(3, 2), args.Length > 4 ? args[4] : null);
         break;
     case "blocked-steps":
-        BlockedStepsBenchmark.Run(Arg(1, 32), Arg(2, 9), Arg(3, 2));
+        BlockedStepsBenchmark.Run(Arg(1, 32), Arg(2, 9), Arg(3, 2), args.Length > 4 ? Enum.Parse<Tenni.Precision>(args[4], ignoreCase: true) : Tenni.Precision.Fp32);
         break;
     case "proxy-folder":
         ProxyFolder.Run(args.Length > 1 ? args[1] : Path.Combine("..", "shared", "data", "PetImages-mini"), args.Length > 2 ? args[2] : Path.Combine(Path.GetTempPath(), "tenni-proxy-1802"), Arg(3, 1802));

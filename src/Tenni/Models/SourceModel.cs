@@ -246,12 +246,12 @@ public sealed class SourceModel : IDisposable
             throw new InvalidOperationException($"tensor '{tensor}' depends on a layer that trains, uses batch statistics or draws random numbers; it has no frozen copy");
         }
 
-        OnnxGraph copy = FrozenCopy(tensors);
         if (BlockedPlanFor(tensors)?.Run(batch, tensors) is { } blocked)
         {
             return blocked;
         }
 
+        OnnxGraph copy = FrozenCopy(tensors);
         using var noGrad = no_grad();
         var outputs = copy.Run(batch, tensors);
         return copy.Dtype == ScalarType.Float32
@@ -262,7 +262,7 @@ public sealed class SourceModel : IDisposable
     /// <summary>Builds the inference copy that <see cref="ComputeFrozen"/> will use for these tensors now, rather than at its first batch.</summary>
     internal void PrepareFrozen(IReadOnlyCollection<string> tensors)
     {
-        if (tensors.All(IsFrozenUpTo))
+        if (tensors.All(IsFrozenUpTo) && BlockedPlanFor(tensors) is null)
         {
             _ = FrozenCopy(tensors);
         }
@@ -351,17 +351,23 @@ public sealed class SourceModel : IDisposable
         }
     }
 
-    /// <summary>Whether float32 frozen layers may run in Tenni's own kernels (<see cref="BlockedPlan.Supported"/>); benchmarks turn it off to compare with libtorch.</summary>
+    /// <summary>
+    /// Whether frozen layers may run in Tenni's own kernels (<see cref="BlockedPlan.Supported"/>; for bfloat16
+    /// also <see cref="Bf16Convolution.Supported"/>); benchmarks turn it off to compare with libtorch.
+    /// </summary>
     internal bool UseBlockedKernels { get; set; } = BlockedPlan.Supported;
 
     /// <summary>Whether <see cref="ComputeFrozen"/> runs these tensors in Tenni's own kernels (for batches that fit them).</summary>
     internal bool RunsOwnKernels(IReadOnlyCollection<string> tensors) => tensors.All(IsFrozenUpTo) && BlockedPlanFor(tensors) is not null;
 
-    // Float32 frozen layers on an AVX-512 CPU run in Tenni's own kernels where they cover the graph
-    // (Onnx/Blocked: faster than libtorch's there); null where they do not, and libtorch runs the copy.
+    // Frozen layers on an AVX-512 CPU run in Tenni's own kernels where they cover the graph (Onnx/Blocked:
+    // faster than libtorch's there), float32 or, with AVX512_BF16, bfloat16; null where they do not, and
+    // libtorch runs the copy. A bfloat16 plan is compiled from a float32 copy (BatchNorm folded in float32,
+    // then rounded once, as the bfloat16 copy's weights are), dropped once compiled.
     internal BlockedPlan? BlockedPlanFor(IReadOnlyCollection<string> tensors)
     {
-        if (Precision != Precision.Fp32 || Graph.Device.type != TorchSharp.DeviceType.CPU || !UseBlockedKernels)
+        bool bf16 = Precision == Precision.Bf16;
+        if ((bf16 && !Bf16Convolution.Supported) || Graph.Device.type != TorchSharp.DeviceType.CPU || !UseBlockedKernels)
         {
             return null;
         }
@@ -371,7 +377,17 @@ public sealed class SourceModel : IDisposable
         {
             if (!_blockedPlans.TryGetValue(key, out var plan))
             {
-                plan = _blockedPlans[key] = BlockedPlan.TryCompile(FrozenCopy(tensors), tensors, out _);
+                if (bf16)
+                {
+                    using OnnxGraph fp32 = FrozenGraphBuilder.Build(Graph, tensors, ScalarType.Float32).Graph;
+                    plan = BlockedPlan.TryCompile(fp32, tensors, out _, bf16: true);
+                }
+                else
+                {
+                    plan = BlockedPlan.TryCompile(FrozenCopy(tensors), tensors, out _);
+                }
+
+                _blockedPlans[key] = plan;
             }
 
             return plan;

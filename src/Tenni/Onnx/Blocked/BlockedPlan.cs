@@ -22,10 +22,11 @@ internal sealed unsafe class BlockedPlan : IDisposable
     private readonly Dictionary<string, int> _lastUse = new(StringComparer.Ordinal);
     private readonly System.Collections.Concurrent.ConcurrentStack<Workspace> _workspaces = new();
     private readonly Lock _gate = new();
+    private readonly ThreadScratch _converted;
 
-    private BlockedPlan(string input, List<Step> steps, Dictionary<string, (string, bool)> aliases, Dictionary<string, int> pads)
+    private BlockedPlan(string input, List<Step> steps, Dictionary<string, (string, bool)> aliases, Dictionary<string, int> pads, ThreadScratch converted)
     {
-        (_input, _steps, _aliases, _pads) = (input, steps, aliases, pads);
+        (_input, _steps, _aliases, _pads, _converted) = (input, steps, aliases, pads, converted);
         for (int i = 0; i < steps.Count; i++)
         {
             foreach (string read in steps[i].Reads)
@@ -42,25 +43,34 @@ internal sealed unsafe class BlockedPlan : IDisposable
     /// <summary>How many convolutions run by Winograd's transforms (tests check which kernel they exercise).</summary>
     internal int WinogradConvolutions => _steps.Count(s => s.Convolution is WinogradConvolution);
 
+    /// <summary>How many convolutions run in bfloat16 (<see cref="Bf16Convolution"/>).</summary>
+    internal int Bf16Convolutions => _steps.Count(s => s.Convolution is Bf16Convolution);
+
     /// <summary>For benchmarks: told each batch-wide step's index, what it computes and its seconds; the image-by-image phase is index -1.</summary>
     internal Action<int, string, double>? StepTimer { get; set; }
 
     /// <summary>The plan computing <paramref name="outputs"/> of a float32 frozen copy, or null (with the reason) where a node is not covered.</summary>
     /// <param name="winograd">Whether 3×3 stride-1 convolutions may run by Winograd's F(2×2, 3×3); benchmarks and tests turn it off to compare with the direct kernel.</param>
-    public static BlockedPlan? TryCompile(OnnxGraph graph, IReadOnlyCollection<string> outputs, out string reason, bool winograd = true)
+    /// <param name="bf16">
+    /// Whether convolutions run in bfloat16 where <see cref="Bf16Convolution"/> covers them (every one but an
+    /// RGB stem, which stays float32); the caller checks <see cref="Bf16Convolution.Supported"/>.
+    /// </param>
+    public static BlockedPlan? TryCompile(OnnxGraph graph, IReadOnlyCollection<string> outputs, out string reason, bool winograd = true, bool bf16 = false)
     {
         var order = graph.Nodes.Select((n, i) => (n, i)).ToDictionary(p => p.n, p => p.i);
         var nodes = outputs.SelectMany(graph.NodesUpTo).Distinct().OrderBy(n => order[n]).ToList();
-        var compiler = new Compiler(graph, nodes, outputs.ToHashSet(StringComparer.Ordinal), winograd);
+        var converted = new ThreadScratch();
+        var compiler = new Compiler(graph, nodes, outputs.ToHashSet(StringComparer.Ordinal), winograd, bf16 ? converted : null);
         try
         {
             var steps = compiler.Compile();
             reason = "";
-            return new BlockedPlan(graph.InputName, steps, compiler.Aliases, compiler.Pads());
+            return new BlockedPlan(graph.InputName, steps, compiler.Aliases, compiler.Pads(), converted);
         }
         catch (NotCoveredException e)
         {
             compiler.DisposeConvolutions();
+            converted.Dispose();
             reason = e.Message;
             return null;
         }
@@ -97,6 +107,8 @@ internal sealed unsafe class BlockedPlan : IDisposable
         {
             workspace.Dispose();
         }
+
+        _converted.Dispose();
     }
 
     private Dictionary<string, BlockedShape>? Shapes(Tensor batch)
@@ -381,7 +393,7 @@ internal sealed unsafe class BlockedPlan : IDisposable
             BlockedShape input = shapes[Inputs[0]], output = shapes[Output];
             string fused = (Residual is null ? "" : " +residual") + (Relu ? " relu" : "") + (Pool is null ? "" : " pool");
             return Convolution is { } c
-                ? $"conv {c.KernelHeight}×{c.KernelWidth}/{c.Stride.Y} {c.InChannels}→{c.OutChannels} {input.Height}²→{output.Height}²{fused}{(c is WinogradConvolution ? " (Winograd)" : "")}"
+                ? $"conv {c.KernelHeight}×{c.KernelWidth}/{c.Stride.Y} {c.InChannels}→{c.OutChannels} {input.Height}²→{output.Height}²{fused}{c switch { WinogradConvolution => " (Winograd)", Bf16Convolution => " (bf16)", _ => "" }}"
                 : $"{Kind} {input.Channels} {input.Height}²→{output.Height}²{fused}";
         }
 
@@ -391,6 +403,9 @@ internal sealed unsafe class BlockedPlan : IDisposable
             float* input = held[Inputs[0]].Data;
             switch (Kind)
             {
+                case StepKind.Convolution when Pool is { } pool && Convolution is Bf16Convolution bf16:
+                    bf16.RunPooled(inShape, input, outShape, target.Data, pool, Relu, threads);
+                    break;
                 case StepKind.Convolution when Pool is { } pool:
                     ((DirectConvolution)Convolution!).RunPooled(inShape, input, outShape, target.Data, pool, Relu, threads);
                     break;
@@ -417,7 +432,8 @@ internal sealed unsafe class BlockedPlan : IDisposable
     private sealed class NotCoveredException(string message) : Exception(message);
 
     /// <summary>Turns nodes into steps, fusing each convolution with the Add and Relu that only it feeds.</summary>
-    private sealed class Compiler(OnnxGraph graph, List<OnnxNode> nodes, HashSet<string> outputs, bool winograd)
+    /// <param name="converted">Non-null: convolutions run in bfloat16 where they can, converting their inputs into these per-thread buffers.</param>
+    private sealed class Compiler(OnnxGraph graph, List<OnnxNode> nodes, HashSet<string> outputs, bool winograd, ThreadScratch? converted)
     {
         private readonly List<Step> _steps = [];
         private readonly Dictionary<string, int> _consumers = nodes.SelectMany(n => n.Proto.Input).Where(i => i.Length > 0)
@@ -548,7 +564,11 @@ internal sealed unsafe class BlockedPlan : IDisposable
             float[] biases = bias is null ? [] : Values(bias);
             (int Y, int X) stride = ((int)strides[0], (int)strides[1]);
             (int, int, int, int) padding = ((int)pads[0], (int)pads[1], (int)pads[2], (int)pads[3]);
-            IBlockedConvolution convolution = winograd && WinogradConvolution.Covers(inChannels, outChannels, (int)kernel[0], (int)kernel[1], stride, padding)
+            // bfloat16 runs direct: Winograd's transformed inputs, rounded to bfloat16, lose precision, and measured
+            // no faster than the direct bfloat16 kernel at 64 and 128 channels (docs/benchmarks.md, sixth round).
+            IBlockedConvolution convolution = converted is not null && Bf16Convolution.Covers(inChannels, outChannels, stride)
+                ? Bf16Convolution.Create(weights, biases, outChannels, inChannels, (int)kernel[0], (int)kernel[1], stride, padding, converted)
+                : winograd && WinogradConvolution.Covers(inChannels, outChannels, (int)kernel[0], (int)kernel[1], stride, padding)
                 ? WinogradConvolution.Create(weights, biases, outChannels, inChannels)
                 : DirectConvolution.Create(weights, biases, outChannels, inChannels, (int)kernel[0], (int)kernel[1], stride, padding);
             var step = new Step { Kind = StepKind.Convolution, Inputs = [Source(inputs[0])], Output = node.Proto.Output[0], Convolution = convolution };
@@ -580,7 +600,7 @@ internal sealed unsafe class BlockedPlan : IDisposable
                 step.Output = nodes[index].Proto.Output[0];
             }
 
-            if (step.Residual is null && step.Convolution is DirectConvolution && index + 1 < nodes.Count && FeedsOnly(step.Output, nodes[index + 1]) && nodes[index + 1].OpType is "MaxPool" or "AveragePool"
+            if (step.Residual is null && step.Convolution is DirectConvolution or Bf16Convolution && index + 1 < nodes.Count && FeedsOnly(step.Output, nodes[index + 1]) && nodes[index + 1].OpType is "MaxPool" or "AveragePool"
                 && nodes[index + 1].Proto.Output.Count == 1)
             {
                 (step.Pool, step.PoolEnd) = Window(nodes[index + 1]);

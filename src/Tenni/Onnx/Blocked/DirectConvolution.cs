@@ -252,34 +252,10 @@ internal sealed unsafe class DirectConvolution : IBlockedConvolution
             }
         }
 
-        // The sums start at the bias plus the residual: read before the long multiply-add loop rather
-        // than after it, the residual's loads never wait on the tile's own stores (5 ms a layer slower).
-        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        private void Start(Vector512<float>* sums, int image, int block, int y, int x, int count)
-        {
-            for (int half = 0; half < 2; half++)
-            {
-                var bias = Vector512.Load(conv._bias + ((block + half) * Lanes));
-                float* added = residual == 0 ? null : (float*)residual + residualShape.Offset(image, block + half, y, x);
-                for (int i = 0; i < TileWidth; i++)
-                {
-                    sums[(half * TileWidth) + i] = added != null && i < count ? bias + Vector512.Load(added + (i * Lanes)) : bias;
-                }
-            }
-        }
+        private void Start(Vector512<float>* sums, int image, int block, int y, int x, int count) =>
+            TileSums.Start(sums, conv._bias + (block * Lanes), residual == 0 ? null : (float*)residual + residualShape.Offset(image, block, y, x), residualShape.PlaneStride, count);
 
-        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        private void Store(Vector512<float>* sums, float* target, long blockStride, int count)
-        {
-            for (int half = 0; half < 2; half++, target += blockStride)
-            {
-                for (int i = 0; i < count; i++)
-                {
-                    var value = sums[(half * TileWidth) + i];
-                    (relu ? Vector512.Max(value, Vector512<float>.Zero) : value).Store(target + (i * Lanes));
-                }
-            }
-        }
+        private void Store(Vector512<float>* sums, float* target, long blockStride, int count) => TileSums.Store(sums, target, blockStride, count, relu);
     }
 
     // The distance in floats between the input values of neighbouring output pixels, as a constant where
