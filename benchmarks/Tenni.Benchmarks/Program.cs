@@ -12,6 +12,7 @@ using Tenni.Native;
 // dotnet run -c Release --project benchmarks/Tenni.Benchmarks -- memory [data folder] [batch]
 // dotnet run -c Release --project benchmarks/Tenni.Benchmarks -- vgg16 [data folder] [batch] [rounds] [threads] [uncached epochs]
 // dotnet run -c Release --project benchmarks/Tenni.Benchmarks -- scale-out [store folder] [rows] [epochs] [batch] [float16]
+// dotnet run -c Release --project benchmarks/Tenni.Benchmarks -- head-step [batch] [steps]
 TorchNative.EnsureLoaded();
 string which = args.Length > 0 ? args[0] : "forward";
 int Arg(int i, int fallback) => args.Length > i ? int.Parse(args[i]) : fallback;
@@ -55,6 +56,9 @@ switch (which)
         break;
     case "vgg16":
         Vgg16Benchmark.Run(args.Length > 1 ? args[1] : Path.Combine("..", "shared", "data", "PetImages-mini"), Arg(2, 8), Arg(3, 5), Arg(4, 2), Arg(5, 2));
+        break;
+    case "head-step":
+        HeadStepBenchmark.Run(Arg(1, 64), Arg(2, 50));
         break;
     case "scale-out":
         Console.WriteLine("| stage | elapsed | size / memory |");

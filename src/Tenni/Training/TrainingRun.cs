@@ -278,7 +278,7 @@ public static class TrainingRun
             output.WriteLine($"resumed after epoch {trainer.Updater.Epoch} (iteration {trainer.Updater.Iteration})");
         }
 
-        trainer.Run();
+        HeadStepThreads.Run(HeadStepThreads.SingleThreaded(model, cache, options.BatchSize), trainer.Run);
         HeadTraining? training = null;
         var (bestAccuracy, bestEpoch) = (best.BestAccuracy, best.BestEpoch);
         if (solverUpdater is not null)

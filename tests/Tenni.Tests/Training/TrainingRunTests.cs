@@ -4,6 +4,7 @@ using Tenni.Tests.Support;
 using Tenni.Training;
 using Tenni.Training.Extensions;
 using Xunit.Abstractions;
+using static TorchSharp.torch;
 
 namespace Tenni.Tests.Training;
 
@@ -145,6 +146,29 @@ public sealed class TrainingRunTests(ITestOutputHelper output)
         Assert.Contains("\"layer\": \"res4\"", config);
     }
 
+    [Fact]
+    public void Train_HeadOnCachedPool5_StepsOnOneThread_Res5Unfrozen_EveryThread()
+    {
+        int original = get_num_threads();
+        set_num_threads(2);
+        try
+        {
+            // The live progress is reported from inside the trainer, after each step.
+            var headOnly = new ThreadCounts();
+            TrainingRun.Train(TestData.PetImages, NewRunFolder(), Small(1), new StringWriter(), training: headOnly);
+            var res5 = new ThreadCounts();
+            TrainingRun.Train(TestData.PetImages, NewRunFolder(), Small(1) with { TrainLayers = ["res5"] }, new StringWriter(), training: res5);
+
+            Assert.Equal([1], headOnly.Seen);
+            Assert.Equal([2], res5.Seen);
+            Assert.Equal(2, get_num_threads());
+        }
+        finally
+        {
+            set_num_threads(original);
+        }
+    }
+
     /// <summary>The chapter reads the log with <c>json.load</c>: check with Python itself where it is installed.</summary>
     private void AssertPythonReadsLog(string path)
     {
@@ -171,5 +195,13 @@ public sealed class TrainingRunTests(ITestOutputHelper output)
         var entries = LogReport.Parse(File.ReadAllText(logPath));
         entries.ForEach(e => e.Remove("elapsed_time"));
         return entries;
+    }
+
+    // IProgress<T> called synchronously on the training thread (Progress<T> would post to the thread pool).
+    private sealed class ThreadCounts : IProgress<TrainingProgress>
+    {
+        public HashSet<int> Seen { get; } = [];
+
+        public void Report(TrainingProgress value) => Seen.Add(get_num_threads());
     }
 }

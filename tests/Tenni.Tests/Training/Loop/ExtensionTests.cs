@@ -82,6 +82,62 @@ public sealed class ExtensionTests : IDisposable
     }
 
     [Fact]
+    public void PlotReport_DrawsBesideTraining_OneAtATime_TheLastWithEveryEpoch()
+    {
+        var drawn = new List<int>();
+        int drawing = 0;
+        int overlaps = 0;
+        int trainingThread = Environment.CurrentManagedThreadId;
+        int besideTraining = 0;
+        // Epochs of 30 ms: the thread pool starts the first drawing while they run (a drawing that has not
+        // started when training ends runs on the thread that waits for it).
+        var trainer = new Trainer(new FakeUpdater(iterationsPerEpoch: 1, loss: i => { Thread.Sleep(30); return i; }), epochs: 5);
+        var log = new LogReport(Path.Combine(_folder, "log"));
+        trainer.Extend(new FixedEvaluator(0.5, 0.6, 0.7, 0.8, 0.9));
+        trainer.Extend(log);
+        trainer.Extend(new PlotReport(log, _folder, (entries, quantity, path) =>
+        {
+            if (Interlocked.Increment(ref drawing) > 1)
+            {
+                Interlocked.Increment(ref overlaps);
+            }
+
+            if (Environment.CurrentManagedThreadId != trainingThread)
+            {
+                Interlocked.Increment(ref besideTraining);
+            }
+
+            Thread.Sleep(50); // longer than an epoch: the next epochs find it busy
+            lock (drawn)
+            {
+                drawn.Add(entries.Count);
+            }
+
+            Interlocked.Decrement(ref drawing);
+        }));
+
+        trainer.Run();
+
+        Assert.Equal(0, overlaps);
+        Assert.True(besideTraining > 0, "the first drawing ran on another thread");
+        Assert.Equal([1, 1], drawn[..2]); // after epoch 1: accuracy, then loss
+        Assert.Equal([5, 5], drawn[^2..]); // when training ends, every epoch
+    }
+
+    [Fact]
+    public void PlotReport_FailedDrawing_FailsTheRun()
+    {
+        var trainer = new Trainer(new FakeUpdater(iterationsPerEpoch: 1), epochs: 3);
+        var log = new LogReport(Path.Combine(_folder, "log"));
+        trainer.Extend(log);
+        trainer.Extend(new PlotReport(log, _folder, (_, _, path) => throw new TenniException($"cannot write '{path}'")));
+
+        var error = Assert.Throws<TenniException>(trainer.Run);
+
+        Assert.Contains("accuracy.png", error.Message);
+    }
+
+    [Fact]
     public void BestModel_SavesOnlyWhenValidationAccuracyImproves_TiesKeepTheEarlier()
     {
         var saves = new List<int>();
