@@ -7,17 +7,16 @@ using ExecutableMemory = Tenni.Native.ExecutableMemory;
 namespace Tenni.Onnx.Blocked;
 
 /// <summary>
-/// A bfloat16 convolution (groups 1, dilation 1, stride 1 or 2, channels multiples of 16 in, or fewer than
-/// 16 in planes, and multiples of 32 out) over the plan's float32 blocked activations, for CPUs with
-/// AVX512_BF16: weights rounded to bfloat16
-/// once, the input rounded to bfloat16 as the convolution starts, products summed in float32 by VDPBF16PS
-/// (two multiply-adds a lane where float32's FMA does one: twice the arithmetic per instruction), and the
-/// sums, bias, residual and ReLU in float32, as <see cref="DirectConvolution"/> does them. The same
-/// arithmetic as libtorch's bfloat16 convolutions (oneDNN), without their separate ReLU, pooling and
-/// addition passes and without OpenMP's threads. VDPBF16PS multiplies pairs: two neighbouring channels of
-/// a 16-channel block, or, for an RGB stem's planes, two neighbouring pixels of one channel (the kernel
-/// width rounded up to even with a zero weight). A pooling after the convolution is taken in as
-/// <see cref="DirectConvolution.RunPooled"/> takes it.
+/// A bfloat16 convolution (groups 1, dilation 1, stride 1 or 2; channels multiples of 16 in, or fewer than
+/// 16 in planes; multiples of 32 out) over the plan's float32 blocked activations, for CPUs with
+/// AVX512_BF16. Weights are rounded to bfloat16 once and the input as the convolution starts; VDPBF16PS sums
+/// the products in float32 (two multiply-adds a lane where float32's FMA does one: twice the arithmetic per
+/// instruction); bias, residual and ReLU are applied to the float32 sums as <see cref="DirectConvolution"/>
+/// applies them. The arithmetic of libtorch's bfloat16 convolutions (oneDNN), without their separate ReLU,
+/// pooling and addition passes, and without OpenMP's threads. VDPBF16PS multiplies pairs: two neighbouring
+/// channels of a 16-channel block, or, in an RGB stem's planes, two neighbouring pixels of one channel
+/// (the kernel width rounded up to even with a zero weight). A pooling after the convolution is taken in
+/// as <see cref="DirectConvolution.RunPooled"/> takes it.
 /// </summary>
 /// <remarks>
 /// The multiply-add loop is machine code (<c>native/bf16-tile.S</c>, bytes in
