@@ -37,12 +37,14 @@ internal static class StartupBenchmark
         Report("SourceModel.Load, all of the above");
         string tensor = source.Resolve("pool5").Tensor;
         var batch = randn(32, 3, 224, 224);
+        source.PrepareFrozen([tensor]);
+        Report($"frozen copy built ({source.Precision}, {(source.RunsOwnKernels([tensor]) ? "Tenni's kernels" : "libtorch")})");
         using (var scope = NewDisposeScope())
         {
             source.ComputeFrozen(batch[..1], [tensor]);
         }
 
-        Report($"frozen copy built ({source.Precision}), one image through it");
+        Report("one image through it");
         for (int i = 1; i <= 3; i++)
         {
             using var scope = NewDisposeScope();

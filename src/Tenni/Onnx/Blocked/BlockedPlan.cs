@@ -560,8 +560,16 @@ internal sealed unsafe class BlockedPlan : IDisposable
                 throw NotCovered(node, "strides, pads or a kernel size the kernels do not take, or a kernel_shape its weights do not have");
             }
 
-            float[] weights = Values(weight);
-            float[] biases = bias is null ? [] : Values(bias);
+            using var weightMemory = InPlace(weight, out bool channelsLast);
+            var weights = channelsLast
+                ? WeightView.ChannelsLast(Floats(weightMemory), inChannels, (int)kernel[0], (int)kernel[1])
+                : WeightView.RowMajor(Floats(weightMemory), inChannels, (int)kernel[0], (int)kernel[1]);
+            float[] biases = [];
+            if (bias is not null)
+            {
+                using var biasMemory = InPlace(bias, out _);
+                biases = Floats(biasMemory).ToArray();
+            }
             (int Y, int X) stride = ((int)strides[0], (int)strides[1]);
             (int, int, int, int) padding = ((int)pads[0], (int)pads[1], (int)pads[2], (int)pads[3]);
             // bfloat16 runs direct: Winograd's transformed inputs, rounded to bfloat16, lose precision, and measured
@@ -614,11 +622,30 @@ internal sealed unsafe class BlockedPlan : IDisposable
         private bool FeedsOnly(string tensor, OnnxNode next) =>
             _consumers.GetValueOrDefault(tensor) == 1 && next.Proto.Input.Contains(tensor) && !outputs.Contains(tensor);
 
-        private static float[] Values(Tensor tensor)
+        // A weight's memory as it lies, read in place: contiguous (row-major), or a channels-last tensor's
+        // [O, kh, kw, I] memory (its permuted view is contiguous); anything else, a contiguous copy. No
+        // element-by-element accessor (TorchSharp's took 0.3 s for ResNet18's 11.7 million weights) and no
+        // reordered copy of every weight at every plan's compilation.
+        private static Tensor InPlace(Tensor tensor, out bool channelsLast)
         {
-            using var contiguous = tensor.detach().cpu().contiguous();
-            return contiguous.data<float>().ToArray();
+            channelsLast = false;
+            if (tensor.device_type != TorchSharp.DeviceType.CPU || tensor.dim() != 4 || tensor.is_contiguous())
+            {
+                return tensor.detach().cpu().contiguous();
+            }
+
+            var permuted = tensor.detach().permute(0, 2, 3, 1);
+            if (permuted.is_contiguous())
+            {
+                channelsLast = true;
+                return permuted;
+            }
+
+            permuted.Dispose();
+            return tensor.detach().contiguous();
         }
+
+        private static ReadOnlySpan<float> Floats(Tensor contiguous) => System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(contiguous.bytes);
 
         private Step Pooling(OnnxNode node, string[] inputs, string output)
         {

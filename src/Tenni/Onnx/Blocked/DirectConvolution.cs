@@ -53,8 +53,8 @@ internal sealed unsafe class DirectConvolution : IBlockedConvolution
     public static bool Covers(int inChannels, int outChannels) =>
         outChannels > 0 && outChannels % (2 * Lanes) == 0 && inChannels > 0 && (inChannels % Lanes == 0 || inChannels < Lanes);
 
-    /// <summary>Packs weights [O, I, kh, kw] (row-major float32) and the bias [O] (null: zeros).</summary>
-    public static DirectConvolution Create(ReadOnlySpan<float> weights, ReadOnlySpan<float> bias, int outChannels, int inChannels, int kernelHeight, int kernelWidth, (int Y, int X) stride, (int Top, int Left, int Bottom, int Right) pads)
+    /// <summary>Packs weights [O, I, kh, kw] (float32) and the bias [O] (empty: zeros).</summary>
+    public static DirectConvolution Create(WeightView weights, ReadOnlySpan<float> bias, int outChannels, int inChannels, int kernelHeight, int kernelWidth, (int Y, int X) stride, (int Top, int Left, int Bottom, int Right) pads)
     {
         if (!Covers(inChannels, outChannels))
         {
@@ -81,7 +81,7 @@ internal sealed unsafe class DirectConvolution : IBlockedConvolution
                             for (int oc = 0; oc < Lanes; oc++)
                             {
                                 int o = (ob * Lanes) + oc, i = (ib * inBlock) + ic;
-                                *packed++ = weights[(((((o * inChannels) + i) * kernelHeight) + ky) * kernelWidth) + kx];
+                                *packed++ = weights[o, i, ky, kx];
                             }
                         }
                     }

@@ -62,8 +62,8 @@ internal sealed unsafe class WinogradConvolution : IBlockedConvolution
         && inChannels % Lanes == 0 && DirectConvolution.Covers(inChannels, outChannels)
         && (long)Positions * inChannels * outChannels * sizeof(float) <= MaxWeightBytes;
 
-    /// <summary>Transforms weights [O, I, 3, 3] (row-major float32) once: U = G g Gᵀ for each pair of channels; the bias [O] (null: zeros).</summary>
-    public static WinogradConvolution Create(ReadOnlySpan<float> weights, ReadOnlySpan<float> bias, int outChannels, int inChannels)
+    /// <summary>Transforms weights [O, I, 3, 3] (float32) once: U = G g Gᵀ for each pair of channels; the bias [O] (null: zeros).</summary>
+    public static WinogradConvolution Create(WeightView weights, ReadOnlySpan<float> bias, int outChannels, int inChannels)
     {
         if (!Covers(inChannels, outChannels, 3, 3, (1, 1), (1, 1, 1, 1)))
         {
@@ -77,9 +77,15 @@ internal sealed unsafe class WinogradConvolution : IBlockedConvolution
         }
 
         Span<double> u = stackalloc double[Positions];
+        Span<float> g = stackalloc float[9];
         for (int pair = 0; pair < outChannels * inChannels; pair++)
         {
-            TransformWeights(weights.Slice(pair * 9, 9), u);
+            for (int k = 0; k < 9; k++)
+            {
+                g[k] = weights[pair / inChannels, pair % inChannels, k / 3, k % 3];
+            }
+
+            TransformWeights(g, u);
             for (int position = 0; position < Positions; position++)
             {
                 transformed[position][pair] = (float)u[position];
@@ -89,7 +95,7 @@ internal sealed unsafe class WinogradConvolution : IBlockedConvolution
         var positions = new DirectConvolution[Positions];
         for (int position = 0; position < Positions; position++)
         {
-            positions[position] = DirectConvolution.Create(transformed[position], [], outChannels, inChannels, 1, 1, (1, 1), (0, 0, 0, 0));
+            positions[position] = DirectConvolution.Create(WeightView.RowMajor(transformed[position], inChannels, 1, 1), [], outChannels, inChannels, 1, 1, (1, 1), (0, 0, 0, 0));
         }
 
         var conv = new WinogradConvolution(positions, inChannels, outChannels);

@@ -63,8 +63,10 @@ public sealed class Bf16ConvolutionTests
         }
     }
 
-    [Fact]
-    public void Run_SmallResNet_MatchesOnnxRuntimeWithinBf16Precision()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)] // weights packed from channels-last memory, read in place (WeightView)
+    public void Run_SmallResNet_MatchesOnnxRuntimeWithinBf16Precision(bool channelsLast)
     {
         if (!Bf16Convolution.Supported)
         {
@@ -98,7 +100,7 @@ public sealed class Bf16ConvolutionTests
         {
             float[] input = Values(new Random((int)shape[2]), (int)shape.Aggregate(1L, (a, b) => a * b), 1.5);
             float[] expected = OrtReference.Run(model.ToByteArray(), "x", input, shape, "y").Values;
-            using var plan = Compile(model, ["y"], out var graph);
+            using var plan = Compile(model, ["y"], out var graph, channelsLast);
             using (graph)
             {
                 Assert.Equal(5, plan!.Bf16Convolutions);
@@ -121,9 +123,9 @@ public sealed class Bf16ConvolutionTests
         Assert.Equal(0xC000, Bf16Convolution.ToBf16(-2f));
     }
 
-    private static BlockedPlan? Compile(ModelProto model, string[] outputs, out OnnxGraph copy)
+    private static BlockedPlan? Compile(ModelProto model, string[] outputs, out OnnxGraph copy, bool channelsLast = false)
     {
-        using var graph = OnnxGraph.FromModel(model);
+        using var graph = OnnxGraph.FromModel(model, channelsLast);
         foreach (var layer in graph.Layers)
         {
             layer.SetTrainable(false);

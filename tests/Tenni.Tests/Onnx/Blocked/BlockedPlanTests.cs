@@ -27,7 +27,8 @@ public sealed class BlockedPlanTests
     [InlineData(1, 30, "AveragePool", 0)]
     [InlineData(2, 23, "AveragePool", 1)]
     [InlineData(3, 25, "MaxPool", 0)] // 7×7 at the 3×3 stride-1 layers: Winograd's 2×2 tiles cut short, and its groups of 14 tiles spanning images
-    public void Run_SmallResNet_MatchesOnnxRuntime(int batch, int size, string stemPool, int countPadding)
+    [InlineData(2, 33, "MaxPool", 0, true)] // weights packed from channels-last memory, read in place (WeightView)
+    public void Run_SmallResNet_MatchesOnnxRuntime(int batch, int size, string stemPool, int countPadding, bool channelsLast = false)
     {
         if (!BlockedPlan.Supported)
         {
@@ -37,7 +38,7 @@ public sealed class BlockedPlanTests
         var model = SmallResNet(stemPool, countPadding);
         long[] shape = [batch, 3, size, size];
         float[] input = Input(shape);
-        using var plan = Compile(model, ["y", "block1"], out var graph);
+        using var plan = Compile(model, ["y", "block1"], out var graph, out _, channelsLast: channelsLast);
         using (graph)
         {
             Assert.NotNull(plan);
@@ -242,9 +243,9 @@ public sealed class BlockedPlanTests
     // As SourceModel does: every layer frozen, BatchNorm folded into the float32 copy, then compiled.
     private static BlockedPlan? Compile(ModelProto model, string[] outputs, out OnnxGraph copy) => Compile(model, outputs, out copy, out _);
 
-    private static BlockedPlan? Compile(ModelProto model, string[] outputs, out OnnxGraph copy, out string reason, bool winograd = true)
+    private static BlockedPlan? Compile(ModelProto model, string[] outputs, out OnnxGraph copy, out string reason, bool winograd = true, bool channelsLast = false)
     {
-        using var graph = OnnxGraph.FromModel(model);
+        using var graph = OnnxGraph.FromModel(model, channelsLast);
         foreach (var layer in graph.Layers)
         {
             layer.SetTrainable(false);
