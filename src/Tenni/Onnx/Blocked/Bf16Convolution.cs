@@ -236,16 +236,13 @@ internal sealed unsafe class Bf16Convolution : IBlockedConvolution
     /// <summary>Rows of 32 output channels of one image: two at a time (the last alone when the height is odd).</summary>
     private sealed class RowJob(Bf16Convolution conv, BlockedShape inShape, nint input, BlockedShape outShape, nint output, BlockedShape residualShape, nint residual, bool relu)
     {
-        /// <summary>Pooled output rows per band of <see cref="Band"/>, as in <see cref="DirectConvolution"/>.</summary>
-        private const int BandRows = 8;
-
         public PoolWindow Pool { get; init; }
 
         public int ConvolvedHeight { get; init; }
 
         public int ConvolvedWidth { get; init; }
 
-        public int Bands => (outShape.Height + BandRows - 1) / BandRows;
+        public int Bands => PooledBand.Count(outShape);
 
         /// <summary>Two output rows of 32 channels of one image, to the output.</summary>
         public void Run(int job)
@@ -261,24 +258,14 @@ internal sealed unsafe class Bf16Convolution : IBlockedConvolution
         /// <summary>One band of pooled rows of 32 channels of one image: the convolution rows it needs, then the pooling.</summary>
         public void Band(int band)
         {
-            int image = band / (conv.Pairs * Bands);
-            int pair = band / Bands % conv.Pairs;
-            int first = band % Bands * BandRows, last = Math.Min(outShape.Height, first + BandRows);
-            int top = Math.Max(0, (first * Pool.Stride.Y) - Pool.Top);
-            int bottom = Math.Min(ConvolvedHeight, ((last - 1) * Pool.Stride.Y) - Pool.Top + Pool.Kernel.Y);
-            var bandShape = new BlockedShape(1, 2 * Lanes, bottom - top, ConvolvedWidth, 0, Lanes);
-            float* scratch = conv._band.Get(bandShape.Floats);
-            for (int y = top; y < bottom; y += 2)
+            var job = new PooledBand(band, conv.Pairs, outShape, Pool, ConvolvedHeight, ConvolvedWidth);
+            float* scratch = conv._band.Get(job.Shape.Floats);
+            for (int y = job.Top; y < job.Bottom; y += 2)
             {
-                ConvolveRows(image, pair, y, y + 1 == bottom, ConvolvedWidth, scratch + bandShape.Offset(0, 0, y - top, 0), bandShape.RowStride, bandShape.PlaneStride);
+                ConvolveRows(job.Image, job.Pair, y, y + 1 == job.Bottom, ConvolvedWidth, job.Row(scratch, y), job.Shape.RowStride, job.Shape.PlaneStride);
             }
 
-            var convolved = bandShape with { Height = ConvolvedHeight };
-            float* origin = scratch - (top * bandShape.RowStride); // row y of the band at origin's row y
-            for (int half = 0; half < 2; half++)
-            {
-                BlockedOperations.PoolRows(convolved, origin + (half * bandShape.PlaneStride), first, last, (float*)output + outShape.PlaneStart(image, (2 * pair) + half), outShape, Pool);
-            }
+            job.Pool(scratch, ConvolvedHeight, (float*)output, outShape, Pool);
         }
 
         // Rows y and y + 1 (y alone when single: the tile's second row then repeats it and is not stored).

@@ -175,16 +175,13 @@ internal sealed unsafe class DirectConvolution : IBlockedConvolution
     /// <summary>One output row of 32 channels of one image: its tiles, then their epilogue.</summary>
     private sealed class RowJob(DirectConvolution conv, BlockedShape inShape, nint input, BlockedShape outShape, nint output, BlockedShape residualShape, nint residual, bool relu)
     {
-        /// <summary>Pooled output rows per band of <see cref="Band{TStep}"/>: a band's convolution rows stay in the core's cache.</summary>
-        private const int BandRows = 8;
-
         public PoolWindow Pool { get; init; }
 
         public int ConvolvedHeight { get; init; }
 
         public int ConvolvedWidth { get; init; }
 
-        public int Bands => (outShape.Height + BandRows - 1) / BandRows;
+        public int Bands => PooledBand.Count(outShape);
 
         /// <summary>Two output rows (the last alone when the height is odd) of 32 channels of one image.</summary>
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
@@ -222,25 +219,15 @@ internal sealed unsafe class DirectConvolution : IBlockedConvolution
         public void Band<TStep>(int band)
             where TStep : struct, IPixelStep
         {
-            int image = band / (conv.Pairs * Bands);
-            int pair = band / Bands % conv.Pairs;
-            int first = band % Bands * BandRows, last = Math.Min(outShape.Height, first + BandRows);
-            int top = Math.Max(0, (first * Pool.Stride.Y) - Pool.Top);
-            int bottom = Math.Min(ConvolvedHeight, ((last - 1) * Pool.Stride.Y) - Pool.Top + Pool.Kernel.Y);
-            var scratchShape = new BlockedShape(1, 2 * Lanes, bottom - top, ConvolvedWidth, 0, Lanes);
-            float* scratch = conv._scratch.Get(scratchShape.Floats);
+            var job = new PooledBand(band, conv.Pairs, outShape, Pool, ConvolvedHeight, ConvolvedWidth);
+            float* scratch = conv._scratch.Get(job.Shape.Floats);
             Vector512<float>* sums = stackalloc Vector512<float>[2 * TileWidth];
-            for (int y = top; y < bottom; y++)
+            for (int y = job.Top; y < job.Bottom; y++)
             {
-                ConvolveRow<TStep>(image, pair, y, ConvolvedWidth, scratch + scratchShape.Offset(0, 0, y - top, 0), scratchShape.PlaneStride, sums);
+                ConvolveRow<TStep>(job.Image, job.Pair, y, ConvolvedWidth, job.Row(scratch, y), job.Shape.PlaneStride, sums);
             }
 
-            var convolved = scratchShape with { Height = ConvolvedHeight };
-            float* origin = scratch - (top * scratchShape.RowStride); // row y of the band at origin's row y
-            for (int half = 0; half < 2; half++)
-            {
-                BlockedOperations.PoolRows(convolved, origin + (half * scratchShape.PlaneStride), first, last, (float*)output + outShape.PlaneStart(image, (2 * pair) + half), outShape, Pool);
-            }
+            job.Pool(scratch, ConvolvedHeight, (float*)output, outShape, Pool);
         }
 
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
