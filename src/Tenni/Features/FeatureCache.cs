@@ -157,8 +157,10 @@ internal sealed class FeatureCache(SourceModel source, string? loadedSourceState
     {
         string weights = source.WeightsHash;
         // v3: rows come from the frozen copy (BatchNorm folded), in the source's precision. bfloat16 rows
-        // from Tenni's own kernel differ from libtorch's in the last bits (where each rounds): kept apart.
-        string engine = source.Precision == Precision.Bf16 && source.RunsOwnKernels([tensorName]) ? "-tenni" : "";
+        // from Tenni's own kernel differ from libtorch's in the last bits (where each rounds): kept apart by
+        // which engine this machine and its settings send bfloat16 to, known without compiling the plan
+        // (opening a cache costs no compilation).
+        string engine = source.Bf16InOwnKernels ? "-tenni" : "";
         string recipe = $"rows-v3|{source.Preprocessing.Fingerprint()}|{tensorName}|{source.Graph.ChannelsLast}|{loadedSourceStateHash}|{Models.PrecisionChoice.Name(source.Precision)}{engine}";
         string key = Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(recipe)))[..16].ToLowerInvariant();
         return Path.Combine($"{source.Descriptor.Name}-{weights[..16]}", key);

@@ -357,6 +357,12 @@ public sealed class SourceModel : IDisposable
     /// </summary>
     internal bool UseBlockedKernels { get; set; } = BlockedPlan.Supported;
 
+    /// <summary>
+    /// Whether bfloat16 frozen layers go to Tenni's kernel wherever its plan covers the graph (else libtorch's):
+    /// a question of this machine and settings, answered without compiling anything.
+    /// </summary>
+    internal bool Bf16InOwnKernels => Precision == Precision.Bf16 && Graph.Device.type == TorchSharp.DeviceType.CPU && UseBlockedKernels && Bf16Convolution.Supported;
+
     /// <summary>Whether <see cref="ComputeFrozen"/> runs these tensors in Tenni's own kernels (for batches that fit them).</summary>
     internal bool RunsOwnKernels(IReadOnlyCollection<string> tensors) => tensors.All(IsFrozenUpTo) && BlockedPlanFor(tensors) is not null;
 
@@ -367,7 +373,7 @@ public sealed class SourceModel : IDisposable
     internal BlockedPlan? BlockedPlanFor(IReadOnlyCollection<string> tensors)
     {
         bool bf16 = Precision == Precision.Bf16;
-        if ((bf16 && !Bf16Convolution.Supported) || Graph.Device.type != TorchSharp.DeviceType.CPU || !UseBlockedKernels)
+        if (bf16 ? !Bf16InOwnKernels : Graph.Device.type != TorchSharp.DeviceType.CPU || !UseBlockedKernels)
         {
             return null;
         }

@@ -22,9 +22,8 @@ namespace Tenni.Onnx.Blocked;
 /// The multiply-add loop is machine code (<c>native/bf16-tile.S</c>, bytes in
 /// <see cref="Bf16TileCode"/>): .NET 10 has no intrinsic for VDPBF16PS. Everything else is C#.
 /// </remarks>
-internal sealed unsafe class Bf16Convolution : IBlockedConvolution
+internal sealed unsafe class Bf16Convolution : TiledConvolution
 {
-    private const int Lanes = 16;
     private const int Width = DirectConvolution.TileWidth;
 
     /// <summary>Bytes of packed weights per step of the tile loop: two input channels × 32 output channels.</summary>
@@ -39,9 +38,9 @@ internal sealed unsafe class Bf16Convolution : IBlockedConvolution
     private float* _bias;
 
     private Bf16Convolution(int inChannels, int outChannels, int kernelHeight, int kernelWidth, (int Y, int X) stride, (int Top, int Left, int Bottom, int Right) pads, ThreadScratch converted)
+        : base(inChannels, outChannels, kernelHeight, kernelWidth, stride, pads)
     {
-        (InChannels, OutChannels, KernelHeight, KernelWidth, Stride, Pads, _converted) = (inChannels, outChannels, kernelHeight, kernelWidth, stride, pads, converted);
-        InBlock = inChannels % Lanes == 0 ? Lanes : 1;
+        _converted = converted;
         int entry = (InBlock, stride.X) switch
         {
             (Lanes, 1) => Bf16TileCode.Step32,
@@ -60,25 +59,6 @@ internal sealed unsafe class Bf16Convolution : IBlockedConvolution
         && (X86Base.CpuId(7, 1).Eax & (1 << 5)) != 0
         && Environment.GetEnvironmentVariable("TENNI_BF16_KERNELS") is not "libtorch"
         && Code.Value != 0;
-
-    public int InChannels { get; }
-
-    /// <summary>Channels per block of the input: 16, or 1 (planes) when there are fewer than 16 (an RGB image).</summary>
-    public int InBlock { get; }
-
-    public int OutChannels { get; }
-
-    public int KernelHeight { get; }
-
-    public int KernelWidth { get; }
-
-    public (int Y, int X) Stride { get; }
-
-    public (int Top, int Left, int Bottom, int Right) Pads { get; }
-
-    public int InputPad => Math.Max(Math.Max(Pads.Top, Pads.Bottom), Math.Max(Pads.Left, Pads.Right));
-
-    private int Pairs => OutChannels / (2 * Lanes);
 
     /// <summary>Steps of the tile loop per kernel row and input block: pairs of channels × kernel width, or, in planes, pairs of pixels.</summary>
     private int StepsPerRow => InBlock == Lanes ? KernelWidth * Lanes / 2 : (KernelWidth + 1) / 2;
@@ -154,36 +134,36 @@ internal sealed unsafe class Bf16Convolution : IBlockedConvolution
         return (ushort)((bits + 0x7FFF + ((bits >> 16) & 1)) >> 16);
     }
 
-    public (int Height, int Width) OutputSize(int height, int width) =>
-        (((height + Pads.Top + Pads.Bottom - KernelHeight) / Stride.Y) + 1, ((width + Pads.Left + Pads.Right - KernelWidth) / Stride.X) + 1);
-
-    public void Run(BlockedShape inShape, float* input, BlockedShape outShape, float* output, BlockedShape residualShape, float* residual, bool relu, int threads)
+    public override void Run(BlockedShape inShape, float* input, BlockedShape outShape, float* output, BlockedShape residualShape, float* residual, bool relu, int threads)
     {
-        // The input as bfloat16 in the same geometry (borders included: zeros stay zeros), plus slack for
-        // the tiles that read past a row's end, as the float32 buffers have.
-        ushort* converted = (ushort*)_converted.Get((inShape.Floats + 1) / 2);
-        Convert(input, converted, inShape.Floats, threads);
-        var job = new RowJob(this, inShape, (nint)converted, outShape, (nint)output, residualShape, (nint)residual, relu);
-        BlockedOperations.For(outShape.Batch * Pairs * ((outShape.Height + 1) / 2), threads, job.Run);
+        var job = new RowJob(this, inShape, (nint)Converted(inShape, input, threads), outShape, (nint)output, residualShape, (nint)residual, relu);
+        BlockedOperations.For(outShape.Batch * Pairs * RowPairs(outShape.Height), threads, job.Run);
     }
 
     /// <summary>output = pool(relu?(conv(input) + bias)), the convolution's rows through a per-thread band (<see cref="DirectConvolution.RunPooled"/>).</summary>
     public void RunPooled(BlockedShape inShape, float* input, BlockedShape outShape, float* output, PoolWindow pool, bool relu, int threads)
     {
-        ushort* converted = (ushort*)_converted.Get((inShape.Floats + 1) / 2);
-        Convert(input, converted, inShape.Floats, threads);
         var (height, width) = OutputSize(inShape.Height, inShape.Width);
-        var job = new RowJob(this, inShape, (nint)converted, outShape, (nint)output, default, 0, relu) { Pool = pool, ConvolvedHeight = height, ConvolvedWidth = width };
+        var job = new RowJob(this, inShape, (nint)Converted(inShape, input, threads), outShape, (nint)output, default, 0, relu) { Pool = pool, ConvolvedHeight = height, ConvolvedWidth = width };
         BlockedOperations.For(outShape.Batch * Pairs * job.Bands, threads, job.Band);
     }
 
-    public void Dispose()
+    public override void Dispose()
     {
         _band.Dispose();
         NativeMemory.AlignedFree(_weights);
         NativeMemory.AlignedFree(_bias);
         _weights = null;
         _bias = null;
+    }
+
+    // The input as bfloat16 in this thread's buffer, in the same geometry (borders included: zeros stay
+    // zeros), with the float32 buffers' slack for the tiles that read past a row's end.
+    private ushort* Converted(BlockedShape inShape, float* input, int threads)
+    {
+        ushort* converted = (ushort*)_converted.Get((inShape.Floats + 1) / 2);
+        Convert(input, converted, inShape.Floats, threads);
+        return converted;
     }
 
     // float32 → bfloat16 over the whole buffer, 32 values a step, in chunks the threads share.
@@ -247,7 +227,7 @@ internal sealed unsafe class Bf16Convolution : IBlockedConvolution
         /// <summary>Two output rows of 32 channels of one image, to the output.</summary>
         public void Run(int job)
         {
-            int rowPairs = (outShape.Height + 1) / 2;
+            int rowPairs = RowPairs(outShape.Height);
             int y = job % rowPairs * 2;
             int image = job / (conv.Pairs * rowPairs);
             int pair = job / rowPairs % conv.Pairs;

@@ -12,40 +12,19 @@ namespace Tenni.Onnx.Blocked;
 /// after the convolution can be taken in too, so the fused layers cost no pass over memory. Weights are
 /// packed once, in the order the loop reads them.
 /// </summary>
-internal sealed unsafe class DirectConvolution : IBlockedConvolution
+internal sealed unsafe class DirectConvolution : TiledConvolution
 {
     /// <summary>Output pixels per tile: every spatial size of ResNet at 224² (112, 56, 28, 14, 7) is a multiple of it.</summary>
     public const int TileWidth = 7;
 
-    private const int Lanes = 16;
     private readonly ThreadScratch _scratch = new();
     private float* _weights;
     private float* _bias;
 
-    private DirectConvolution(int inChannels, int inBlock, int outChannels, int kernelHeight, int kernelWidth, (int Y, int X) stride, (int Top, int Left, int Bottom, int Right) pads)
+    private DirectConvolution(int inChannels, int outChannels, int kernelHeight, int kernelWidth, (int Y, int X) stride, (int Top, int Left, int Bottom, int Right) pads)
+        : base(inChannels, outChannels, kernelHeight, kernelWidth, stride, pads)
     {
-        (InChannels, InBlock, OutChannels, KernelHeight, KernelWidth, Stride, Pads) = (inChannels, inBlock, outChannels, kernelHeight, kernelWidth, stride, pads);
     }
-
-    public int InChannels { get; }
-
-    /// <summary>Channels per block of the input: 16, or 1 (planes, NCHW) when there are fewer than 16 (an RGB image).</summary>
-    public int InBlock { get; }
-
-    public int OutChannels { get; }
-
-    public int KernelHeight { get; }
-
-    public int KernelWidth { get; }
-
-    public (int Y, int X) Stride { get; }
-
-    public (int Top, int Left, int Bottom, int Right) Pads { get; }
-
-    /// <summary>The border an input needs for this convolution to read it without bounds checks.</summary>
-    public int InputPad => Math.Max(Math.Max(Pads.Top, Pads.Bottom), Math.Max(Pads.Left, Pads.Right));
-
-    private int Pairs => OutChannels / (2 * Lanes);
 
     private long WeightsPerBlock => (long)(InChannels / InBlock) * KernelHeight * KernelWidth * InBlock * Lanes;
 
@@ -61,8 +40,7 @@ internal sealed unsafe class DirectConvolution : IBlockedConvolution
             throw new ArgumentException($"{inChannels}→{outChannels} channels are not covered by the blocked kernels");
         }
 
-        int inBlock = inChannels % Lanes == 0 ? Lanes : 1;
-        var conv = new DirectConvolution(inChannels, inBlock, outChannels, kernelHeight, kernelWidth, stride, pads);
+        var conv = new DirectConvolution(inChannels, outChannels, kernelHeight, kernelWidth, stride, pads);
         long total = outChannels / Lanes * conv.WeightsPerBlock;
         conv._weights = (float*)NativeMemory.AlignedAlloc((nuint)(total * sizeof(float)), 64);
         conv._bias = (float*)NativeMemory.AlignedAlloc((nuint)(outChannels * sizeof(float)), 64);
@@ -103,12 +81,7 @@ internal sealed unsafe class DirectConvolution : IBlockedConvolution
         }
     }
 
-    private static int RowPairs(int height) => (height + 1) / 2;
-
-    public (int Height, int Width) OutputSize(int height, int width) =>
-        (((height + Pads.Top + Pads.Bottom - KernelHeight) / Stride.Y) + 1, ((width + Pads.Left + Pads.Right - KernelWidth) / Stride.X) + 1);
-
-    public void Run(BlockedShape inShape, float* input, BlockedShape outShape, float* output, BlockedShape residualShape, float* residual, bool relu, int threads)
+    public override void Run(BlockedShape inShape, float* input, BlockedShape outShape, float* output, BlockedShape residualShape, float* residual, bool relu, int threads)
     {
         int pixelStep = InBlock * Stride.X;
         var job = new RowJob(this, inShape, (nint)input, outShape, (nint)output, residualShape, (nint)residual, relu);
@@ -163,7 +136,7 @@ internal sealed unsafe class DirectConvolution : IBlockedConvolution
         }
     }
 
-    public void Dispose()
+    public override void Dispose()
     {
         _scratch.Dispose();
         NativeMemory.AlignedFree(_weights);
