@@ -85,13 +85,8 @@ internal sealed unsafe class Bf16Convolution : TiledConvolution
         var conv = new Bf16Convolution(inChannels, outChannels, kernelHeight, kernelWidth, stride, pads, converted);
         long total = conv.Pairs * conv.WeightBytesPerPair / sizeof(ushort);
         conv._weights = (ushort*)NativeMemory.AlignedAlloc((nuint)(total * sizeof(ushort)), 64);
-        conv._bias = (float*)NativeMemory.AlignedAlloc((nuint)(outChannels * sizeof(float)), 64);
+        conv._bias = TileSums.NativeBias(bias, outChannels);
         conv.Pack(weights);
-        for (int o = 0; o < outChannels; o++)
-        {
-            conv._bias[o] = bias.IsEmpty ? 0 : bias[o];
-        }
-
         return conv;
     }
 

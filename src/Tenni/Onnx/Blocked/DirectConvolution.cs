@@ -43,13 +43,8 @@ internal sealed unsafe class DirectConvolution : TiledConvolution
         var conv = new DirectConvolution(inChannels, outChannels, kernelHeight, kernelWidth, stride, pads);
         long total = outChannels / Lanes * conv.WeightsPerBlock;
         conv._weights = (float*)NativeMemory.AlignedAlloc((nuint)(total * sizeof(float)), 64);
-        conv._bias = (float*)NativeMemory.AlignedAlloc((nuint)(outChannels * sizeof(float)), 64);
+        conv._bias = TileSums.NativeBias(bias, outChannels);
         conv.Pack(weights);
-        for (int o = 0; o < outChannels; o++)
-        {
-            conv._bias[o] = bias.IsEmpty ? 0 : bias[o];
-        }
-
         return conv;
     }
 

@@ -13,6 +13,18 @@ internal static unsafe class TileSums
     private const int Lanes = 16;
     private const int Width = DirectConvolution.TileWidth;
 
+    /// <summary>A convolution's bias [O] in native, 64-byte aligned memory, as the sums start from it (empty: zeros); freed with NativeMemory.AlignedFree.</summary>
+    public static float* NativeBias(ReadOnlySpan<float> bias, int outChannels)
+    {
+        float* copy = (float*)System.Runtime.InteropServices.NativeMemory.AlignedAlloc((nuint)(outChannels * sizeof(float)), 64);
+        for (int o = 0; o < outChannels; o++)
+        {
+            copy[o] = bias.IsEmpty ? 0 : bias[o];
+        }
+
+        return copy;
+    }
+
     // The sums start at the bias plus the residual: read before the long multiply-add loop rather
     // than after it, the residual's loads never wait on the tile's own stores (5 ms a layer slower).
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]

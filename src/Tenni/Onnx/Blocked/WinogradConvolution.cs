@@ -99,11 +99,7 @@ internal sealed unsafe class WinogradConvolution : IBlockedConvolution
         }
 
         var conv = new WinogradConvolution(positions, inChannels, outChannels);
-        conv._bias = (float*)NativeMemory.AlignedAlloc((nuint)(outChannels * sizeof(float)), 64);
-        for (int o = 0; o < outChannels; o++)
-        {
-            conv._bias[o] = bias.IsEmpty ? 0 : bias[o];
-        }
+        conv._bias = TileSums.NativeBias(bias, outChannels);
 
         return conv;
     }
