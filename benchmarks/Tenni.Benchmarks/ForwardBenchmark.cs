@@ -37,6 +37,7 @@ internal static class ForwardBenchmark
         string inputName = fp32.Graph.InputName;
         string pool5 = fp32.Resolve("pool5").Tensor;
         using var direct = Tenni.Onnx.Blocked.BlockedPlan.TryCompile(fp32.FrozenCopy([pool5]), [pool5], out _, winograd: false);
+        using var bf16Direct = Tenni.Onnx.Blocked.Bf16Convolution.Supported ? Tenni.Onnx.Blocked.BlockedPlan.TryCompile(fp32.FrozenCopy([pool5]), [pool5], out _, winograd: false, bf16: true) : null;
 
         var variants = new List<(string Name, Func<float[]> Run)>
         {
@@ -45,11 +46,17 @@ internal static class ForwardBenchmark
             ("Tenni fp32 in libtorch (oneDNN; BatchNorm folded, channels_last)", () => RoundRobin.Torch(() => fp32Libtorch.Features(input, "pool5"))),
             ($"Tenni bf16 ({(bf16.RunsOwnKernels([pool5]) ? "Tenni's kernels" : "libtorch")}; BatchNorm folded)", () => RoundRobin.Torch(() => bf16.Features(input, "pool5"))),
             ("Tenni bf16 in libtorch (oneDNN; BatchNorm folded, channels_last)", () => RoundRobin.Torch(() => bf16Libtorch.Features(input, "pool5"))),
+            ("Tenni bf16, direct convolutions only (no Winograd)", () => RoundRobin.Torch(() => bf16Direct!.Run(input, [pool5])![pool5].flatten(1))),
             ("Tenni fp32, graph as loaded (BatchNorm unfolded)", () => RoundRobin.Torch(() => fp32.Graph.Run(input, [pool5])[pool5].flatten(1))),
             ("Tenni fp32, NCHW, unfolded", () => RoundRobin.Torch(() => graphNchw.Graph.Run(input, [pool5])[pool5].flatten(1))),
             ("plain TorchSharp, channels_last", () => RoundRobin.Torch(() => plain.forward(inputNhwc).flatten(1))),
             ("ONNX Runtime", () => Ort(ort, inputName, inputValues, batch)),
         };
+        if (bf16Direct is null)
+        {
+            variants.RemoveAll(v => v.Name.StartsWith("Tenni bf16, direct", StringComparison.Ordinal)); // no AVX512_BF16 here
+        }
+
         if (only is not null)
         {
             var parts = only.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);

@@ -48,7 +48,7 @@ internal sealed unsafe class Bf16Convolution : TiledConvolution
             (_, 1) => Bf16TileCode.Step2,
             _ => Bf16TileCode.Step4,
         };
-        _tile = (delegate* unmanaged<TileArgs*, Vector512<float>*, void>)(Code.Value + entry);
+        _tile = Tile(entry);
     }
 
     /// <summary>
@@ -59,6 +59,10 @@ internal sealed unsafe class Bf16Convolution : TiledConvolution
         && (X86Base.CpuId(7, 1).Eax & (1 << 5)) != 0
         && Environment.GetEnvironmentVariable("TENNI_BF16_KERNELS") is not "libtorch"
         && Code.Value != 0;
+
+    /// <summary>The machine-code tile at <paramref name="entry"/> (a <see cref="Bf16TileCode"/> offset); only where <see cref="Supported"/>.</summary>
+    internal static delegate* unmanaged<TileArgs*, Vector512<float>*, void> Tile(int entry) =>
+        (delegate* unmanaged<TileArgs*, Vector512<float>*, void>)(Code.Value + entry);
 
     /// <summary>Steps of the tile loop per kernel row and input block: pairs of channels × kernel width, or, in planes, pairs of pixels.</summary>
     private int StepsPerRow => InBlock == Lanes ? KernelWidth * Lanes / 2 : (KernelWidth + 1) / 2;
@@ -196,7 +200,7 @@ internal sealed unsafe class Bf16Convolution : TiledConvolution
 
     /// <summary>What the machine-code tile reads (native/bf16-tile.S): byte addresses and distances.</summary>
     [StructLayout(LayoutKind.Sequential)]
-    private struct TileArgs
+    internal struct TileArgs
     {
         public nint Origin;
         public nint Weights;
