@@ -159,8 +159,9 @@ internal sealed class FeatureCache(SourceModel source, string? loadedSourceState
         // v3: rows come from the frozen copy (BatchNorm folded), in the source's precision. bfloat16 rows
         // from Tenni's own kernel differ from libtorch's in the last bits (where each rounds): kept apart by
         // which engine this machine and its settings send bfloat16 to, known without compiling the plan
-        // (opening a cache costs no compilation).
-        string engine = source.Bf16InOwnKernels ? "-tenni" : "";
+        // (opening a cache costs no compilation). "-winograd": since its 3×3 layers run by Winograd's
+        // transforms (rounded elsewhere), its rows differ from the direct kernel's of earlier versions.
+        string engine = source.Bf16InOwnKernels ? "-tenni-winograd" : "";
         string recipe = $"rows-v3|{source.Preprocessing.Fingerprint()}|{tensorName}|{source.Graph.ChannelsLast}|{loadedSourceStateHash}|{Models.PrecisionChoice.Name(source.Precision)}{engine}";
         string key = Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(recipe)))[..16].ToLowerInvariant();
         return Path.Combine($"{source.Descriptor.Name}-{weights[..16]}", key);
