@@ -133,6 +133,15 @@ internal sealed unsafe class Bf16Convolution : TiledConvolution
         return (ushort)((bits + 0x7FFF + ((bits >> 16) & 1)) >> 16);
     }
 
+    /// <summary><see cref="ToBf16(float)"/> on 16 lanes.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static Vector256<ushort> ToBf16(Vector512<float> value)
+    {
+        var bits = value.AsUInt32();
+        bits = (bits + Vector512.Create(0x7FFFu) + ((bits >> 16) & Vector512<uint>.One)) >> 16;
+        return Avx512F.ConvertToVector256UInt16(bits);
+    }
+
     public override void Run(BlockedShape inShape, float* input, BlockedShape outShape, float* output, BlockedShape residualShape, float* residual, bool relu, int threads)
     {
         var job = new RowJob(this, inShape, (nint)Converted(inShape, input, threads), outShape, (nint)output, residualShape, (nint)residual, relu);

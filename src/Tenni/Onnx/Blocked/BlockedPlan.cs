@@ -44,10 +44,10 @@ internal sealed unsafe class BlockedPlan : IDisposable
     internal int WinogradConvolutions => _steps.Count(s => s.Convolution is WinogradConvolution);
 
     /// <summary>How many convolutions run in bfloat16 (<see cref="Bf16Convolution"/>).</summary>
-    internal int Bf16Convolutions => _steps.Count(s => s.Convolution is Bf16Convolution or Bf16WinogradConvolution);
+    internal int Bf16Convolutions => _steps.Count(s => s.Convolution is Bf16Convolution or Bf16RowWinogradConvolution);
 
-    /// <summary>How many of those run by the one-dimensional Winograd transforms (<see cref="Bf16WinogradConvolution"/>).</summary>
-    internal int Bf16WinogradConvolutions => _steps.Count(s => s.Convolution is Bf16WinogradConvolution);
+    /// <summary>How many of those run by Winograd's transforms along rows (<see cref="Bf16RowWinogradConvolution"/>).</summary>
+    internal int Bf16RowWinogradConvolutions => _steps.Count(s => s.Convolution is Bf16RowWinogradConvolution);
 
     /// <summary>For benchmarks: told each batch-wide step's index, what it computes and its seconds; the image-by-image phase is index -1.</summary>
     internal Action<int, string, double>? StepTimer { get; set; }
@@ -396,7 +396,7 @@ internal sealed unsafe class BlockedPlan : IDisposable
             BlockedShape input = shapes[Inputs[0]], output = shapes[Output];
             string fused = (Residual is null ? "" : " +residual") + (Relu ? " relu" : "") + (Pool is null ? "" : " pool");
             return Convolution is { } c
-                ? $"conv {c.KernelHeight}×{c.KernelWidth}/{c.Stride.Y} {c.InChannels}→{c.OutChannels} {input.Height}²→{output.Height}²{fused}{c switch { WinogradConvolution => " (Winograd)", Bf16Convolution => " (bf16)", Bf16WinogradConvolution => " (bf16 Winograd)", _ => "" }}"
+                ? $"conv {c.KernelHeight}×{c.KernelWidth}/{c.Stride.Y} {c.InChannels}→{c.OutChannels} {input.Height}²→{output.Height}²{fused}{c switch { WinogradConvolution => " (Winograd)", Bf16Convolution => " (bf16)", Bf16RowWinogradConvolution => " (bf16 row Winograd)", _ => "" }}"
                 : $"{Kind} {input.Channels} {input.Height}²→{output.Height}²{fused}";
         }
 
@@ -575,9 +575,9 @@ internal sealed unsafe class BlockedPlan : IDisposable
             }
             (int Y, int X) stride = ((int)strides[0], (int)strides[1]);
             (int, int, int, int) padding = ((int)pads[0], (int)pads[1], (int)pads[2], (int)pads[3]);
-            // bfloat16's Winograd is one-dimensional (Bf16WinogradConvolution says why).
-            IBlockedConvolution convolution = converted is not null && winograd && Bf16WinogradConvolution.Covers(inChannels, outChannels, (int)kernel[0], (int)kernel[1], stride, padding)
-                ? Bf16WinogradConvolution.Create(weights, biases, outChannels, inChannels, converted)
+            // bfloat16's Winograd is one-dimensional (Bf16RowWinogradConvolution says why).
+            IBlockedConvolution convolution = converted is not null && winograd && Bf16RowWinogradConvolution.Covers(inChannels, outChannels, (int)kernel[0], (int)kernel[1], stride, padding)
+                ? Bf16RowWinogradConvolution.Create(weights, biases, outChannels, inChannels, converted)
                 : converted is not null && Bf16Convolution.Covers(inChannels, outChannels, stride)
                 ? Bf16Convolution.Create(weights, biases, outChannels, inChannels, (int)kernel[0], (int)kernel[1], stride, padding, converted)
                 : winograd && WinogradConvolution.Covers(inChannels, outChannels, (int)kernel[0], (int)kernel[1], stride, padding)

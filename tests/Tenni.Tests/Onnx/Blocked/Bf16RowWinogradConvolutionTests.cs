@@ -16,9 +16,9 @@ namespace Tenni.Tests.Onnx.Blocked;
 /// float32, and the kernel must give ONNX Runtime's float32 result exactly (1e-6 of the largest value). On
 /// random values it agrees within bfloat16's precision, and with the direct bfloat16 kernel as closely.
 /// </summary>
-public sealed class Bf16WinogradConvolutionTests
+public sealed class Bf16RowWinogradConvolutionTests
 {
-    public Bf16WinogradConvolutionTests() => TorchNative.EnsureLoaded();
+    public Bf16RowWinogradConvolutionTests() => TorchNative.EnsureLoaded();
 
     [Theory]
     [InlineData(1, 64, 64, 56, 56, true)] // ResNet's first stage, residual and ReLU
@@ -91,7 +91,7 @@ public sealed class Bf16WinogradConvolutionTests
         using var copy = FrozenGraphBuilder.Build(graph, ["y"], ScalarType.Float32).Graph;
         using var plan = BlockedPlan.TryCompile(copy, ["y"], out string reason, winograd, bf16: true);
         Assert.True(plan is not null, reason);
-        Assert.Equal(winograd ? 1 : 0, plan.Bf16WinogradConvolutions);
+        Assert.Equal(winograd ? 1 : 0, plan.Bf16RowWinogradConvolutions);
         Assert.Equal(1, plan.Bf16Convolutions);
         using var scope = NewDisposeScope();
         var y = plan.Run(Tenni.IO.AlignedTensor.From(input, shape), ["y"])!["y"];

@@ -1,7 +1,6 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
-using System.Runtime.Intrinsics.X86;
 
 namespace Tenni.Onnx.Blocked;
 
@@ -23,9 +22,11 @@ namespace Tenni.Onnx.Blocked;
 /// What made it pay: the epilogue walks its pixels without a division each, jobs go pair-major (a pair's
 /// transformed weights serve every image of the batch while in cache), and the tile's sums start from the
 /// bias and residual as the direct kernel's do. Transformed pixels with all their channels side by side (a
-/// longer inner loop) measured slower than 16-channel blocks.
+/// longer inner loop) measured slower than 16-channel blocks, and 32-channel blocks no faster. F(2×2, 3×3)
+/// in the same shape (16 positions, sums from the corners) was no faster at batch 32 on 256 and 512 channels
+/// and slower at batch 1: twice the transformed input and 8 MiB of weights a 512-channel layer to stream.
 /// </remarks>
-internal sealed unsafe class Bf16WinogradConvolution : IBlockedConvolution
+internal sealed unsafe class Bf16RowWinogradConvolution : IBlockedConvolution
 {
     private const int Lanes = 16;
     private const int Positions = 4;
@@ -46,7 +47,7 @@ internal sealed unsafe class Bf16WinogradConvolution : IBlockedConvolution
     private ushort* _weights;
     private float* _bias;
 
-    private Bf16WinogradConvolution(int inChannels, int outChannels, ThreadScratch transformed)
+    private Bf16RowWinogradConvolution(int inChannels, int outChannels, ThreadScratch transformed)
     {
         (InChannels, OutChannels, _transformed) = (inChannels, outChannels, transformed);
         _tile = Bf16Convolution.Tile(Bf16TileCode.Step32);
@@ -86,14 +87,14 @@ internal sealed unsafe class Bf16WinogradConvolution : IBlockedConvolution
     /// into 4 positions, and packs them as bfloat16; the bias [O] (empty: zeros). <paramref name="transformed"/>
     /// holds each thread's transformed input, shared by the plan's bfloat16 convolutions.
     /// </summary>
-    public static Bf16WinogradConvolution Create(WeightView weights, ReadOnlySpan<float> bias, int outChannels, int inChannels, ThreadScratch transformed)
+    public static Bf16RowWinogradConvolution Create(WeightView weights, ReadOnlySpan<float> bias, int outChannels, int inChannels, ThreadScratch transformed)
     {
         if (!Covers(inChannels, outChannels, 3, 3, (1, 1), (1, 1, 1, 1)))
         {
             throw new ArgumentException($"{inChannels}→{outChannels} channels are not covered by the bfloat16 Winograd kernel");
         }
 
-        var conv = new Bf16WinogradConvolution(inChannels, outChannels, transformed);
+        var conv = new Bf16RowWinogradConvolution(inChannels, outChannels, transformed);
         long bytes = Positions * conv.ChannelPairs * conv.WeightBytesPerPair;
         conv._weights = (ushort*)NativeMemory.AlignedAlloc((nuint)bytes, 64);
         conv._bias = TileSums.NativeBias(bias, outChannels);
@@ -197,25 +198,16 @@ internal sealed unsafe class Bf16WinogradConvolution : IBlockedConvolution
                 var d1 = Vector512.Load(source + Lanes);
                 var d2 = Vector512.Load(source + (2 * Lanes));
                 var d3 = Vector512.Load(source + (3 * Lanes));
-                ToBf16(d0 - d2).Store(target);
-                ToBf16(d1 + d2).Store(target + position);
-                ToBf16(d2 - d1).Store(target + (2 * position));
-                ToBf16(d1 - d3).Store(target + (3 * position));
+                Bf16Convolution.ToBf16(d0 - d2).Store(target);
+                Bf16Convolution.ToBf16(d1 + d2).Store(target + position);
+                Bf16Convolution.ToBf16(d2 - d1).Store(target + (2 * position));
+                Bf16Convolution.ToBf16(d1 - d3).Store(target + (3 * position));
             }
-        }
-
-        // Rounded to nearest, ties to even (Bf16Convolution.ToBf16 on 16 lanes).
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private static Vector256<ushort> ToBf16(Vector512<float> value)
-        {
-            var bits = value.AsUInt32();
-            bits = (bits + Vector512.Create(0x7FFFu) + ((bits >> 16) & Vector512<uint>.One)) >> 16;
-            return Avx512F.ConvertToVector256UInt16(bits);
         }
     }
 
     /// <summary>14 output pixel pairs (numbered row after row) of 32 output channels of one image: the products at the 4 positions, then the output transform.</summary>
-    private sealed class GroupJob(Bf16WinogradConvolution conv, Layout layout, nint transformed, BlockedShape outShape, nint output, BlockedShape residualShape, nint residual, bool relu)
+    private sealed class GroupJob(Bf16RowWinogradConvolution conv, Layout layout, nint transformed, BlockedShape outShape, nint output, BlockedShape residualShape, nint residual, bool relu)
     {
         private const int Sums = 4 * Width;
 
