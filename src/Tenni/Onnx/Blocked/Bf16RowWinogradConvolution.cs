@@ -192,16 +192,18 @@ internal sealed unsafe class Bf16RowWinogradConvolution : IBlockedConvolution
             float* source = (float*)input + inShape.Offset(image, block, row - 1, -1);
             ushort* target = (ushort*)transformed + (image * layout.ImageStride) + (block * layout.PlaneStride) + (row * layout.RowStride);
             long position = layout.PositionStride;
+            var d0 = Vector512.Load(source);
+            var d1 = Vector512.Load(source + Lanes);
             for (int pair = 0; pair < layout.Pairs; pair++, source += 2 * Lanes, target += Lanes)
             {
-                var d0 = Vector512.Load(source);
-                var d1 = Vector512.Load(source + Lanes);
+                // The next pair's first two pixels are this one's last two.
                 var d2 = Vector512.Load(source + (2 * Lanes));
                 var d3 = Vector512.Load(source + (3 * Lanes));
                 Bf16Convolution.ToBf16(d0 - d2).Store(target);
                 Bf16Convolution.ToBf16(d1 + d2).Store(target + position);
                 Bf16Convolution.ToBf16(d2 - d1).Store(target + (2 * position));
                 Bf16Convolution.ToBf16(d1 - d3).Store(target + (3 * position));
+                (d0, d1) = (d2, d3);
             }
         }
     }
@@ -219,7 +221,8 @@ internal sealed unsafe class Bf16RowWinogradConvolution : IBlockedConvolution
 
         // Y = Aᵀ m with Aᵀ = [1 1 1 0; 0 1 −1 −1]: the left pixel m0 + m1 + m2, the right one m1 − m2 − m3. The
         // sums start at the bias plus the residual (in m0 for the left pixel, negated in m3 for the right),
-        // read before the products as the direct kernel reads them (TileSums.Start says why).
+        // read before the products as the direct kernel reads them (TileSums.Start says why). The tile's 28
+        // sums of a position: rows of 7 pairs, each row's two halves of 16 channels.
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         [SkipLocalsInit] // the sums are set below: no 7 KB zeroing a job
         public void Run(int job)
@@ -234,21 +237,26 @@ internal sealed unsafe class Bf16RowWinogradConvolution : IBlockedConvolution
                 m[i] = Vector512<float>.Zero;
             }
 
-            int pairs = layout.Pairs, width = outShape.Width;
             for (int half = 0; half < 2; half++)
             {
-                int block = (2 * pair) + half;
-                var bias = Vector512.Load(conv._bias + (block * Lanes));
-                int y = first / pairs, x = first % pairs * 2;
-                for (int k = 0; k < GroupPairs; k++)
+                var bias = Vector512.Load(conv._bias + (((2 * pair) + half) * Lanes));
+                var walk = residual == 0 ? default : new PairWalk(residualShape, (float*)residual, image, (2 * pair) + half, first, layout.Pairs);
+                for (int row = 0, k = 0; row < 2; row++)
                 {
-                    int slot = Slot(k, half);
-                    float* added = residual != 0 && k < count ? (float*)residual + residualShape.Offset(image, block, y, x) : null;
-                    m[slot] = added != null ? bias + Vector512.Load(added) : bias;
-                    m[(3 * Sums) + slot] = -(added != null && x + 1 < width ? bias + Vector512.Load(added + Lanes) : bias);
-                    if ((x += 2) >= width)
+                    for (int i = 0; i < Width; i++, k++)
                     {
-                        (x, y) = (0, y + 1);
+                        int slot = (row * 2 * Width) + (half * Width) + i;
+                        if (residual != 0 && k < count)
+                        {
+                            m[slot] = bias + Vector512.Load(walk.Left);
+                            m[(3 * Sums) + slot] = -(walk.HasRight ? bias + Vector512.Load(walk.Left + Lanes) : bias);
+                            walk.Next();
+                        }
+                        else
+                        {
+                            m[slot] = bias;
+                            m[(3 * Sums) + slot] = -bias;
+                        }
                     }
                 }
             }
@@ -273,31 +281,56 @@ internal sealed unsafe class Bf16RowWinogradConvolution : IBlockedConvolution
 
             for (int half = 0; half < 2; half++)
             {
-                int y = first / pairs, x = first % pairs * 2;
-                for (int k = 0; k < count; k++)
+                var walk = new PairWalk(outShape, (float*)output, image, (2 * pair) + half, first, layout.Pairs);
+                for (int row = 0, k = 0; row < 2 && k < count; row++)
                 {
-                    Vector512<float>* sums = m + Slot(k, half);
-                    var (m0, m1, m2, m3) = (sums[0], sums[Sums], sums[2 * Sums], sums[3 * Sums]);
-                    float* target = (float*)output + outShape.Offset(image, (2 * pair) + half, y, x);
-                    Store(m0 + m1 + m2, target);
-                    if (x + 1 < width)
+                    Vector512<float>* sums = m + (row * 2 * Width) + (half * Width);
+                    for (int i = 0; i < Width && k < count; i++, k++, walk.Next())
                     {
-                        Store(m1 - m2 - m3, target + Lanes);
-                    }
-
-                    if ((x += 2) >= width)
-                    {
-                        (x, y) = (0, y + 1);
+                        var (m0, m1, m2, m3) = (sums[i], sums[Sums + i], sums[(2 * Sums) + i], sums[(3 * Sums) + i]);
+                        Store(m0 + m1 + m2, walk.Left);
+                        if (walk.HasRight)
+                        {
+                            Store(m1 - m2 - m3, walk.Left + Lanes);
+                        }
                     }
                 }
             }
         }
 
-        // Where pair k's sums for this half sit among the tile's 28: rows of 7 pixels, each row's two halves.
-        private static int Slot(int k, int half) => ((k / Width) * 2 * Width) + (half * Width) + (k % Width);
-
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         private void Store(Vector512<float> value, float* target) =>
             (relu ? Vector512.Max(value, Vector512<float>.Zero) : value).Store(target);
+    }
+
+    /// <summary>A pixel pair's left pixel in one block's plane, stepped pair by pair along the rows without a division or an offset product a pair.</summary>
+    private struct PairWalk
+    {
+        private readonly long _rowStride;
+        private readonly int _width;
+        private float* _row;
+        private int _x;
+
+        public PairWalk(BlockedShape shape, float* data, int image, int block, int first, int pairs)
+        {
+            (_rowStride, _width) = (shape.RowStride, shape.Width);
+            _x = first % pairs * 2;
+            _row = data + shape.Offset(image, block, first / pairs, 0);
+        }
+
+        /// <summary>The left pixel.</summary>
+        public readonly float* Left => _row + (_x * Lanes);
+
+        /// <summary>Whether the pair has its right pixel (not at an odd width's edge).</summary>
+        public readonly bool HasRight => _x + 1 < _width;
+
+        public void Next()
+        {
+            if ((_x += 2) >= _width)
+            {
+                _x = 0;
+                _row += _rowStride;
+            }
+        }
     }
 }
