@@ -26,9 +26,8 @@ namespace Tenni.Onnx.Blocked;
 /// in the same shape (16 positions, sums from the corners) was no faster at batch 32 on 256 and 512 channels
 /// and slower at batch 1: twice the transformed input and 8 MiB of weights a 512-channel layer to stream.
 /// </remarks>
-internal sealed unsafe class Bf16RowWinogradConvolution : IBlockedConvolution
+internal sealed unsafe class Bf16RowWinogradConvolution : WinogradShape
 {
-    private const int Lanes = 16;
     private const int Positions = 4;
 
     /// <summary>Fewer input channels give each job too few products beside its transforms to gain on direct.</summary>
@@ -48,25 +47,11 @@ internal sealed unsafe class Bf16RowWinogradConvolution : IBlockedConvolution
     private float* _bias;
 
     private Bf16RowWinogradConvolution(int inChannels, int outChannels, ThreadScratch transformed)
+        : base(inChannels, outChannels)
     {
-        (InChannels, OutChannels, _transformed) = (inChannels, outChannels, transformed);
+        _transformed = transformed;
         _tile = Bf16Convolution.Tile(Bf16TileCode.Step32);
     }
-
-    public int InChannels { get; }
-
-    public int InBlock => Lanes;
-
-    public int OutChannels { get; }
-
-    public int KernelHeight => 3;
-
-    public int KernelWidth => 3;
-
-    public (int Y, int X) Stride => (1, 1);
-
-    /// <summary>Two: the last pair of an odd width reads two pixels past the plane.</summary>
-    public int InputPad => 2;
 
     private int ChannelPairs => OutChannels / (2 * Lanes);
 
@@ -79,8 +64,7 @@ internal sealed unsafe class Bf16RowWinogradConvolution : IBlockedConvolution
     /// channels, 1.3× at 256 and 512).
     /// </summary>
     public static bool Covers(int inChannels, int outChannels, int kernelHeight, int kernelWidth, (int Y, int X) stride, (int Top, int Left, int Bottom, int Right) pads) =>
-        kernelHeight == 3 && kernelWidth == 3 && stride == (1, 1) && pads == (1, 1, 1, 1)
-        && inChannels >= MinChannels && inChannels % Lanes == 0 && Bf16Convolution.Covers(inChannels, outChannels, stride);
+        HasShape(inChannels, kernelHeight, kernelWidth, stride, pads) && inChannels >= MinChannels && Bf16Convolution.Covers(inChannels, outChannels, stride);
 
     /// <summary>
     /// Transforms weights [O, I, 3, 3] (float32) once, each kernel row g by G = [1 0 0; ½ ½ ½; ½ −½ ½; 0 0 1]
@@ -136,9 +120,7 @@ internal sealed unsafe class Bf16RowWinogradConvolution : IBlockedConvolution
         }
     }
 
-    public (int Height, int Width) OutputSize(int height, int width) => (height, width);
-
-    public void Run(BlockedShape inShape, float* input, BlockedShape outShape, float* output, BlockedShape residualShape, float* residual, bool relu, int threads)
+    public override void Run(BlockedShape inShape, float* input, BlockedShape outShape, float* output, BlockedShape residualShape, float* residual, bool relu, int threads)
     {
         var layout = new Layout(inShape, InChannels);
         ushort* transformed = (ushort*)_transformed.Get((layout.Elements + 1) / 2);
@@ -148,7 +130,7 @@ internal sealed unsafe class Bf16RowWinogradConvolution : IBlockedConvolution
         BlockedOperations.For(job.Jobs, threads, job.Run);
     }
 
-    public void Dispose()
+    public override void Dispose()
     {
         NativeMemory.AlignedFree(_weights);
         NativeMemory.AlignedFree(_bias);

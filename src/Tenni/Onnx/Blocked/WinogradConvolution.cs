@@ -17,36 +17,21 @@ namespace Tenni.Onnx.Blocked;
 /// Rounding differs from the direct sums (the transforms add and subtract neighbouring inputs first):
 /// measured against ONNX Runtime, within 1e-5 of the largest value like the direct kernel (tests).
 /// </remarks>
-internal sealed unsafe class WinogradConvolution : IBlockedConvolution
+internal sealed unsafe class WinogradConvolution : WinogradShape
 {
     /// <summary>Tiles (2×2 output pixels each) per group: the 14 pixels of <see cref="DirectConvolution.Multiply"/>.</summary>
     private const int GroupTiles = 2 * DirectConvolution.TileWidth;
 
-    private const int Lanes = 16;
     private const int Positions = 16;
     private readonly DirectConvolution[] _positions;
     private readonly ThreadScratch _scratch = new();
     private float* _bias;
 
     private WinogradConvolution(DirectConvolution[] positions, int inChannels, int outChannels)
+        : base(inChannels, outChannels)
     {
-        (_positions, InChannels, OutChannels) = (positions, inChannels, outChannels);
+        _positions = positions;
     }
-
-    public int InChannels { get; }
-
-    public int InBlock => Lanes;
-
-    public int OutChannels { get; }
-
-    public int KernelHeight => 3;
-
-    public int KernelWidth => 3;
-
-    public (int Y, int X) Stride => (1, 1);
-
-    /// <summary>Two: the last tile of an odd height or width reads one pixel past the usual border of one.</summary>
-    public int InputPad => 2;
 
     /// <summary>The most transformed weights a layer may have: every group of 14 tiles reads all of them.</summary>
     private const long MaxWeightBytes = 8L << 20;
@@ -58,8 +43,7 @@ internal sealed unsafe class WinogradConvolution : IBlockedConvolution
     /// (16 MiB, at 7×7 pixels where 2×2 tiles waste a quarter) 1.2× slower (docs/benchmarks.md, fifth round).
     /// </summary>
     public static bool Covers(int inChannels, int outChannels, int kernelHeight, int kernelWidth, (int Y, int X) stride, (int Top, int Left, int Bottom, int Right) pads) =>
-        kernelHeight == 3 && kernelWidth == 3 && stride == (1, 1) && pads == (1, 1, 1, 1)
-        && inChannels % Lanes == 0 && DirectConvolution.Covers(inChannels, outChannels)
+        HasShape(inChannels, kernelHeight, kernelWidth, stride, pads) && DirectConvolution.Covers(inChannels, outChannels)
         && (long)Positions * inChannels * outChannels * sizeof(float) <= MaxWeightBytes;
 
     /// <summary>Transforms weights [O, I, 3, 3] (float32) once: U = G g Gᵀ for each pair of channels; the bias [O] (null: zeros).</summary>
@@ -104,15 +88,13 @@ internal sealed unsafe class WinogradConvolution : IBlockedConvolution
         return conv;
     }
 
-    public (int Height, int Width) OutputSize(int height, int width) => (height, width);
-
-    public void Run(BlockedShape inShape, float* input, BlockedShape outShape, float* output, BlockedShape residualShape, float* residual, bool relu, int threads)
+    public override void Run(BlockedShape inShape, float* input, BlockedShape outShape, float* output, BlockedShape residualShape, float* residual, bool relu, int threads)
     {
         var job = new GroupJob(this, inShape, (nint)input, outShape, (nint)output, residualShape, (nint)residual, relu);
         BlockedOperations.For(job.Groups, threads, job.Run);
     }
 
-    public void Dispose()
+    public override void Dispose()
     {
         foreach (var position in _positions)
         {
