@@ -69,6 +69,8 @@ internal sealed unsafe class Bf16Convolution : TiledConvolution
 
     private long WeightBytesPerPair => (long)(InChannels / InBlock) * KernelHeight * StepsPerRow * StepBytes;
 
+    public override long WeightBytes => Pairs * WeightBytesPerPair;
+
     /// <summary>Whether the kernel takes the shape: channels multiples of 16 in, or fewer than 16; multiples of 32 out; the same stride (1 or 2) on both axes.</summary>
     public static bool Covers(int inChannels, int outChannels, (int Y, int X) stride) =>
         inChannels > 0 && (inChannels % Lanes == 0 || inChannels < Lanes) && outChannels > 0 && outChannels % (2 * Lanes) == 0

@@ -58,6 +58,8 @@ internal sealed unsafe class Bf16RowWinogradConvolution : WinogradShape
     /// <summary>Packed bytes per pair of output blocks and position: input channels / 2 steps × 3 kernel rows.</summary>
     private long WeightBytesPerPair => 3L * (InChannels / 2) * StepBytes;
 
+    public override long WeightBytes => Positions * ChannelPairs * WeightBytesPerPair;
+
     /// <summary>
     /// Whether this takes the convolution: 3×3, stride 1, padding 1 on every side, at least 64 input channels
     /// (a multiple of 16) and multiples of 32 out (docs/benchmarks.md, seventh round: 1.1× direct at 64

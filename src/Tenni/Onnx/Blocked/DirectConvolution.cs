@@ -28,6 +28,8 @@ internal sealed unsafe class DirectConvolution : TiledConvolution
 
     private long WeightsPerBlock => (long)(InChannels / InBlock) * KernelHeight * KernelWidth * InBlock * Lanes;
 
+    public override long WeightBytes => OutChannels / Lanes * WeightsPerBlock * sizeof(float);
+
     /// <summary>Whether the kernels cover this shape: output channels a multiple of 32; input channels a multiple of 16, or fewer than 16.</summary>
     public static bool Covers(int inChannels, int outChannels) =>
         outChannels > 0 && outChannels % (2 * Lanes) == 0 && inChannels > 0 && (inChannels % Lanes == 0 || inChannels < Lanes);

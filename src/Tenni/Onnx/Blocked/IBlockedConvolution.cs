@@ -19,6 +19,9 @@ internal unsafe interface IBlockedConvolution : IDisposable
     /// <summary>The border an input needs for this convolution to read it without bounds checks.</summary>
     int InputPad { get; }
 
+    /// <summary>Bytes of packed weights: what every image reads (the plan weighs them against an image's activations).</summary>
+    long WeightBytes { get; }
+
     (int Height, int Width) OutputSize(int height, int width);
 
     /// <summary>

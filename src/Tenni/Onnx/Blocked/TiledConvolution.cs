@@ -39,6 +39,8 @@ internal abstract unsafe class TiledConvolution : IBlockedConvolution
     public (int Height, int Width) OutputSize(int height, int width) =>
         (((height + Pads.Top + Pads.Bottom - KernelHeight) / Stride.Y) + 1, ((width + Pads.Left + Pads.Right - KernelWidth) / Stride.X) + 1);
 
+    public abstract long WeightBytes { get; }
+
     public abstract void Run(BlockedShape inShape, float* input, BlockedShape outShape, float* output, BlockedShape residualShape, float* residual, bool relu, int threads);
 
     public abstract void Dispose();

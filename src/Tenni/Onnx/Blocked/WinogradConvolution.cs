@@ -33,6 +33,8 @@ internal sealed unsafe class WinogradConvolution : WinogradShape
         _positions = positions;
     }
 
+    public override long WeightBytes => _positions.Sum(p => p.WeightBytes);
+
     /// <summary>The most transformed weights a layer may have: every group of 14 tiles reads all of them.</summary>
     private const long MaxWeightBytes = 8L << 20;
 

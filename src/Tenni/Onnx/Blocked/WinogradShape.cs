@@ -24,6 +24,8 @@ internal abstract unsafe class WinogradShape(int inChannels, int outChannels) : 
 
     public int InputPad => 2;
 
+    public abstract long WeightBytes { get; }
+
     public (int Height, int Width) OutputSize(int height, int width) => (height, width);
 
     /// <summary>Whether a convolution has this shape: 3×3, stride 1, padding 1 on every side, input channels a multiple of 16.</summary>

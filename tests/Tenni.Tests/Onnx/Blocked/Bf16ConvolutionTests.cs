@@ -73,8 +73,8 @@ public sealed class Bf16ConvolutionTests
             return;
         }
 
-        // Every convolution runs in bfloat16, the stem's RGB planes too: image by image for the first layers
-        // and layer by layer after (batch 4), or layer by layer throughout (batch 1).
+        // Every convolution runs in bfloat16, the stem's RGB planes too: image by image (batch 4), or layer
+        // by layer throughout (batch 1).
         var random = new Random(5);
         var model = new OnnxGraphBuilder(13, "x", -1, 3, -1, -1)
             .Initializer("w0", Values(random, 32 * 3 * 9, 0.3), 32, 3, 3, 3)

@@ -23,7 +23,7 @@ public sealed class BlockedPlanTests
 
     [Theory]
     [InlineData(4, 224, "MaxPool", 0)] // ResNet's own sizes: every width a multiple of the tile; every layer image by image
-    [InlineData(5, 37, "MaxPool", 0)] // 19, 10, 5 and 3 pixels wide: tiles cut short everywhere; the first block image by image, then layer by layer
+    [InlineData(5, 37, "MaxPool", 0)] // 19, 10, 5 and 3 pixels wide: tiles cut short everywhere
     [InlineData(1, 30, "AveragePool", 0)]
     [InlineData(2, 23, "AveragePool", 1)]
     [InlineData(3, 25, "MaxPool", 0)] // 7×7 at the 3×3 stride-1 layers: Winograd's 2×2 tiles cut short, and its groups of 14 tiles spanning images
@@ -54,6 +54,34 @@ public sealed class BlockedPlanTests
             var (block, blockShape) = OrtReference.Run(WithOutput(model, "block1").ToByteArray(), "x", input, shape, "block1");
             Assert.Equal(blockShape, outputs["block1"].shape);
             TensorAssert.WithinScale(block, outputs["block1"].contiguous().data<float>().ToArray(), 1e-5, "first block (a tensor inside the graph)");
+        }
+    }
+
+    [Fact]
+    public void Run_FirstLayersImageByImageThenLayerByLayer_MatchesOnnxRuntime()
+    {
+        if (!BlockedPlan.Supported || get_num_threads() < 2)
+        {
+            return; // one thread never splits a batch
+        }
+
+        // This small graph's weights are light beside its activations: at the default rule it runs image by
+        // image throughout. A rule of 1 splits it after the first block, as ResNet18 splits.
+        var model = SmallResNet("MaxPool", 0);
+        long[] shape = [5, 3, 37, 37];
+        float[] input = Input(shape);
+        using var plan = Compile(model, ["y", "block1"], out var graph, out _);
+        using (graph)
+        {
+            plan!.WeightsPerActivation = 1;
+            var timed = new List<int>();
+            plan.StepTimer = (i, _, _) => timed.Add(i);
+            using var scope = NewDisposeScope();
+            var outputs = plan.Run(AlignedTensorOf(input, shape), ["y", "block1"]);
+            Assert.Contains(-1, timed); // the image-by-image phase ran
+            Assert.Contains(timed, i => i >= 0); // and layer-by-layer steps after it
+            TensorAssert.WithinScale(OrtReference.Run(model.ToByteArray(), "x", input, shape, "y").Values, outputs!["y"].contiguous().data<float>().ToArray(), 1e-5, "pooled features");
+            TensorAssert.WithinScale(OrtReference.Run(WithOutput(model, "block1").ToByteArray(), "x", input, shape, "block1").Values, outputs["block1"].contiguous().data<float>().ToArray(), 1e-5, "first block, crossing from one phase to the other");
         }
     }
 
