@@ -81,8 +81,7 @@ internal sealed unsafe class Bf16RowWinogradConvolution : WinogradShape
         }
 
         var conv = new Bf16RowWinogradConvolution(inChannels, outChannels, transformed);
-        long bytes = Positions * conv.ChannelPairs * conv.WeightBytesPerPair;
-        conv._weights = (ushort*)NativeMemory.AlignedAlloc((nuint)bytes, 64);
+        conv._weights = (ushort*)NativeMemory.AlignedAlloc((nuint)conv.WeightBytes, 64);
         conv._bias = TileSums.NativeBias(bias, outChannels);
         conv.Pack(weights);
         return conv;
