@@ -89,8 +89,7 @@ internal sealed unsafe class Bf16Convolution : TiledConvolution
         }
 
         var conv = new Bf16Convolution(inChannels, outChannels, kernelHeight, kernelWidth, stride, pads, converted);
-        long total = conv.Pairs * conv.WeightBytesPerPair / sizeof(ushort);
-        conv._weights = (ushort*)NativeMemory.AlignedAlloc((nuint)(total * sizeof(ushort)), 64);
+        conv._weights = (ushort*)NativeMemory.AlignedAlloc((nuint)conv.WeightBytes, 64);
         conv._bias = TileSums.NativeBias(bias, outChannels);
         conv.Pack(weights);
         return conv;
@@ -191,16 +190,10 @@ internal sealed unsafe class Bf16Convolution : TiledConvolution
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void ConvertRange(float* source, ushort* target, long count)
     {
-        var half = Vector512.Create(0x7FFFu);
-        var one = Vector512.Create(1u);
         long i = 0;
-        for (; i + (2 * Lanes) <= count; i += 2 * Lanes)
+        for (; i + Lanes <= count; i += Lanes)
         {
-            var low = Vector512.Load((uint*)source + i);
-            var high = Vector512.Load((uint*)source + i + Lanes);
-            low = (low + half + ((low >> 16) & one)) >> 16;
-            high = (high + half + ((high >> 16) & one)) >> 16;
-            Vector512.Narrow(low, high).Store(target + i);
+            ToBf16(Vector512.Load(source + i)).Store(target + i);
         }
 
         for (; i < count; i++)

@@ -43,8 +43,7 @@ internal sealed unsafe class DirectConvolution : TiledConvolution
         }
 
         var conv = new DirectConvolution(inChannels, outChannels, kernelHeight, kernelWidth, stride, pads);
-        long total = outChannels / Lanes * conv.WeightsPerBlock;
-        conv._weights = (float*)NativeMemory.AlignedAlloc((nuint)(total * sizeof(float)), 64);
+        conv._weights = (float*)NativeMemory.AlignedAlloc((nuint)conv.WeightBytes, 64);
         conv._bias = TileSums.NativeBias(bias, outChannels);
         conv.Pack(weights);
         return conv;
